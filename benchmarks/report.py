@@ -1,0 +1,348 @@
+"""Summary numbers, and the three outputs: results.json, the Markdown report, the plot."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+COMPARED = ("numexpr", "numba", "npaccel-cpu", "npaccel-cuda")
+NPACCEL = ("npaccel-cpu", "npaccel-cuda")
+
+
+def _geomean(values):
+    values = [v for v in values if v and v > 0]
+    if not values:
+        return None
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def _ok(rec, engine):
+    r = rec["engines"].get(engine)
+    return r if r and r.get("status") == "ok" else None
+
+
+def summarise(results):
+    """Geometric means, who-beats-whom lists and the issue-9 targets, from the raw numbers."""
+    sams = results["samples"]
+    summary = {"geomean_over_numpy": {}, "geomean_over_numba": {}, "losses": {}, "failures": []}
+    for engine in COMPARED:
+        ups = [_ok(r, engine)["speedup"] for r in sams.values() if _ok(r, engine)]
+        if ups:
+            summary["geomean_over_numpy"][engine] = {"value": _geomean(ups), "samples": len(ups)}
+    for engine in NPACCEL:
+        pairs = [(_ok(r, engine), _ok(r, "numba")) for r in sams.values()]
+        ratios = [b["median_s"] / a["median_s"] for a, b in pairs if a and b]
+        if ratios:
+            summary["geomean_over_numba"][engine] = {"value": _geomean(ratios),
+                                                     "samples": len(ratios)}
+    for name, rec in sams.items():
+        for engine, r in rec["engines"].items():
+            if r.get("status") == "failed":
+                summary["failures"].append({"sample": name, "engine": engine,
+                                            "reason": r.get("reason", "")})
+        for engine in NPACCEL:
+            mine = _ok(rec, engine)
+            if not mine:
+                continue
+            for other in ("numpy", "numexpr", "numba"):
+                theirs = _ok(rec, other)
+                if theirs and theirs["median_s"] < mine["median_s"]:
+                    summary["losses"].setdefault(engine, []).append(
+                        {"sample": name, "to": other,
+                         "ratio": theirs["median_s"] / mine["median_s"]})
+    summary["targets"] = targets(results, summary)
+    return summary
+
+
+def targets(results, summary):
+    """The performance targets of issue 9, evaluated (reported, never asserted)."""
+    sams = results["samples"]
+    eng = "npaccel-cpu"
+    rows = []
+
+    def row(target, value, met, note=""):
+        rows.append({"target": target, "value": value, "met": met, "note": note})
+
+    g = summary["geomean_over_numpy"].get(eng)
+    row("geomean speedup over NumPy >= 5x", f"{g['value']:.2f}x" if g else "n/a",
+        (g["value"] >= 5) if g else None, f"{g['samples']} samples" if g else "")
+    slower = [(n, _ok(r, "numba")["median_s"] / _ok(r, eng)["median_s"]) for n, r in sams.items()
+              if _ok(r, eng) and _ok(r, "numba")]
+    miss = [f"{n} ({x:.2f}x)" for n, x in slower if x < 1]
+    row("each sample at least as fast as Numba", f"{len(slower) - len(miss)}/{len(slower)}",
+        (not miss) if slower else None, ", ".join(miss))
+    ne = [(n, _ok(r, "numexpr")["median_s"] / _ok(r, eng)["median_s"]) for n, r in sams.items()
+          if _ok(r, eng) and _ok(r, "numexpr")]
+    miss = [f"{n} ({x:.2f}x)" for n, x in ne if x < 1]
+    row("at least numexpr on single-expression samples", f"{len(ne) - len(miss)}/{len(ne)}",
+        (not miss) if ne else None, ", ".join(miss))
+    bw = [(n, _ok(r, eng).get("triad_fraction")) for n, r in sams.items()
+          if r["memory_bound"] and _ok(r, eng)]
+    bw = [(n, f) for n, f in bw if f is not None]
+    miss = [f"{n} ({f:.0%})" for n, f in bw if f < 0.85]
+    row("memory-bound samples >= 85% of the triad", f"{len(bw) - len(miss)}/{len(bw)}",
+        (not miss) if bw else None, ", ".join(miss))
+    mem = []
+    for n, r in sams.items():
+        e = _ok(r, eng)
+        probe = e.get("new_process", {}) if e else {}
+        if r["memory_bound"] and "peak_extra_bytes" in probe and r.get("output_bytes"):
+            mem.append((n, probe["peak_extra_bytes"] / r["output_bytes"]))
+    miss = [f"{n} ({x:.2f}x output)" for n, x in mem if x > 1.10]
+    row("peak memory of elementwise samples <= 1.1x output", f"{len(mem) - len(miss)}/{len(mem)}",
+        (not miss) if mem else None, ", ".join(miss))
+    comp = [(n, _ok(r, eng)["compile_s_est"]) for n, r in sams.items() if _ok(r, eng)]
+    miss = [f"{n} ({c:.2f} s)" for n, c in comp if c > 1.0]
+    worst = max((c for _, c in comp), default=None)
+    row("cold compile <= 1 s per function", f"max {worst:.2f} s" if comp else "n/a",
+        (not miss) if comp else None, ", ".join(miss))
+    warm = []
+    for n, r in sams.items():
+        e = _ok(r, eng)
+        p = e.get("new_process", {}) if e else {}
+        if "first_call_s" in p:
+            warm.append((n, max(0.0, p["first_call_s"] - e["median_s"])))
+    miss = [f"{n} ({w * 1e3:.0f} ms)" for n, w in warm if w > 0.030]
+    worst = max((w for _, w in warm), default=None)
+    row("warm-cache first call in a new process <= 30 ms (beyond one run)",
+        f"max {worst * 1e3:.0f} ms" if warm else "n/a", (not miss) if warm else None,
+        ", ".join(miss))
+    d = results.get("dispatch", {}).get(eng, {})
+    row("dispatch of a cached call on 10 elements <= 10 us",
+        f"{d['us']:.1f} us" if "us" in d else "n/a", (d["us"] <= 10) if "us" in d else None,
+        d.get("error", ""))
+    return rows
+
+
+# -- outputs ----------------------------------------------------------------------------
+
+def write_all(results, json_path, md_path, png_path):
+    for p in (json_path, md_path, png_path):
+        Path(p).parent.mkdir(parents=True, exist_ok=True)
+    Path(json_path).write_text(json.dumps(results, indent=1, default=str) + "\n")
+    try:
+        write_plot(results, png_path)
+        results["plot_error"] = None
+    except Exception as exc:  # a plotting problem must not lose the numbers
+        results["plot_error"] = f"{type(exc).__name__}: {exc}"
+    Path(md_path).write_text(markdown(results, Path(png_path).name))
+
+
+def _ms(s):
+    if s is None:
+        return "—"
+    return f"{s * 1e3:.1f} ms" if s < 10 else f"{s:.1f} s"
+
+
+def _x(v):
+    return "—" if v is None else f"{v:.2f}x"
+
+
+def _mb(b):
+    return "—" if b is None else f"{b / 2**20:.1f} MB"
+
+
+def _cell(r):
+    if r is None:
+        return "—"
+    if r.get("status") == "ok":
+        mark = "" if (r.get("compare") or {}).get("match", True) else " ≠"
+        fb = " †" if r.get("fallbacks") else ""
+        return f"{r['speedup']:.2f}x{mark}{fb}" if r.get("speedup") else "—"
+    return "fails" if r.get("status") == "failed" else "n/a"
+
+
+def markdown(results, png_name):
+    m, s = results["machine"], results["summary"]
+    engines = [e for e in results["engines"] if any(e in r["engines"] for r in
+                                                    results["samples"].values())]
+    L = ["# Benchmarks", ""]
+    L.append(f"Written by `python -m benchmarks.run{' --quick' if results['quick'] else ''}` "
+             f"(`make bench`) on {results['date']}, inputs at scale {results['scale']}, "
+             f"median of {results['repeats']} run(s), in {results.get('elapsed_s', 0):.0f} s.")
+    if results["quick"]:
+        L += ["", "**Quick mode: tiny inputs, one run. A smoke test; the times mean nothing.**"]
+    L += ["", "## Machine", "", "| | |", "|---|---|"]
+    for key in ("cpu", "cores", "memory_bytes", "os", "python", "numpy", "numba", "numexpr",
+                "scipy", "npaccel", "cc", "gpu"):
+        value = m.get(key)
+        if key == "memory_bytes" and value:
+            value = f"{value / 2**30:.1f} GiB"
+        L.append(f"| {key.replace('_bytes', '')} | {value} |")
+    L += ["", "## Summary", ""]
+    for engine, g in s["geomean_over_numpy"].items():
+        L.append(f"- {engine}: geometric-mean speedup over NumPy **{g['value']:.2f}x** "
+                 f"({g['samples']} samples)")
+    for engine, g in s["geomean_over_numba"].items():
+        L.append(f"- {engine} over Numba: geometric mean **{g['value']:.2f}x** "
+                 f"({g['samples']} samples that Numba compiles)")
+    for engine, losses in s["losses"].items():
+        text = ", ".join(f"{x['sample']} (to {x['to']}, {x['ratio']:.2f}x)" for x in losses)
+        L.append(f"- {engine} is slower on: {text}")
+    if s["failures"]:
+        L += ["", "Engines that could not run a sample:", ""]
+        L += [f"- {f['sample']} / {f['engine']}: {f['reason']}" for f in s["failures"]]
+    L += ["", "## Speedup over NumPy", "",
+          "Higher is better. ≠: result differs from NumPy's; †: some statements ran in "
+          "Python (npaccel fallback); fails: see the sample's table; n/a: does not apply.", ""]
+    L.append("| sample | domain | NumPy time | " + " | ".join(engines[1:]) + " |")
+    L.append("|---|---|---:|" + "---:|" * (len(engines) - 1))
+    for name, rec in results["samples"].items():
+        base = rec["engines"].get("numpy", {})
+        L.append(f"| {name} | {rec['domain']} | {_ms(base.get('median_s'))} | "
+                 + " | ".join(_cell(rec["engines"].get(e)) for e in engines[1:]) + " |")
+    if results.get("plot_error"):
+        L += ["", f"(plot not written: {results['plot_error']})"]
+    else:
+        L += ["", f"![speedup per sample and engine]({png_name})"]
+    L += ["", "## Per sample", "",
+          "first call: in this process with an empty cache (compile + one run); new process: "
+          "first call in a fresh process with the cache warm; peak memory: what one call adds "
+          "to the resident set at its worst moment, outputs included.", ""]
+    for name, rec in results["samples"].items():
+        L += [f"### {name}", "", f"{rec['domain']}. Arguments: {rec['args']}; "
+              f"outputs: {rec.get('outputs', '?')}.", "",
+              "| engine | median | speedup | first call | new process | peak memory | "
+              "matches NumPy | notes |", "|---|---:|---:|---:|---:|---:|---|---|"]
+        for engine, r in rec["engines"].items():
+            if r.get("status") != "ok":
+                L.append(f"| {engine} | — | — | — | — | — | — | {r['status']}: "
+                         f"{r.get('reason', '')} |")
+                continue
+            p = r.get("new_process", {})
+            cmp = r.get("compare") or {}
+            match = ("reference" if engine == "numpy" else
+                     ("yes" if cmp.get("match") else f"**no**: {cmp.get('detail', '')}"))
+            if cmp.get("max_rel_err"):
+                match += f" (max rel. err {cmp['max_rel_err']:.1e})"
+            notes = []
+            if r.get("fallbacks"):
+                notes.append(f"{r['fallbacks']} statement(s) ran in Python: "
+                             + "; ".join(r.get("fallback_reasons", [])[:3]))
+            if "error" in p:
+                notes.append(f"probe: {p['error']}")
+            L.append(f"| {engine} | {_ms(r['median_s'])} | {_x(r.get('speedup'))} | "
+                     f"{_ms(r['first_call_s'])} | {_ms(p.get('first_call_s'))} | "
+                     f"{_mb(p.get('peak_extra_bytes'))} | {match} | {' '.join(notes)} |")
+        L.append("")
+    L += bandwidth_section(results)
+    L += ["## Dispatch overhead", "",
+          "One cached call of `2.0 * x + y` on 10-element float64 arrays, best of 7 loops.", "",
+          "| engine | per call |", "|---|---:|"]
+    for engine, d in results.get("dispatch", {}).items():
+        L.append(f"| {engine} | {d['us']:.1f} us |" if "us" in d else
+                 f"| {engine} | fails: {d.get('error', '')} |")
+    L += ["", "## Targets (issue 9), npaccel-cpu", "", "| target | measured | met | misses |",
+          "|---|---|---|---|"]
+    for t in s["targets"]:
+        met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
+        L.append(f"| {t['target']} | {t['value']} | {met} | {t['note']} |")
+    L += ["", "## How this is measured", ""] + METHOD + [""]
+    return "\n".join(L)
+
+
+def bandwidth_section(results):
+    t = results["triad"]
+    c, npy = t["c"], t["numpy"]
+    L = ["## Memory bandwidth", ""]
+    if "error" in c:
+        L.append(f"C triad not measured: {c['error']}")
+        ceiling = None
+    else:
+        ceiling = c["gbs"]
+        L.append(f"STREAM-style triad `a = b + 3*c` over {c['n']:,} doubles, best of {c['reps']} "
+                 f"(24 bytes per element): **{c['gbs']:.1f} GB/s** with {c['threads']} OpenMP "
+                 f"threads, {c['gbs_1thread']:.1f} GB/s with one (`{c['command']}`). NumPy's "
+                 f"triad (two ufunc passes with `out=`): {npy['gbs']:.1f} GB/s effective.")
+    L += ["", "Effective bandwidth of the single-pass elementwise samples: bytes of the input "
+          "arrays plus bytes of the outputs, divided by the median time, and as a fraction of "
+          "the C triad.", ""]
+    engines = [e for e in results["engines"] if e != "numexpr" or True]
+    L.append("| sample | bytes moved | " + " | ".join(engines) + " |")
+    L.append("|---|---:|" + "---:|" * len(engines))
+    for name, rec in results["samples"].items():
+        if not rec["memory_bound"] or "output_bytes" not in rec:
+            continue
+        cells = []
+        for e in engines:
+            r = rec["engines"].get(e, {})
+            if r.get("status") == "ok" and r.get("gbs") is not None:
+                frac = f" ({r['triad_fraction']:.0%})" if r.get("triad_fraction") else ""
+                cells.append(f"{r['gbs']:.1f} GB/s{frac}")
+            else:
+                cells.append("—")
+        L.append(f"| {name} | {_mb(rec['input_bytes'] + rec['output_bytes'])} | "
+                 + " | ".join(cells) + " |")
+    return L + [""]
+
+
+METHOD = [
+    "- Each engine is applied to the same function object from `samples/`. Times are the "
+    "median of the timed runs, each on fresh copies of the inputs (copied outside the timed "
+    "region); speedup is NumPy's median over the engine's.",
+    "- numexpr: only samples with a `NUMEXPR` expression (or list of steps); its default "
+    "thread pool.",
+    "- Numba: `numba.njit(parallel=True, cache=True)` on the sample function; plain-Python "
+    "helpers in the same module that it calls are jitted too (`njit(cache=True)`), as a Numba "
+    "user would. `cache=True` only serves the new-process column. Where it cannot compile, "
+    "the reason is shown.",
+    "- npaccel: `accelerate(fn, target=..., fallback=\"silent\")`; statements that ran in "
+    "Python are counted from `stats()` and marked †. Results are checked against NumPy "
+    "(dtype, shape; values exactly for integers and booleans, else within rtol 1e-9 for "
+    "float64 and 1e-5 for float32, plus 64 ulp of the largest magnitude).",
+    "- First call: the first call in the benchmark process, with NPACCEL_CACHE_DIR and "
+    "NUMBA_CACHE_DIR pointing at fresh empty directories, so it includes a cold compile. "
+    "The compile estimate used for the targets is first call minus median.",
+    "- New process: a subprocess (`python -m benchmarks.probe`) imports the sample, decorates "
+    "it and times its first call, with the caches the benchmark process filled; import time "
+    "is excluded and recorded separately in results.json.",
+    "- Peak memory: in that subprocess, after the first call: glibc's mmap threshold is "
+    "pinned and freed heap returned (mallopt, malloc_trim), the peak RSS is reset by writing "
+    "`5` to `/proc/self/clear_refs`, then one call runs; peak = VmHWM after the call minus "
+    "VmRSS before it (from `/proc/self/status`). This sees every allocation (NumPy, Numba's "
+    "runtime, generated C), unlike tracemalloc. If clear_refs cannot be written, the VmHWM "
+    "increase is used (a lower bound) and results.json says so (`memory_method`).",
+    "- The machine has 2 cores and is shared: expect a few percent of noise between runs. "
+    "Nothing asserts a time.",
+]
+
+
+# -- plot -------------------------------------------------------------------------------
+
+def write_plot(results, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results["samples"])
+    engines = [e for e in results["engines"] if e != "numpy"
+               and any(e in r["engines"] for r in results["samples"].values())]
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.9 * len(names) + 2), 5.0))
+    width = 0.8 / max(1, len(engines))
+    colours = {"numexpr": "#4c72b0", "numba": "#dd8452", "npaccel-cpu": "#55a868",
+               "npaccel-cuda": "#8172b2"}
+    for i, engine in enumerate(engines):
+        xs, ys, missing = [], [], []
+        for j, name in enumerate(names):
+            r = results["samples"][name]["engines"].get(engine)
+            x = j + (i - (len(engines) - 1) / 2) * width
+            if r and r.get("status") == "ok" and r.get("speedup"):
+                xs.append(x)
+                ys.append(r["speedup"])
+            elif r and r.get("status") == "failed":
+                missing.append(x)
+        ax.bar(xs, ys, width, label=engine, color=colours.get(engine))
+        for x in missing:
+            ax.text(x, 1.0, "✗", ha="center", va="bottom", fontsize=8, color=colours.get(engine))
+    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", label="NumPy")
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=35, ha="right")
+    ax.set_ylabel("speedup over NumPy (log scale)")
+    m = results["machine"]
+    ax.set_title(f"{m['cpu']}, {m['cores']} cores, {results['date'][:10]}"
+                 + (" (quick mode)" if results["quick"] else "") + "  ✗: engine fails")
+    ax.legend(fontsize=8, ncol=len(engines) + 1)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

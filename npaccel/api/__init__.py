@@ -1,0 +1,1 @@
+"""User-facing API: the accelerate decorator."""

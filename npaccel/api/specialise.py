@@ -1,0 +1,98 @@
+"""One function, one argument signature -> a ready-to-call compiled specialisation.
+
+lower (frontend) -> PIPELINE (passes) -> C source (codegen) -> key -> cache or build -> load.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from .. import __version__
+from ..cache.key import make_key
+from ..codegen.c_source import generate_c
+from ..config import get_config
+from ..frontend.lower import lower_function
+from ..frontend.signature import describe
+from ..ir.printer import format_graph
+from ..passes.plan import Plan, run_pipeline
+from ..runtime.loader import ffi, load_entry
+from ..runtime.marshal import build_caller
+
+IR_FORMAT_VERSION = 1
+log = logging.getLogger("npaccel")
+
+
+@dataclass
+class Compiled:
+    graph: object
+    plan: object
+    source: str
+    layout: object
+    checks: list
+    pending_error: object
+
+
+def translate(fn, signature) -> Compiled:
+    """Everything up to the C source; no compiler run. Raises UnsupportedError."""
+    graph, checks, pending = lower_function(fn, signature)
+    plan = run_pipeline(Plan(graph=graph, equal_dims=tuple(checks)))
+    source, layout = generate_c(plan)
+    return Compiled(graph, plan, source, layout, checks, pending)
+
+
+def cache_key(source, compiler, target="cpu"):
+    from ..build.toolchain import c_flags, cpu_signature, runtime_headers_digest
+    import numpy
+    return make_key({
+        "npaccel": __version__, "ir": IR_FORMAT_VERSION, "numpy": numpy.__version__,
+        "source": source, "compiler": [compiler.path, compiler.version],
+        "flags": list(c_flags(compiler)), "target": target, "arch": cpu_signature(),
+        "headers": runtime_headers_digest(),
+    })
+
+
+def build_cpu(fn, signature, compiled: Compiled):
+    """(call function, disk_hit) for a translated specialisation."""
+    from ..build.cc import compile_c_shared
+    from ..build.toolchain import find_c_compiler
+    from ..cache.store import default_store
+    compiler = find_c_compiler()
+    key = cache_key(compiled.source, compiler)
+    meta = {"function": fn.__qualname__, "module": getattr(fn, "__module__", "?"),
+            "signature": describe(signature), "target": "cpu"}
+    start = time.perf_counter()
+    path, hit = default_store().get_or_build(
+        key, lambda workdir: compile_c_shared(compiled.source, workdir, compiler),
+        source=compiled.source, meta=meta)
+    entry = load_entry(path)
+    log.info("%s(%s): %s in %.1f ms", fn.__qualname__, meta["signature"],
+             "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
+    caller = build_caller(compiled.graph, compiled.layout, compiled.checks, compiled.pending_error,
+                          entry, ffi, get_config().num_threads)
+    return caller, hit
+
+
+def explain_text(fn, signature, compiled: Compiled) -> str:
+    plan = compiled.plan
+    parts = [f"npaccel: {fn.__qualname__}({describe(signature)})", "", "== op graph ==",
+             format_graph(compiled.graph), "", "== memory plan =="]
+    names = {id(v): k for k, v in plan.graph.meta.get("names", {}).items()}
+    for node, reason in plan.materialised:
+        label = names.get(id(node), "(unnamed)")
+        parts.append(f"materialised {label}: {node.dtype}{list(node.shape)} ({reason})")
+    for name, _ in plan.dead:
+        parts.append(f"never computed {name}: nothing returned depends on it")
+    if not plan.materialised:
+        parts.append("nothing materialised")
+    parts += ["", "== fused kernels =="]
+    for i, k in enumerate(plan.kernels):
+        stores = ", ".join(names.get(id(s), "(value)") for s in k.stores)
+        loop = "flat loop" if k.flat else "loop nest"
+        parts.append(f"kernel {i}: {k.kind} over {list(k.shape)} ({loop}) -> {stores}")
+    if compiled.checks:
+        parts += ["", "== run-time checks =="] + [repr(c) for c in compiled.checks]
+    if compiled.pending_error is not None:
+        parts += ["", f"raises at call time: {type(compiled.pending_error).__name__}: {compiled.pending_error}"]
+    parts += ["", "== generated C (OpenMP) ==", compiled.source]
+    return "\n".join(parts)

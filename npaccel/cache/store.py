@@ -1,0 +1,472 @@
+"""Content-addressed artefact store on disk, safe under concurrent processes and threads.
+
+Layout under the root:
+
+    entries/<key>.so     the artefact (read-only mode, never modified in place)
+    entries/<key>.c      the generated source it was built from (.cu for CUDA)
+    entries/<key>.json   the entry record: checksum, size, created, meta; its mtime is the
+                         last use. These records are the index: there is no shared index
+                         file for writers to fight over or to corrupt all at once.
+    locks/<key>.lock     flock'ed by whoever builds, evicts or repairs <key>
+
+Write order: artefact, then source, then record, each through a temp file in the same
+directory and os.replace. An entry counts only when its record exists and the artefact's
+sha256 matches the record, so an entry cut short at any point (SIGKILL, power loss, full
+disk) is never loaded; it is rebuilt. That checksum is also why there is no fsync.
+
+The cache never fails the caller: a read-only or full disk degrades to building in a
+private temporary directory (one CacheWarning per store); only the build's own errors
+(CompileError) reach the caller.
+"""
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..config import get_config
+from ..errors import CacheWarning
+from . import tempfiles
+from .locks import FileLock
+from .trust import untrusted_reason
+
+ENTRY_FORMAT = 1
+_KEY = re.compile(r"[0-9a-f]{16,128}")
+_CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                 "# This file is a cache directory tag created by npaccel (https://bford.info/cachedir/).\n")
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    function: str
+    module: str
+    signature: str
+    target: str
+    size: int           # bytes on disk: artefact + source + record
+    created: float      # epoch seconds
+    last_used: float    # epoch seconds
+    path: Path          # the artefact
+    meta: dict = field(default_factory=dict, compare=False)
+
+
+class CorruptEntry(Exception):
+    """An entry's files disagree with its record (internal: leads to removal and rebuild)."""
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    tmp = path.with_name(tempfiles.temp_name(path.name))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            os.fchmod(f.fileno(), mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+
+
+def _unlink(*paths: Path) -> None:
+    for p in paths:
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+
+
+class ArtefactStore:
+    """The store at `root` (trusted by the caller: see default_store for the trust rules)."""
+
+    def __init__(self, root, *, max_size: int | None = None):
+        self.root = Path(root)
+        self.entries_dir = self.root / "entries"
+        self.locks_dir = self.root / "locks"
+        self.max_size = max_size
+        self.requested_root: Path | None = None   # set when this is a stand-in for an untrusted root
+        self.fallback_reason: str | None = None
+        self._warned = False
+        self._warn_lock = threading.Lock()
+        self._private_dirs: list[Path] = []
+
+    # ---- paths and records
+    def _record_path(self, key: str) -> Path:
+        return self.entries_dir / f"{key}.json"
+
+    def _read_record(self, key: str) -> dict | None:
+        """The entry's record, None if there is none; CorruptEntry if it is unusable."""
+        try:
+            text = self._record_path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            rec = json.loads(text)
+        except ValueError:
+            raise CorruptEntry("its record is not valid JSON") from None
+        if not isinstance(rec, dict) or rec.get("format") != ENTRY_FORMAT or rec.get("key") != key:
+            raise CorruptEntry("its record has the wrong format or key")
+        for name, kind in (("artefact", str), ("sha256", str), ("size", int), ("source", str)):
+            if not isinstance(rec.get(name), kind):
+                raise CorruptEntry(f"its record lacks {name!r}")
+        if Path(rec["artefact"]).name != rec["artefact"] or not rec["artefact"].startswith(key):
+            raise CorruptEntry("its record names a foreign artefact")
+        return rec
+
+    def _verified(self, key: str) -> Path | None:
+        """The artefact's path if the entry is complete and intact, None if absent;
+        raises CorruptEntry if it is there but damaged."""
+        rec = self._read_record(key)
+        if rec is None:
+            return None
+        path = self.entries_dir / rec["artefact"]
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise CorruptEntry("its artefact is missing") from None
+        if size != rec["size"]:
+            raise CorruptEntry(f"its artefact has {size} bytes, {rec['size']} expected")
+        if _sha256_file(path) != rec["sha256"]:
+            raise CorruptEntry("its artefact's checksum does not match")
+        return path
+
+    def _files_of(self, key: str) -> list[Path]:
+        try:
+            return [self.entries_dir / n for n in os.listdir(self.entries_dir)
+                    if n.split(".", 1)[0] == key]
+        except FileNotFoundError:
+            return []
+
+    def _remove_entry(self, key: str) -> None:
+        # The record first: from then on the entry is absent, whatever is left.
+        _unlink(self._record_path(key), *self._files_of(key))
+
+    def _touch(self, key: str) -> None:
+        try:
+            os.utime(self._record_path(key))
+        except OSError:
+            pass  # a read-only cache still serves hits; LRU order just stays as it was
+
+    # ---- the main entry point
+    def get_or_build(self, key: str, build: Callable[[Path], Path], *, source: str,
+                     meta: dict) -> tuple[Path, bool]:
+        """Path of a verified artefact for `key` and whether it was a hit.
+
+        On a miss `build(tmpdir)` makes the artefact inside the empty directory tmpdir; its
+        exceptions (CompileError) propagate. Exactly one process or thread builds a key; the
+        others wait for it and then hit.
+        """
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise ValueError(f"not a cache key (16-128 lowercase hex digits): {key!r}")
+        try:
+            path = self._verified(key)  # fast path, no lock: files are only ever replaced whole
+        except CorruptEntry:
+            path = None                  # repaired below, under the lock
+        except OSError:
+            path = None
+        if path is not None:
+            self._touch(key)
+            return path, True
+        lock = FileLock(self.locks_dir / f"{key}.lock")
+        try:
+            self.locks_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            lock.acquire()
+        except OSError as exc:
+            return self._build_privately(build, exc), False
+        try:
+            return self._get_or_build_locked(key, build, source, meta)
+        finally:
+            lock.release()
+
+    def _get_or_build_locked(self, key, build, source, meta) -> tuple[Path, bool]:
+        try:
+            path = self._verified(key)
+        except CorruptEntry as why:
+            warnings.warn(CacheWarning(
+                f"npaccel cache entry {key[:16]} in {self.entries_dir} is corrupt ({why}); "
+                "removed it and rebuilding"), stacklevel=4)
+            path = None
+            self._try_remove(key)
+        except OSError:
+            path = None
+        if path is not None:
+            self._touch(key)
+            return path, True
+        self._try_remove(key)  # leftovers of a writer that was killed before its record
+        workdir = tempfiles.make_build_dir()
+        keep_workdir = False
+        try:
+            built = self._run_build(build, workdir)
+            try:
+                final = self._install(key, built, source, meta)
+            except OSError as exc:
+                self._warn_degraded(exc)
+                keep_workdir = True
+                self._keep_until_exit(workdir)
+                return built, False
+        finally:
+            if not keep_workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
+        self._after_store(key)
+        return final, False
+
+    def _try_remove(self, key: str) -> None:
+        try:
+            self._remove_entry(key)
+        except OSError:
+            pass  # read-only: the rebuild then degrades to a private directory
+
+    @staticmethod
+    def _run_build(build, workdir: Path) -> Path:
+        built = Path(build(workdir))
+        if not built.is_file():
+            raise ValueError(f"the build callable returned {built}, which is not a file")
+        return built
+
+    def _install(self, key: str, built: Path, source: str, meta: dict) -> Path:
+        self.entries_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._write_cachedir_tag()
+        data = built.read_bytes()
+        artefact = self.entries_dir / f"{key}{built.suffix or '.bin'}"
+        src = self.entries_dir / f"{key}{meta.get('source_suffix') or ('.cu' if meta.get('target') == 'cuda' else '.c')}"
+        record = {"format": ENTRY_FORMAT, "key": key, "artefact": artefact.name, "source": src.name,
+                  "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+                  "created": time.time(), "meta": meta}
+        try:
+            _write_atomic(artefact, data, 0o555)
+            _write_atomic(src, source.encode(), 0o444)
+            _write_atomic(self._record_path(key), json.dumps(record, default=str).encode(), 0o644)
+        except OSError:
+            self._try_remove(key)  # half an entry is harmless, but do not leave it around
+            raise
+        return artefact
+
+    def _write_cachedir_tag(self) -> None:
+        tag = self.root / "CACHEDIR.TAG"
+        if not tag.exists():
+            try:
+                _write_atomic(tag, _CACHEDIR_TAG.encode(), 0o644)
+            except OSError:
+                pass
+
+    def _after_store(self, key: str) -> None:
+        tempfiles.sweep_cache_dir(self.entries_dir)
+        tempfiles.sweep_build_dirs()
+        if self.max_size is not None:
+            try:
+                self._evict_to(self.max_size, protect=key)
+            except OSError as exc:
+                self._warn_degraded(exc)
+
+    # ---- degraded mode
+    def _warn_degraded(self, exc: OSError) -> None:
+        with self._warn_lock:
+            if self._warned:
+                return
+            self._warned = True
+        warnings.warn(CacheWarning(
+            f"npaccel cache at {self.root} cannot be written ({exc.strerror or exc}); compiling "
+            "into a temporary directory instead, so builds will not be reused by other processes"),
+            stacklevel=5)
+
+    def _keep_until_exit(self, workdir: Path) -> None:
+        with self._warn_lock:
+            if not self._private_dirs:
+                atexit.register(self._remove_private_dirs)
+            self._private_dirs.append(workdir)
+
+    def _remove_private_dirs(self) -> None:
+        for d in self._private_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def _build_privately(self, build, exc: OSError) -> Path:
+        self._warn_degraded(exc)
+        workdir = tempfiles.make_build_dir()
+        try:
+            built = self._run_build(build, workdir)
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        self._keep_until_exit(workdir)
+        return built
+
+    # ---- inspection and maintenance
+    def _keys(self) -> set[str]:
+        try:
+            names = os.listdir(self.entries_dir)
+        except FileNotFoundError:
+            return set()
+        return {n.split(".", 1)[0] for n in names if _KEY.fullmatch(n.split(".", 1)[0])}
+
+    def _entry(self, key: str) -> Entry | None:
+        try:
+            rec = self._read_record(key)
+            if rec is None:
+                return None
+            record_stat = self._record_path(key).stat()
+            size = record_stat.st_size
+            for name in (rec["artefact"], rec["source"]):
+                try:
+                    size += (self.entries_dir / name).stat().st_size
+                except FileNotFoundError:
+                    pass
+        except (CorruptEntry, OSError):
+            return None
+        meta = rec.get("meta") if isinstance(rec.get("meta"), dict) else {}
+        return Entry(key=key, function=str(meta.get("function", "?")), module=str(meta.get("module", "?")),
+                     signature=str(meta.get("signature", "?")), target=str(meta.get("target", "?")),
+                     size=size, created=float(rec.get("created", record_stat.st_mtime)),
+                     last_used=record_stat.st_mtime, path=self.entries_dir / rec["artefact"], meta=meta)
+
+    def list_entries(self) -> list[Entry]:
+        """Complete entries (checksums not verified), most recently used first."""
+        entries = [e for e in map(self._entry, sorted(self._keys())) if e is not None]
+        return sorted(entries, key=lambda e: e.last_used, reverse=True)
+
+    def total_size(self) -> int:
+        """Bytes of everything under entries/ (complete entries and leftovers)."""
+        total = 0
+        try:
+            with os.scandir(self.entries_dir) as it:
+                for item in it:
+                    if item.is_file(follow_symlinks=False):
+                        total += item.stat(follow_symlinks=False).st_size
+        except FileNotFoundError:
+            pass
+        return total
+
+    def _remove_if_free(self, key: str) -> bool:
+        """Remove every file of `key` unless someone holds its lock (is building it)."""
+        lock = FileLock(self.locks_dir / f"{key}.lock")
+        try:
+            self.locks_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not lock.acquire(blocking=False):
+                return False
+        except FileNotFoundError:
+            return False
+        try:
+            self._remove_entry(key)
+        finally:
+            lock.unlink_and_release()
+        return True
+
+    def _sweep(self) -> None:
+        tempfiles.sweep_cache_dir(self.entries_dir)
+        tempfiles.sweep_build_dirs()
+        complete = {e.key for e in self.list_entries()}
+        for key in self._keys() - complete:  # orphans and corrupt records
+            self._remove_if_free(key)
+
+    def clear(self) -> int:
+        """Remove every entry not being built right now; return how many complete ones."""
+        complete = {e.key for e in self.list_entries()}
+        removed = sum(self._remove_if_free(k) and k in complete for k in self._keys())
+        self._sweep()
+        return removed
+
+    def _evict_to(self, max_size: int, protect: str | None = None) -> list[str]:
+        removed = []
+        total = self.total_size()
+        for entry in sorted(self.list_entries(), key=lambda e: e.last_used):
+            if total <= max_size:
+                break
+            if entry.key != protect and self._remove_if_free(entry.key):
+                removed.append(entry.key)
+                total -= entry.size
+        return removed
+
+    def prune(self, max_size: int | None = None, older_than_seconds: float | None = None) -> list[str]:
+        """Remove leftovers, entries unused for `older_than_seconds`, then least recently
+        used entries until at most `max_size` bytes remain; return the removed keys."""
+        self._sweep()
+        removed = []
+        if older_than_seconds is not None:
+            cutoff = time.time() - older_than_seconds
+            removed += [e.key for e in self.list_entries()
+                        if e.last_used < cutoff and self._remove_if_free(e.key)]
+        if max_size is not None:
+            removed += self._evict_to(max_size)
+        return removed
+
+
+# ---- the process-wide store and its trust rules
+
+def default_cache_dir() -> Path:
+    """The per-user cache directory (platformdirs), e.g. ~/.cache/npaccel."""
+    from platformdirs import user_cache_dir
+    return Path(user_cache_dir("npaccel", appauthor=False))
+
+
+def open_store(root: Path | None, *, max_size: int | None = None) -> ArtefactStore:
+    """The store at `root` (None: the per-user default) if it may be trusted; otherwise a
+    private temporary store for this process and one CacheWarning saying why."""
+    requested = Path(root).expanduser() if root is not None else default_cache_dir()
+    if not requested.is_absolute() and root is None:
+        reason = "there is no home directory to put the per-user cache in"
+    else:
+        requested = requested.absolute()
+        reason = None
+        try:
+            # The leaf gets 0700; only a directory we create gets a mode chosen by us.
+            requested.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = f"it cannot be created ({exc.strerror or exc})"
+        if reason is None:
+            reason = untrusted_reason(requested)
+        for sub in ("entries", "locks"):
+            if reason is None and (requested / sub).exists():
+                reason = untrusted_reason(requested / sub)
+    if reason is None:
+        return ArtefactStore(requested, max_size=max_size)
+    private = Path(tempfile.mkdtemp(prefix="npaccel-cache-"))
+    atexit.register(shutil.rmtree, private, True)
+    warnings.warn(CacheWarning(
+        f"npaccel cache directory {requested} is not used: {reason}. Using a private temporary "
+        f"cache {private} for this process instead; set NPACCEL_CACHE_DIR to a directory that "
+        "you own and that only you can write."), stacklevel=3)
+    store = ArtefactStore(private, max_size=max_size)
+    store.requested_root, store.fallback_reason = requested, reason
+    return store
+
+
+_default_lock = threading.Lock()
+_default: tuple[tuple, ArtefactStore] | None = None
+
+
+def default_store() -> ArtefactStore:
+    """The store for NPACCEL_CACHE_DIR / NPACCEL_CACHE_MAX_SIZE (per-user default);
+    one per process and configuration."""
+    global _default
+    cfg = get_config()
+    token = (cfg.cache_dir, cfg.cache_max_size)
+    with _default_lock:
+        if _default is None or _default[0] != token:
+            _default = (token, open_store(cfg.cache_dir, max_size=cfg.cache_max_size))
+        return _default[1]
+
+
+def reset_default_store() -> None:
+    """Forget the process-wide store (tests that change the environment)."""
+    global _default
+    with _default_lock:
+        _default = None

@@ -1,0 +1,152 @@
+"""C99 text for types, literals and ops: mostly data.
+
+A renderer maps (op, operand dtypes) to a C expression over already-rendered operands.
+Every op result is cast to its NumPy result type, so narrow integers wrap after each op as
+NumPy's do (C would otherwise compute in int).
+
+>>> import numpy as np
+>>> f4, i1 = np.dtype("float32"), np.dtype("int8")
+>>> C.op(Op.EXP, (f4,), f4, ["x"])
+'expf(x)'
+>>> C.op(Op.ADD, (i1, i1), i1, ["a", "b"])
+'((int8_t)(a + b))'
+>>> C.literal(0.1, np.dtype("float64"))
+'0x1.999999999999ap-4'
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..ir.ops import Op
+
+CTYPES = {"bool": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
+          "int64": "int64_t", "uint8": "uint8_t", "uint16": "uint16_t", "uint32": "uint32_t",
+          "uint64": "uint64_t", "float32": "float", "float64": "double"}
+_SUFFIX = {"int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8",
+           "uint16": "u16", "uint32": "u32", "uint64": "u64", "float32": "f", "float64": "d"}
+
+# ops that are one libm call on floats: name of the double version
+_FLOAT_CALLS = {
+    Op.SQRT: "sqrt", Op.CBRT: "cbrt", Op.EXP: "exp", Op.EXP2: "exp2", Op.EXPM1: "expm1",
+    Op.LOG: "log", Op.LOG2: "log2", Op.LOG10: "log10", Op.LOG1P: "log1p", Op.SIN: "sin",
+    Op.COS: "cos", Op.TAN: "tan", Op.ARCSIN: "asin", Op.ARCCOS: "acos", Op.ARCTAN: "atan",
+    Op.SINH: "sinh", Op.COSH: "cosh", Op.TANH: "tanh", Op.ARCSINH: "asinh",
+    Op.ARCCOSH: "acosh", Op.ARCTANH: "atanh", Op.FLOOR: "floor", Op.CEIL: "ceil",
+    Op.TRUNC: "trunc", Op.RINT: "rint", Op.ABSOLUTE: "fabs", Op.ARCTAN2: "atan2",
+    Op.HYPOT: "hypot", Op.COPYSIGN: "copysign", Op.FMAX: "fmax", Op.FMIN: "fmin",
+    Op.POWER: "pow", Op.FMOD: "fmod",
+}
+_INFIX = {Op.ADD: "+", Op.SUBTRACT: "-", Op.MULTIPLY: "*", Op.TRUE_DIVIDE: "/",
+          Op.BITWISE_AND: "&", Op.BITWISE_OR: "|", Op.BITWISE_XOR: "^",
+          Op.EQUAL: "==", Op.NOT_EQUAL: "!=", Op.LESS: "<", Op.LESS_EQUAL: "<=",
+          Op.GREATER: ">", Op.GREATER_EQUAL: ">="}
+_BOOL_INFIX = {Op.ADD: "||", Op.MULTIPLY: "&&"}
+_HELPERS = {Op.FLOOR_DIVIDE: "npa_floordiv", Op.REMAINDER: "npa_remainder",
+            Op.LEFT_SHIFT: "npa_lshift", Op.RIGHT_SHIFT: "npa_rshift"}
+_TEMPLATES = {
+    Op.NEGATIVE: "(-{0})", Op.POSITIVE: "({0})", Op.SQUARE: "({0} * {0})",
+    Op.MAXIMUM: "npa_maximum({0}, {1})", Op.MINIMUM: "npa_minimum({0}, {1})",
+    Op.SIGN: "npa_sign({0})", Op.WHERE: "({0} ? {1} : {2})",
+    Op.LOGICAL_AND: "(({0} != 0) && ({1} != 0))", Op.LOGICAL_OR: "(({0} != 0) || ({1} != 0))",
+    Op.LOGICAL_XOR: "(({0} != 0) != ({1} != 0))", Op.LOGICAL_NOT: "(!{0})",
+}
+
+
+class CRenderer:
+    """Types, literals and op expressions for C99 (shared by the CUDA renderer)."""
+
+    def ctype(self, dtype) -> str:
+        return CTYPES[np.dtype(dtype).name]
+
+    def literal(self, value, dtype) -> str:
+        dtype = np.dtype(dtype)
+        if dtype.kind == "b":
+            return "1" if value else "0"
+        if dtype.kind in "iu":
+            v = int(value)
+            if dtype.kind == "u":
+                return f"UINT64_C({v})"
+            if v == -2**63:
+                return "(-INT64_C(9223372036854775807) - 1)"
+            return f"INT64_C({v})"
+        v = float(value)
+        f = "f" if dtype == np.float32 else ""
+        if math.isnan(v):
+            return f"(({self.ctype(dtype)})NAN)"
+        if math.isinf(v):
+            return f"(({self.ctype(dtype)}){'-' if v < 0 else ''}INFINITY)"
+        if dtype == np.float32:
+            v = float(np.float32(v))
+        return v.hex() + f
+
+    def cast(self, expr, src, dst) -> str:
+        src, dst = np.dtype(src), np.dtype(dst)
+        if src == dst:
+            return expr
+        if dst.kind == "b":
+            return f"(({expr}) != 0)"
+        return f"(({self.ctype(dst)})({expr}))"
+
+    def op(self, op: Op, in_dtypes, out_dtype, args, err="&npa_err") -> str:
+        in0 = np.dtype(in_dtypes[0])
+        out = np.dtype(out_dtype)
+        kind = in0.kind
+        ctype = self.ctype(out)
+        if kind == "f" and op in _FLOAT_CALLS:
+            name = _FLOAT_CALLS[op] + ("f" if in0 == np.float32 else "")
+            return f"{name}({', '.join(args)})"
+        if kind == "f" and op in (Op.FLOOR_DIVIDE, Op.REMAINDER):
+            return f"{_HELPERS[op]}_{_SUFFIX[in0.name]}({args[0]}, {args[1]})"
+        if op is Op.RECIPROCAL:
+            one = self.literal(1, in0)
+            if kind == "f":
+                return f"({one} / {args[0]})"
+            return f"(({ctype})({args[0]} == 0 ? 0 : {one} / {args[0]}))"
+        if kind in "iu":
+            if op in _HELPERS or op is Op.FMOD:
+                name = "npa_fmod" if op is Op.FMOD else _HELPERS[op]
+                return f"{name}_{_SUFFIX[in0.name]}({args[0]}, {args[1]})"
+            if op is Op.POWER:
+                return f"npa_power_{_SUFFIX[in0.name]}({args[0]}, {args[1]}, {err})"
+            if op is Op.ABSOLUTE:
+                return args[0] if kind == "u" else f"(({ctype})({args[0]} < 0 ? -{args[0]} : {args[0]}))"
+            if op is Op.INVERT:
+                return f"(({ctype})(~{args[0]}))"
+            if op in (Op.ISNAN, Op.ISINF, Op.SIGNBIT):
+                return "0" if op is not Op.SIGNBIT or kind == "u" else f"({args[0]} < 0)"
+            if op is Op.ISFINITE:
+                return "1"
+        if kind == "b":
+            if op in _BOOL_INFIX:
+                return f"({args[0]} {_BOOL_INFIX[op]} {args[1]})"
+            if op is Op.INVERT:
+                return f"(!{args[0]})"
+            if op in (Op.ABSOLUTE, Op.POSITIVE):
+                return args[0]
+            if op in (Op.ISNAN, Op.ISINF, Op.SIGNBIT):
+                return "0"
+            if op is Op.ISFINITE:
+                return "1"
+            if op in (Op.MAXIMUM, Op.FMAX):
+                return f"({args[0]} || {args[1]})"
+            if op in (Op.MINIMUM, Op.FMIN):
+                return f"({args[0]} && {args[1]})"
+        if kind == "f" and op in (Op.ISNAN, Op.ISINF, Op.ISFINITE, Op.SIGNBIT):
+            fn = {Op.ISNAN: "isnan", Op.ISINF: "isinf", Op.ISFINITE: "isfinite", Op.SIGNBIT: "signbit"}[op]
+            return f"({fn}({args[0]}) != 0)"
+        if op in _INFIX:
+            expr = f"{args[0]} {_INFIX[op]} {args[1]}"
+            return f"({expr})" if out.kind == "b" else f"(({ctype})({expr}))"
+        if op in _TEMPLATES:
+            expr = _TEMPLATES[op].format(*args)
+            return expr if out.kind == "b" or op is Op.WHERE else f"(({ctype}){expr})"
+        if kind in "iu" and op in (Op.MAXIMUM, Op.FMAX):
+            return f"({args[0]} > {args[1]} ? {args[0]} : {args[1]})"
+        if kind in "iu" and op in (Op.MINIMUM, Op.FMIN):
+            return f"({args[0]} < {args[1]} ? {args[0]} : {args[1]})"
+        raise NotImplementedError(f"no C rendering of {op.value} for {in0}")
+
+
+C = CRenderer()

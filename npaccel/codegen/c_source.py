@@ -1,0 +1,338 @@
+"""Scheduled kernels -> one C99 + OpenMP translation unit with the fixed entry point.
+
+    int npaccel_entry(const int64_t *I, const double *F);
+
+``I`` packs, in order: the thread count; for each array argument its data pointer, dims
+and strides (in elements); for each returned buffer its data pointer; the integer and
+bool scalar arguments. ``F`` packs the float scalar arguments. ``ArgLayout`` records the
+order so that the runtime packs exactly what the code reads.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import UnsupportedError
+from ..ir.dims import render_c, shape_size
+from ..ir.nodes import Const, DimValue, Elementwise, Param, Reduce, ScalarParam
+from ..ir.ops import Op
+from .c_renderer import C
+
+PARALLEL_MIN_ELEMENTS = 1 << 15   # below this, an OpenMP region costs more than it saves
+FLAT = "FLAT"                     # index marker: the flat loop index of a flat kernel
+
+
+@dataclass(frozen=True)
+class ArgLayout:
+    arrays: tuple        # (param index, ndim) of array arguments, in I order
+    outputs: tuple       # output positions (in graph.outputs) that get a buffer, in I order
+    int_scalars: tuple   # param indexes of integer/bool scalars
+    float_scalars: tuple  # param indexes of float scalars
+
+
+def _strides_of(shape):
+    """C-contiguous strides (in elements) of a symbolic shape, as dims."""
+    strides, acc = [], 1
+    for d in reversed(shape):
+        strides.append(acc)
+        from ..ir.dims import dim_mul
+        acc = dim_mul(acc, d)
+    return list(reversed(strides))
+
+
+class Buffer:
+    """Where a value is stored: a pointer and how to index it."""
+
+    def __init__(self, name, node, strides):
+        self.name, self.node, self.strides = name, node, strides   # strides: C text per dim
+
+    def at(self, idx):
+        if idx == FLAT:
+            return f"{self.name}[i]" if self.node.ndim else f"{self.name}[0]"
+        terms = [f"({i})*{s}" if s != "1" else f"({i})"
+                 for i, s, d in zip(idx, self.strides, self.node.shape) if d != 1 and i != "0"]
+        return f"{self.name}[{' + '.join(terms) or '0'}]"
+
+
+class KernelWriter:
+    """Emits the loop body that computes nodes at an index, each node once per index."""
+
+    def __init__(self, gen, flat):
+        self.gen, self.flat, self.lines, self.memo = gen, flat, [], {}
+
+    def child_index(self, parent_idx, parent_ndim, child):
+        if child.ndim == 0:
+            return ()
+        if parent_idx == FLAT:
+            return FLAT
+        idx = parent_idx[parent_ndim - child.ndim:]
+        return tuple("0" if d == 1 else i for i, d in zip(idx, child.shape))
+
+    def value(self, node, idx):
+        key = (id(node), idx)
+        if key in self.memo:
+            return self.memo[key]
+        expr = self._expr(node, idx)
+        if isinstance(node, (Elementwise,)):
+            var = f"v{len(self.memo)}"
+            self.lines.append(f"const {C.ctype(node.dtype)} {var} = {expr};")
+            expr = var
+        self.memo[key] = expr
+        return expr
+
+    def _expr(self, node, idx):
+        gen = self.gen
+        # Parameters and reduction results are read from memory; every other value is
+        # recomputed in registers where it is needed (never read back from an output).
+        if isinstance(node, (Param, Reduce)) and id(node) in gen.buffers:
+            return gen.buffers[id(node)].at(idx if node.ndim else ())
+        if id(node) in gen.scalars:
+            return gen.scalars[id(node)]
+        if isinstance(node, Const):
+            return C.literal(node.value, node.dtype)
+        if isinstance(node, DimValue):
+            return f"((int64_t){render_c(node.dim)})"
+        if isinstance(node, Elementwise):
+            args = [C.cast(self.value(a, self.child_index(idx, node.ndim, a)), a.dtype, d)
+                    for a, d in zip(node.args, node.in_dtypes)]
+            try:
+                return C.op(node.op, node.in_dtypes, node.dtype, args)
+            except NotImplementedError as exc:
+                raise UnsupportedError(str(exc)) from None
+        raise UnsupportedError(f"no C code for {type(node).__name__}")
+
+
+class CSourceGenerator:
+    def __init__(self, plan):
+        self.plan = plan
+        self.graph = plan.graph
+        self.buffers = {}     # id(node) -> Buffer
+        self.scalars = {}     # id(node) -> C variable name (scalar params, 0-d temporaries)
+        self.out = []
+
+    # ---- prologue -------------------------------------------------------------------
+    def layout_and_prologue(self):
+        lines = ["const int npa_nt = (int)I[0];", "int npa_err = 0;", "(void)npa_nt; (void)F;"]
+        slot, arrays, ints, floats = 1, [], [], []
+        for p in self.graph.params:
+            if isinstance(p, Param):
+                ct = C.ctype(p.dtype)
+                lines.append(f"const {ct} *restrict a{p.index} = (const {ct} *)(intptr_t)I[{slot}];")
+                slot += 1
+                for d in range(p.ndim):
+                    lines.append(f"const int64_t a{p.index}_d{d} = I[{slot + d}];")
+                slot += p.ndim
+                strides = []
+                for d in range(p.ndim):
+                    lines.append(f"const int64_t a{p.index}_s{d} = I[{slot + d}];")
+                    strides.append(f"a{p.index}_s{d}")
+                slot += p.ndim
+                if p.contiguous:
+                    strides = [f"({render_c(s)})" for s in _strides_of(p.shape)]
+                self.buffers[id(p)] = Buffer(f"a{p.index}", p, strides)
+                arrays.append((p.index, p.ndim))
+        outputs = []
+        returned = {id(n) for n, reason in self.plan.materialised if reason == "returned"}
+        for pos, node in enumerate(self.graph.outputs):
+            if id(node) in returned and id(node) not in self.buffers:
+                ct = C.ctype(node.dtype)
+                lines.append(f"{ct} *restrict o{pos} = ({ct} *)(intptr_t)I[{slot}];")
+                slot += 1
+                self.buffers[id(node)] = Buffer(f"o{pos}", node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+                outputs.append(pos)
+        for p in self.graph.params:
+            if isinstance(p, ScalarParam) and p.dtype.kind in "biu":
+                lines.append(f"const {C.ctype(p.dtype)} s{p.index} = ({C.ctype(p.dtype)})I[{slot}];")
+                self.scalars[id(p)] = f"s{p.index}"
+                slot += 1
+                ints.append(p.index)
+        fslot = 0
+        for p in self.graph.params:
+            if isinstance(p, ScalarParam) and p.dtype.kind == "f":
+                lines.append(f"const {C.ctype(p.dtype)} s{p.index} = ({C.ctype(p.dtype)})F[{fslot}];")
+                self.scalars[id(p)] = f"s{p.index}"
+                fslot += 1
+                floats.append(p.index)
+        layout = ArgLayout(tuple(arrays), tuple(outputs), tuple(ints), tuple(floats))
+        return layout, lines
+
+    # ---- temporaries ----------------------------------------------------------------
+    def temporaries(self):
+        decl, free = [], []
+        for node, _ in self.plan.materialised:
+            if id(node) in self.buffers:
+                continue
+            ct = C.ctype(node.dtype)
+            name = f"t{len(decl)}"
+            if node.ndim == 0:
+                decl.append(f"{ct} {name}[1];")
+            else:
+                size = render_c(shape_size(node.shape))
+                decl.append(f"{ct} *{name} = ({ct} *)malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));")
+                decl.append(f"if (!{name}) return NPA_ERR_NOMEM;")
+                free.append(f"free({name});")
+            self.buffers[id(node)] = Buffer(name, node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+        return decl, free
+
+    # ---- kernels ----------------------------------------------------------------------
+    def elementwise_kernel(self, k, number):
+        w = KernelWriter(self, k.flat)
+        r = len(k.shape)
+        dims = [f"({render_c(d)})" for d in k.shape]
+        lines = [f"/* kernel {number}: {len(k.stores)} output(s), {'flat' if k.flat else 'nested'} loop */", "{"]
+        if r == 0:
+            for node in k.stores:
+                lines.append("")
+                body_idx = ()
+                value = w.value(node, body_idx)
+                lines.extend(w.lines)
+                w.lines = []
+                lines.append(f"{self.buffers[id(node)].at(())} = {value};")
+            return lines + ["}"]
+        if k.flat:
+            idx = FLAT
+        else:
+            idx = tuple(f"i{d}" for d in range(r))
+        stores = []
+        for node in k.stores:
+            value = w.value(node, idx)
+            stores.append(f"{self.buffers[id(node)].at(idx)} = {value};")
+        body = w.lines + stores
+        if k.flat:
+            total = " * ".join(dims)
+            lines.append(f"const int64_t npa_n = {total};")
+            lines.append(f"#pragma omp parallel for simd num_threads(npa_nt) if(npa_n > {PARALLEL_MIN_ELEMENTS}) schedule(static)")
+            lines.append("for (int64_t i = 0; i < npa_n; i++) {")
+            lines.extend("    " + b for b in body)
+            lines.append("}")
+        else:
+            total = " * ".join(dims)
+            collapse = f" collapse({r - 1})" if r > 2 else ""
+            if r == 1:
+                lines.append(f"#pragma omp parallel for simd num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) schedule(static)")
+            else:
+                lines.append(f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) schedule(static){collapse}")
+            for d in range(r):
+                if d == r - 1 and r > 1:
+                    lines.append("    " * d + "#pragma omp simd")
+                lines.append("    " * d + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
+            lines.extend("    " * r + b for b in body)
+            for d in reversed(range(r)):
+                lines.append("    " * d + "}")
+        return lines + ["}"]
+
+    def reduce_kernel(self, k, number):
+        node = k.stores[0]
+        arg = node.arg
+        r = arg.ndim
+        acc_dtype = np.dtype(np.float64) if node.dtype == np.float32 and node.op in (Op.SUM, Op.PROD) else node.dtype
+        act = C.ctype(acc_dtype)
+        init, combine = _REDUCE_C[node.op](acc_dtype)
+        kept = [d for d in range(r) if d not in node.axes]
+        red = [d for d in range(r) if d in node.axes]
+        dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
+        full = tuple(f"i{d}" for d in range(r))
+        w = KernelWriter(self, False)
+        value = C.cast(C.cast(w.value(arg, full), arg.dtype, node.dtype), node.dtype, acc_dtype)
+        body = w.lines + [f"npa_acc = {combine('npa_acc', value)};"]
+        out_idx = tuple(f"i{d}" for d in kept) if not node.keepdims else \
+            tuple("0" if d in node.axes else f"i{d}" for d in range(r))
+        store = f"{self.buffers[id(node)].at(out_idx)} = {C.cast('npa_acc', acc_dtype, node.dtype)};"
+        lines = [f"/* kernel {number}: {node.op.value} over axes {node.axes} */", "{"]
+        total = " * ".join(dims.values()) or "1"
+
+        simd_ok = node.op is Op.SUM or (node.op is Op.PROD and acc_dtype.kind != "f")
+
+        def loops(ds, depth, simd=False):
+            out = []
+            for j, d in enumerate(ds):
+                if simd and simd_ok and j == len(ds) - 1:
+                    out.append("    " * (depth + j) + f"#pragma omp simd reduction({_SIMD_RED[node.op]}:npa_acc)")
+                out.append("    " * (depth + j) + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
+            return out
+
+        def closes(n, depth):
+            return ["    " * (depth + j) + "}" for j in reversed(range(n))]
+
+        if kept:
+            collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
+            lines.append(f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) schedule(static){collapse}")
+            lines += loops(kept, 0)
+            depth = len(kept)
+            lines.append("    " * depth + f"{act} npa_acc = {init};")
+            lines += loops(red, depth, simd=True)
+            lines += ["    " * (depth + len(red)) + b for b in body]
+            lines += closes(len(red), depth)
+            lines.append("    " * depth + store)
+            lines += closes(len(kept), 0)
+        else:
+            lines.append(f"{act} npa_part[NPA_MAX_THREADS];")
+            lines.append("int npa_used = 1;")
+            lines.append(f"#pragma omp parallel num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS})")
+            lines.append("{")
+            lines.append(f"    {act} npa_acc = {init};")
+            lines.append("    const int npa_t = NPA_THREAD_NUM();")
+            collapse = f" collapse({len(red)})" if len(red) > 1 else ""
+            lines.append(f"    #pragma omp for schedule(static){collapse}")
+            lines += ["    " + x for x in loops(red, 0)]
+            lines += ["    " * (len(red) + 1) + b for b in body]
+            lines += ["    " + x for x in closes(len(red), 0)]
+            lines.append("    if (npa_t < NPA_MAX_THREADS) npa_part[npa_t] = npa_acc;")
+            lines.append("    if (npa_t == 0) npa_used = NPA_NUM_THREADS();")
+            lines.append("}")
+            lines.append(f"{act} npa_acc = {init};")
+            lines.append("for (int t = 0; t < npa_used && t < NPA_MAX_THREADS; t++) {")
+            lines.append(f"    npa_acc = {combine('npa_acc', 'npa_part[t]')};")
+            lines.append("}")
+            lines.append(store)
+        return lines + ["}"]
+
+    def generate(self, name="npaccel_entry"):
+        layout, prologue = self.layout_and_prologue()
+        decl, free = self.temporaries()
+        body = []
+        for number, k in enumerate(self.plan.kernels):
+            if k.kind == "reduce":
+                body += self.reduce_kernel(k, number)
+            else:
+                body += self.elementwise_kernel(k, number)
+        fn = self.graph.meta.get("function", "?")
+        text = ["/* generated by npaccel for " + fn.replace("*/", "* /") + " */",
+                '#include "npaccel.h"', "",
+                f"int {name}(const int64_t *I, const double *F) {{"]
+        text += ["    " + line for line in prologue + decl + body]
+        text += ["    " + line for line in free]
+        text += ["    return npa_err;", "}", ""]
+        return "\n".join(text), layout
+
+
+def _sum(dt):
+    return "0", lambda a, b: f"{a} + {b}"
+
+
+def _prod(dt):
+    return "1", lambda a, b: f"{a} * {b}"
+
+
+def _max(dt):
+    init = "-INFINITY" if dt.kind == "f" else C.literal(np.iinfo(dt).min, dt) if dt.kind in "iu" else "0"
+    return init, lambda a, b: f"npa_maximum({a}, {b})" if dt.kind == "f" else f"({a} > {b} ? {a} : {b})"
+
+
+def _min(dt):
+    init = "INFINITY" if dt.kind == "f" else C.literal(np.iinfo(dt).max, dt) if dt.kind in "iu" else "1"
+    return init, lambda a, b: f"npa_minimum({a}, {b})" if dt.kind == "f" else f"({a} < {b} ? {a} : {b})"
+
+
+_REDUCE_C = {
+    Op.SUM: _sum, Op.PROD: _prod, Op.MAX: _max, Op.MIN: _min,
+    Op.ANY: lambda dt: ("0", lambda a, b: f"({a} || {b})"),
+    Op.ALL: lambda dt: ("1", lambda a, b: f"({a} && {b})"),
+}
+_SIMD_RED = {Op.SUM: "+", Op.PROD: "*"}
+
+
+def generate_c(plan):
+    """(source text, ArgLayout) for a scheduled plan."""
+    return CSourceGenerator(plan).generate()

@@ -1,0 +1,1 @@
+"""Frontend: Python source (gast) -> program IR, specialised on an argument signature."""

@@ -1,0 +1,543 @@
+"""Lower a Python function body to the deferred op graph by abstract interpretation.
+
+The function's statements are walked once for one argument signature. Arrays become graph
+nodes (nothing is computed); values fixed by the signature (ndim, dtype, sizes of 1,
+constants, globals) are ordinary Python values, so static ``if``s and shape arithmetic
+simply run. What cannot be compiled raises ``UnsupportedError`` naming file:line and the
+construct; what NumPy itself would raise for this signature is kept as ``pending_error`` and
+raised at call time, after the run-time checks recorded before it.
+"""
+from __future__ import annotations
+
+import contextlib
+import operator
+import types
+import warnings
+
+import gast
+import numpy as np
+
+from ..errors import UnsupportedError
+from ..ir.dims import dim_mul, shape_size
+from ..ir.nodes import Const, DimValue, Elementwise, Graph, Interner, Node, Param, Reduce, ScalarParam
+from ..ir.ops import UFUNC_OPS, Op
+from ..passes import infer
+from .signature import ArraySpec, ScalarSpec
+from .source import function_source
+
+MAX_INLINE_DEPTH = 20
+
+_BINOPS = {gast.Add: np.add, gast.Sub: np.subtract, gast.Mult: np.multiply,
+           gast.Div: np.true_divide, gast.FloorDiv: np.floor_divide, gast.Mod: np.remainder,
+           gast.Pow: np.power, gast.BitAnd: np.bitwise_and, gast.BitOr: np.bitwise_or,
+           gast.BitXor: np.bitwise_xor, gast.LShift: np.left_shift, gast.RShift: np.right_shift}
+_PYOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+          gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+          gast.Pow: operator.pow, gast.BitAnd: operator.and_, gast.BitOr: operator.or_,
+          gast.BitXor: operator.xor, gast.LShift: operator.lshift, gast.RShift: operator.rshift,
+          gast.MatMult: operator.matmul}
+_CMPOPS = {gast.Eq: np.equal, gast.NotEq: np.not_equal, gast.Lt: np.less, gast.LtE: np.less_equal,
+           gast.Gt: np.greater, gast.GtE: np.greater_equal}
+_PYCMP = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt, gast.LtE: operator.le,
+          gast.Gt: operator.gt, gast.GtE: operator.ge, gast.Is: operator.is_,
+          gast.IsNot: operator.is_not, gast.In: lambda a, b: a in b,
+          gast.NotIn: lambda a, b: a not in b}
+_UNARY = {gast.USub: np.negative, gast.UAdd: np.positive, gast.Invert: np.invert}
+_PYUNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operator.invert,
+            gast.Not: operator.not_}
+_PY_SCALARS = (bool, int, float, complex)
+
+# np.<name> and array methods that are reductions: (op, NumPy function for typing)
+_REDUCTIONS = {"sum": Op.SUM, "prod": Op.PROD, "max": Op.MAX, "amax": Op.MAX, "min": Op.MIN,
+               "amin": Op.MIN, "any": Op.ANY, "all": Op.ALL}
+_BUILTIN_UFUNCS = {abs: np.absolute}
+
+
+class UserError(Exception):
+    """What the user's code raises under NumPy's rules (kept, raised at call time)."""
+
+    def __init__(self, original):
+        super().__init__(str(original))
+        self.original = original
+
+
+@contextlib.contextmanager
+def numpy_semantics():
+    """Exceptions raised here are the user program's, not the compiler's."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            yield
+    except UnsupportedError:
+        raise
+    except Exception as exc:  # NumPy's or Python's own error for this program
+        raise UserError(exc) from None
+
+
+class _Return(Exception):
+    def __init__(self, value):
+        self.value = value
+
+
+class BoundMethod:
+    def __init__(self, node, name):
+        self.node, self.name = node, name
+
+
+class Lowering:
+    """State shared by the function and the helpers inlined into it."""
+
+    def __init__(self):
+        self.intern = Interner()
+        self.checks = []             # run-time checks, in program order
+        self.depth = 0
+
+
+class FunctionLowerer:
+    def __init__(self, src, lowering: Lowering):
+        self.src = src
+        self.lw = lowering
+        self.env = {}
+        self.current = src.tree
+
+    # ---- entry points -------------------------------------------------------------
+    def unsupported(self, what, node=None):
+        return UnsupportedError(what, self.src.where(node if node is not None else self.current))
+
+    def run_body(self):
+        try:
+            for stmt in self.src.tree.body:
+                self.stmt(stmt)
+        except _Return as ret:
+            return ret.value
+        return None
+
+    # ---- statements ---------------------------------------------------------------
+    def stmt(self, node):
+        self.current = node
+        method = getattr(self, "stmt_" + type(node).__name__, None)
+        if method is None:
+            raise self.unsupported(f"'{type(node).__name__.lower()}' statement", node)
+        method(node)
+
+    def stmt_Return(self, node):
+        raise _Return(None if node.value is None else self.expr(node.value))
+
+    def stmt_Pass(self, node):
+        pass
+
+    def stmt_Expr(self, node):
+        if isinstance(node.value, gast.Constant):
+            return  # docstring or bare constant
+        self.expr(node.value)
+
+    def stmt_Assign(self, node):
+        value = self.expr(node.value)
+        for target in node.targets:
+            self.bind(target, value)
+
+    def stmt_AnnAssign(self, node):
+        if node.value is not None:
+            self.bind(node.target, self.expr(node.value))
+
+    def stmt_AugAssign(self, node):
+        target = node.target
+        if not isinstance(target, gast.Name):
+            raise self.unsupported("augmented assignment to a subscript or attribute", node)
+        old = self.lookup(target.id, target)
+        rhs = self.expr(node.value)
+        if isinstance(old, Node) and not old.weak:
+            # In place on an array: writes through every alias, incl. the caller's array.
+            raise self.unsupported(f"in-place update of array '{target.id}'", node)
+        self.env[target.id] = self.binop(type(node.op), old, rhs)
+
+    def stmt_If(self, node):
+        cond = self.truth(self.expr(node.test), node.test)
+        for stmt in node.body if cond else node.orelse:
+            self.stmt(stmt)
+
+    def bind(self, target, value):
+        if isinstance(target, gast.Name):
+            self.env[target.id] = value
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            items = self.unpack(value, len(target.elts), target)
+            for t, v in zip(target.elts, items):
+                self.bind(t, v)
+        else:
+            raise self.unsupported(f"assignment to {type(target).__name__.lower()}", target)
+
+    def unpack(self, value, n, where):
+        if isinstance(value, (tuple, list)):
+            if len(value) != n:
+                with numpy_semantics():
+                    raise ValueError(f"cannot unpack {len(value)} values into {n} names")
+            return list(value)
+        raise self.unsupported("unpacking a value that is not a tuple", where)
+
+    def truth(self, value, where):
+        if isinstance(value, Node):
+            if value.ndim == 0 or value.weak:
+                raise self.unsupported("branch on a value computed at run time", where)
+            with numpy_semantics():
+                raise ValueError("The truth value of an array with more than one element is "
+                                 "ambiguous. Use a.any() or a.all()")
+        with numpy_semantics():
+            return bool(value)
+
+    # ---- expressions --------------------------------------------------------------
+    def expr(self, node):
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.unsupported(f"'{type(node).__name__}' expression", node)
+        return method(node)
+
+    def expr_Constant(self, node):
+        return node.value
+
+    def expr_Name(self, node):
+        return self.lookup(node.id, node)
+
+    def lookup(self, name, node):
+        if name in self.env:
+            return self.env[name]
+        found, value = self.src.lookup_global(name)
+        if not found:
+            with numpy_semantics():
+                raise NameError(f"name '{name}' is not defined")
+        return value
+
+    def expr_Tuple(self, node):
+        return tuple(self.expr(e) for e in node.elts)
+
+    expr_List = expr_Tuple
+
+    def expr_IfExp(self, node):
+        cond = self.truth(self.expr(node.test), node.test)
+        return self.expr(node.body if cond else node.orelse)
+
+    def expr_Attribute(self, node):
+        base = self.expr(node.value)
+        attr = node.attr
+        if isinstance(base, Node):
+            return self.array_attribute(base, attr, node)
+        if isinstance(base, types.ModuleType) or isinstance(base, _PY_SCALARS + (tuple, np.generic, np.dtype)):
+            with numpy_semantics():
+                return getattr(base, attr)
+        raise self.unsupported(f"attribute '{attr}' of {type(base).__name__}", node)
+
+    def array_attribute(self, base, attr, node):
+        if attr == "shape":
+            return tuple(self.dim_value(d) for d in base.shape)
+        if attr == "ndim":
+            return base.ndim
+        if attr == "dtype":
+            return base.dtype
+        if attr == "size":
+            return self.dim_value(shape_size(base.shape))
+        if attr in _REDUCTIONS or attr in ("mean",):
+            return BoundMethod(base, attr)
+        raise self.unsupported(f"array attribute '.{attr}'", node)
+
+    def dim_value(self, dim):
+        if isinstance(dim, int):
+            return dim
+        return self.lw.intern(DimValue(dim=dim, dtype=np.dtype(np.int64), weak=True))
+
+    def expr_Subscript(self, node):
+        base = self.expr(node.value)
+        index = self.expr(node.slice)
+        if isinstance(base, (tuple, list, str)) and not isinstance(index, Node):
+            with numpy_semantics():
+                return base[index]
+        raise self.unsupported("array indexing", node)
+
+    def expr_Slice(self, node):
+        parts = [None if p is None else self.expr(p) for p in (node.lower, node.upper, node.step)]
+        return slice(*parts)
+
+    def expr_BinOp(self, node):
+        return self.binop(type(node.op), self.expr(node.left), self.expr(node.right), node)
+
+    def expr_UnaryOp(self, node):
+        operand = self.expr(node.operand)
+        kind = type(node.op)
+        if not isinstance(operand, Node):
+            with numpy_semantics():
+                return _PYUNARY[kind](operand)
+        if kind is gast.Not:
+            return self.truth(operand, node) is False
+        return self.ufunc(_UNARY[kind], (operand,), node)
+
+    def expr_Compare(self, node):
+        left = self.expr(node.left)
+        result = None
+        for op, right_node in zip(node.ops, node.comparators):
+            right = self.expr(right_node)
+            kind = type(op)
+            if isinstance(left, Node) or isinstance(right, Node):
+                if kind not in _CMPOPS:
+                    raise self.unsupported(f"'{kind.__name__}' comparison of arrays", node)
+                if len(node.ops) > 1:
+                    raise self.unsupported("chained comparison of arrays", node)
+                return self.ufunc(_CMPOPS[kind], (left, right), node)
+            with numpy_semantics():
+                value = _PYCMP[kind](left, right)
+            if not value:
+                return value
+            result, left = value, right
+        return result
+
+    def expr_BoolOp(self, node):
+        value = None
+        for operand in node.values:
+            value = self.expr(operand)
+            truth = self.truth(value, operand)
+            if isinstance(node.op, gast.And) and not truth:
+                return value
+            if isinstance(node.op, gast.Or) and truth:
+                return value
+        return value
+
+    def binop(self, kind, left, right, node=None):
+        if not isinstance(left, Node) and not isinstance(right, Node):
+            if kind not in _PYOPS:
+                raise self.unsupported(f"operator {kind.__name__}", node)
+            with numpy_semantics():
+                return _PYOPS[kind](left, right)
+        if kind is gast.MatMult:
+            raise self.unsupported("matrix product '@'", node)
+        if kind is gast.Pow and isinstance(left, Node) and left.dtype.kind in "fc":
+            # NumPy's own fast paths for array ** scalar
+            if isinstance(right, (int, float)) and not isinstance(right, bool):
+                if right == 2:
+                    return self.ufunc(np.square, (left,), node)
+                if right == 0.5:
+                    return self.ufunc(np.sqrt, (left,), node)
+        return self.ufunc(_BINOPS[kind], (left, right), node)
+
+    # ---- calls --------------------------------------------------------------------
+    def expr_Call(self, node):
+        func = self.expr(node.func)
+        args = []
+        for a in node.args:
+            if isinstance(a, gast.Starred):
+                value = self.expr(a.value)
+                if not isinstance(value, (tuple, list)):
+                    raise self.unsupported("*args of a run-time value", a)
+                args.extend(value)
+            else:
+                args.append(self.expr(a))
+        kwargs = {}
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise self.unsupported("**kwargs in a call", node)
+            kwargs[kw.arg] = self.expr(kw.value)
+        return self.call(func, args, kwargs, node)
+
+    def call(self, func, args, kwargs, node):
+        if isinstance(func, BoundMethod):
+            return self.reduction(func.name, func.node, args, kwargs, node)
+        if isinstance(func, np.ufunc):
+            bad = set(kwargs) - {"dtype"}
+            if bad:
+                raise self.unsupported(f"np.{func.__name__}(..., {sorted(bad)[0]}=...)", node)
+            if "dtype" in kwargs:
+                raise self.unsupported(f"np.{func.__name__}(..., dtype=...)", node)
+            return self.ufunc(func, tuple(args), node)
+        if func in _BUILTIN_UFUNCS and not kwargs:
+            return self.ufunc(_BUILTIN_UFUNCS[func], tuple(args), node)
+        if func is np.where and len(args) == 3 and not kwargs:
+            return self.where(*args, node=node)
+        name = getattr(func, "__name__", None)
+        if getattr(func, "__module__", "") == "numpy" and name in (*_REDUCTIONS, "mean") and args:
+            return self.reduction(name, args[0], args[1:], kwargs, node)
+        if isinstance(func, types.FunctionType):
+            if all(not isinstance(a, Node) for a in (*args, *kwargs.values())) and \
+                    getattr(func, "__module__", "").startswith(("numpy", "math")):
+                with numpy_semantics():
+                    return func(*args, **kwargs)
+            return self.inline(func, args, kwargs, node)
+        if isinstance(func, (types.BuiltinFunctionType, type)) and \
+                all(not isinstance(a, Node) for a in (*args, *kwargs.values())):
+            if func in (len, int, float, bool, complex, abs, min, max, round, range, tuple) or \
+                    getattr(func, "__module__", None) in ("math", "numpy"):
+                with numpy_semantics():
+                    return func(*args, **kwargs)
+        if func is len and len(args) == 1 and isinstance(args[0], Node) and not kwargs:
+            if args[0].ndim == 0:
+                with numpy_semantics():
+                    raise TypeError("len() of unsized object")
+            return self.dim_value(args[0].shape[0])
+        label = getattr(func, "__qualname__", None) or type(func).__name__
+        module = getattr(func, "__module__", None)
+        if module and module.startswith("numpy"):
+            label = f"np.{label}"
+        raise self.unsupported(f"call to {label}()", node)
+
+    def inline(self, func, args, kwargs, node):
+        """A plain Python helper: lower its body in place with the argument values bound."""
+        if self.lw.depth >= MAX_INLINE_DEPTH:
+            raise self.unsupported(f"recursion deeper than {MAX_INLINE_DEPTH} inlining {func.__qualname__}", node)
+        src = function_source(func)
+        import inspect
+        try:
+            bound = inspect.signature(func).bind(*args, **kwargs)
+        except TypeError as exc:
+            with numpy_semantics():
+                raise TypeError(f"{func.__qualname__}(): {exc}") from None
+        bound.apply_defaults()
+        inner = FunctionLowerer(src, self.lw)
+        for pname, value in bound.arguments.items():
+            param = inspect.signature(func).parameters[pname]
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                value = tuple(value) if param.kind == param.VAR_POSITIONAL else value
+            inner.env[pname] = value
+        self.lw.depth += 1
+        try:
+            return inner.run_body()
+        finally:
+            self.lw.depth -= 1
+
+    # ---- node builders ------------------------------------------------------------
+    def as_node(self, value, where=None):
+        if isinstance(value, Node):
+            return value
+        if isinstance(value, bool):
+            return self.lw.intern(Const(value=value, dtype=np.dtype(bool), weak=True))
+        if isinstance(value, int):
+            return self.lw.intern(Const(value=value, dtype=np.dtype(np.int64), weak=True))
+        if isinstance(value, float):
+            return self.lw.intern(Const(value=value, dtype=np.dtype(np.float64), weak=True))
+        if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+            return self.lw.intern(Const(value=value, dtype=value.dtype, weak=False))
+        if isinstance(value, (complex, np.complexfloating)):
+            raise self.unsupported("complex numbers", where)
+        raise self.unsupported(f"a {type(value).__name__} where an array or number is expected", where)
+
+    def ufunc(self, uf, args, node=None):
+        if not any(isinstance(a, Node) for a in args):
+            with numpy_semantics():
+                result = uf(*args)
+            return result.item() if all(isinstance(a, _PY_SCALARS) for a in args) and \
+                isinstance(result, np.generic) else result
+        op = UFUNC_OPS.get(uf)
+        if op is None:
+            raise self.unsupported(f"np.{uf.__name__}", node)
+        nodes = tuple(self.as_node(a, node) for a in args)
+        if any(n.dtype.kind == "c" for n in nodes):
+            raise self.unsupported("complex numbers", node)
+        known = {i: n.value for i, n in enumerate(nodes) if isinstance(n, Const) and n.weak}
+        with numpy_semantics():
+            in_dtypes, out_dtype = infer.elementwise_types(uf, nodes, known)
+            shape = infer.broadcast_shapes([n.shape for n in nodes], self.lw.checks)
+        for n, d in zip(nodes, in_dtypes):
+            if isinstance(n, ScalarParam) and n.weak and n.dtype.kind == "i" and d.kind in "iu":
+                check = infer.ScalarFits(n.index, n.name, d)
+                if check not in self.lw.checks:
+                    self.lw.checks.append(check)
+        if out_dtype.kind == "c" or any(d.kind == "c" for d in in_dtypes):
+            raise self.unsupported("complex numbers", node)
+        return self.lw.intern(Elementwise(op=op, args=nodes, in_dtypes=tuple(in_dtypes),
+                                          dtype=out_dtype, shape=shape, weak=infer.result_is_weak(nodes)))
+
+    def where(self, cond, a, b, node=None):
+        if not any(isinstance(v, Node) for v in (cond, a, b)):
+            with numpy_semantics():
+                return np.where(cond, a, b)
+        nodes = tuple(self.as_node(v, node) for v in (cond, a, b))
+        with numpy_semantics():
+            out = np.result_type(*(infer.operand_type(n) for n in nodes[1:]))
+            shape = infer.broadcast_shapes([n.shape for n in nodes], self.lw.checks)
+        cond_node = nodes[0]
+        in_dtypes = (np.dtype(bool), out, out)
+        return self.lw.intern(Elementwise(op=Op.WHERE, args=(cond_node, nodes[1], nodes[2]),
+                                          in_dtypes=in_dtypes, dtype=out, shape=shape, weak=False))
+
+    def reduction(self, name, arg, args, kwargs, node):
+        names = ("axis", "dtype", "out", "keepdims") if name in ("sum", "prod", "mean") else \
+            ("axis", "out", "keepdims")
+        if len(args) > len(names):
+            raise self.unsupported(f"{name}() with {len(args)} positional arguments", node)
+        options = dict(zip(names, args))
+        for k, v in kwargs.items():
+            if k not in names:
+                raise self.unsupported(f"{name}(..., {k}=...)", node)
+            options[k] = v
+        if options.get("out") is not None:
+            raise self.unsupported(f"{name}(..., out=...)", node)
+        axis, keepdims, dtype = options.get("axis"), options.get("keepdims", False), options.get("dtype")
+        for what, value in (("axis", axis), ("keepdims", keepdims), ("dtype", dtype)):
+            if isinstance(value, Node):
+                raise self.unsupported(f"{name}() with a run-time {what}", node)
+        if not isinstance(arg, Node):
+            with numpy_semantics():
+                return getattr(np, name)(arg, **{k: v for k, v in options.items() if k != "out"})
+        np_func = getattr(np, name)
+        with numpy_semantics():
+            axes = infer.normalize_axes(axis, arg.ndim)
+            out_dtype = infer.reduce_dtype(np_func, arg, axis, bool(keepdims), dtype)
+        if out_dtype.kind == "c" or arg.dtype.kind == "c":
+            raise self.unsupported("complex numbers", node)
+        shape = infer.reduced_shape(arg.shape, axes, bool(keepdims))
+        reduced = [arg.shape[a] for a in axes]
+        if name == "mean":
+            total = self.lw.intern(Reduce(op=Op.SUM, arg=arg, axes=axes, keepdims=bool(keepdims),
+                                          dtype=out_dtype, shape=shape))
+            count = 1
+            for d in reduced:
+                count = dim_mul(count, d)
+            return self.ufunc(np.true_divide, (total, self.dim_value(count)), node)
+        op = _REDUCTIONS[name]
+        if op in (Op.MAX, Op.MIN) and any(d != 1 for d in reduced):
+            self.lw.checks.append(infer.NonEmpty(tuple(reduced), "maximum" if op is Op.MAX else "minimum"))
+        return self.lw.intern(Reduce(op=op, arg=arg, axes=axes, keepdims=bool(keepdims),
+                                     dtype=out_dtype, shape=shape))
+
+
+def lower_function(fn, signature, arg_names=None) -> tuple:
+    """(Graph, checks, pending_error) for ``fn`` specialised on ``signature``."""
+    import inspect
+    src = function_source(fn)
+    lw = Lowering()
+    lowerer = FunctionLowerer(src, lw)
+    params = inspect.signature(fn).parameters
+    for p in params.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
+            raise UnsupportedError(f"parameter kind {p.kind.description} ('{p.name}')", src.where(src.tree))
+    names = list(params)
+    param_nodes = []
+    for index, (name, spec) in enumerate(zip(names, signature)):
+        if isinstance(spec, ArraySpec):
+            node = Param(index=index, name=name, dtype=spec.dtype, shape=infer.array_dims(index, spec.ones),
+                         contiguous=spec.contiguous)
+        elif isinstance(spec, ScalarSpec):
+            if spec.dtype.kind == "c":
+                raise UnsupportedError(f"complex argument '{name}'", src.where(src.tree))
+            node = ScalarParam(index=index, name=name, dtype=spec.dtype, weak=spec.weak)
+        else:
+            raise UnsupportedError(f"argument '{name}' of type {spec.type_name}", src.where(src.tree))
+        node = lw.intern(node)
+        lowerer.env[name] = node
+        param_nodes.append(node)
+    pending = None
+    try:
+        result = lowerer.run_body()
+    except UserError as err:
+        result, pending = None, err.original
+    if pending is not None:
+        return Graph(params=tuple(param_nodes), outputs=(), output_kind="none"), lw.checks, pending
+    if isinstance(result, tuple):
+        outputs, kind = result, "tuple"
+    elif result is None:
+        outputs, kind = (), "none"
+    else:
+        outputs, kind = (result,), "single"
+    out_nodes = []
+    for value in outputs:
+        if isinstance(value, Node) or isinstance(value, (np.generic,) + _PY_SCALARS):
+            out_nodes.append(value if isinstance(value, Node) else lowerer.as_node(value))
+        else:
+            raise UnsupportedError(f"returning a {type(value).__name__}", src.where(src.tree))
+    graph = Graph(params=tuple(param_nodes), outputs=tuple(out_nodes), output_kind=kind,
+                  meta={"names": dict(lowerer.env), "function": fn.__qualname__})
+    return graph, lw.checks, None

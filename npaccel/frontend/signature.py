@@ -1,0 +1,76 @@
+"""Argument signatures: what a compiled specialisation depends on.
+
+Arrays: dtype, ndim, which dims are 1 (so broadcasting is decided at compile time) and
+whether the array is C-contiguous (contiguous kernels index flat). Python scalars by type
+(weak, NEP 50); NumPy scalars by dtype (strong).
+
+>>> import numpy as np
+>>> signature_of((np.ones((3, 1)), 2.0))
+(ArraySpec(dtype=dtype('float64'), ones=(False, True), contiguous=True), ScalarSpec(dtype=dtype('float64'), weak=True))
+>>> describe(signature_of((np.ones((3, 1)), 2.0)))
+'float64[n,1] C, float'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_WEAK = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
+         complex: np.dtype(np.complex128)}
+SUPPORTED_KINDS = "biufc"
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    dtype: np.dtype
+    ones: tuple          # per dim: True where the size is 1
+    contiguous: bool     # C-contiguous
+
+    @property
+    def ndim(self):
+        return len(self.ones)
+
+
+@dataclass(frozen=True)
+class ScalarSpec:
+    dtype: np.dtype
+    weak: bool
+
+
+@dataclass(frozen=True)
+class OtherSpec:
+    """An argument compiled code cannot take (string, list, object array, ...)."""
+    type_name: str
+
+
+def spec_of(value):
+    t = type(value)
+    if t is np.ndarray:
+        if value.dtype.kind not in SUPPORTED_KINDS or not value.dtype.isnative:
+            return OtherSpec(f"ndarray of {value.dtype}")
+        return ArraySpec(value.dtype, tuple(s == 1 for s in value.shape), value.flags.c_contiguous)
+    if t in _WEAK:
+        return ScalarSpec(_WEAK[t], True)
+    if isinstance(value, np.generic) and value.dtype.kind in SUPPORTED_KINDS:
+        return ScalarSpec(value.dtype, False)
+    return OtherSpec(t.__name__)
+
+
+def signature_of(args) -> tuple:
+    return tuple(spec_of(a) for a in args)
+
+
+def describe_spec(spec) -> str:
+    if isinstance(spec, ArraySpec):
+        dims = ",".join("1" if one else "n" for one in spec.ones)
+        return f"{spec.dtype}[{dims}] {'C' if spec.contiguous else 'strided'}"
+    if isinstance(spec, ScalarSpec):
+        if spec.weak:
+            return {"b": "bool", "i": "int", "f": "float", "c": "complex"}[spec.dtype.kind]
+        return f"np.{spec.dtype}"
+    return spec.type_name
+
+
+def describe(signature) -> str:
+    return ", ".join(describe_spec(s) for s in signature)

@@ -1,0 +1,134 @@
+"""Graph nodes: frozen, compared by identity, shared through ``Interner`` (so equal
+subexpressions are one node and a structural hash is cheap).
+
+Every node has a dtype and a shape of dims (ints or symbols). ``weak`` marks Python
+scalars, which NumPy 2 (NEP 50) types weakly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from .ops import Op
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Node:
+    dtype: np.dtype
+    shape: tuple = ()
+    weak: bool = False
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def children(self) -> tuple:
+        return ()
+
+    def attrs(self) -> dict:
+        """Fields other than children, dtype and shape (what the printer shows)."""
+        skip = {"dtype", "shape", "weak", "args", "arg"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Param(Node):
+    """An array argument of the function (C-contiguous or strided)."""
+    index: int
+    name: str
+    contiguous: bool = True
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ScalarParam(Node):
+    """A scalar argument (Python scalar: weak; NumPy scalar: strong)."""
+    index: int
+    name: str
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Const(Node):
+    value: Any
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Elementwise(Node):
+    """``op`` applied elementwise; ``in_dtypes`` are the NumPy loop's input types (each
+    argument is cast to its in_dtype first, as the ufunc would)."""
+    op: Op
+    args: tuple
+    in_dtypes: tuple
+
+    def children(self):
+        return self.args
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Reduce(Node):
+    """Reduce ``arg`` over ``axes`` with ``op``, accumulating in ``self.dtype``."""
+    op: Op
+    arg: Node
+    axes: tuple
+    keepdims: bool
+
+    def children(self):
+        return (self.arg,)
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A function body after lowering: parameters in call order, outputs in return order."""
+    params: tuple            # Param / ScalarParam nodes (or None for ignored arguments)
+    outputs: tuple           # output nodes
+    output_kind: str = "single"   # "single" | "tuple" | "none"
+    meta: dict = field(default_factory=dict, compare=False)
+
+
+class Interner:
+    """Hash-consing: building the same node twice gives the same object."""
+
+    def __init__(self):
+        self._table = {}
+
+    def __call__(self, node: Node) -> Node:
+        key = (type(node), node.dtype, node.shape, node.weak,
+               tuple((f.name, _key_of(getattr(node, f.name))) for f in fields(node)
+                     if f.name not in ("dtype", "shape", "weak")))
+        return self._table.setdefault(key, node)
+
+
+def _key_of(value):
+    if isinstance(value, Node):
+        return ("node", id(value))
+    if isinstance(value, tuple):
+        return tuple(_key_of(v) for v in value)
+    if isinstance(value, float) and value != value:
+        return ("nan",)
+    if isinstance(value, (float, np.floating)):
+        return (type(value).__name__, float(value).hex())
+    return (type(value).__name__, value)
+
+
+def topo_order(roots) -> list:
+    """Nodes reachable from roots, children before parents, each once."""
+    order, seen = [], set()
+    stack = [(r, False) for r in reversed(roots)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(node.children()) if id(c) not in seen)
+    return order
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class DimValue(Node):
+    """A symbolic size used as a (weak, Python int) scalar: len(x), x.shape[0], x.size."""
+    dim: Any

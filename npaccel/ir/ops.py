@@ -1,0 +1,127 @@
+"""The op enum and its metadata table.
+
+Elementwise ops name the NumPy ufunc whose type resolution and errors they follow exactly;
+the C text for each op lives in the renderers (codegen), not here.
+
+>>> OPS[Op.ADD].ufunc is np.add, OPS[Op.ADD].arity
+(True, 2)
+>>> UFUNC_OPS[np.sqrt]
+<Op.SQRT: 'sqrt'>
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class Op(enum.Enum):
+    # arithmetic
+    ADD = "add"
+    SUBTRACT = "subtract"
+    MULTIPLY = "multiply"
+    TRUE_DIVIDE = "true_divide"
+    FLOOR_DIVIDE = "floor_divide"
+    REMAINDER = "remainder"
+    FMOD = "fmod"
+    POWER = "power"
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
+    ABSOLUTE = "absolute"
+    SIGN = "sign"
+    SQUARE = "square"
+    RECIPROCAL = "reciprocal"
+    # float math
+    SQRT = "sqrt"
+    CBRT = "cbrt"
+    EXP = "exp"
+    EXP2 = "exp2"
+    EXPM1 = "expm1"
+    LOG = "log"
+    LOG2 = "log2"
+    LOG10 = "log10"
+    LOG1P = "log1p"
+    SIN = "sin"
+    COS = "cos"
+    TAN = "tan"
+    ARCSIN = "arcsin"
+    ARCCOS = "arccos"
+    ARCTAN = "arctan"
+    ARCTAN2 = "arctan2"
+    HYPOT = "hypot"
+    SINH = "sinh"
+    COSH = "cosh"
+    TANH = "tanh"
+    ARCSINH = "arcsinh"
+    ARCCOSH = "arccosh"
+    ARCTANH = "arctanh"
+    FLOOR = "floor"
+    CEIL = "ceil"
+    TRUNC = "trunc"
+    RINT = "rint"
+    COPYSIGN = "copysign"
+    # min/max
+    MAXIMUM = "maximum"
+    MINIMUM = "minimum"
+    FMAX = "fmax"
+    FMIN = "fmin"
+    # predicates
+    ISNAN = "isnan"
+    ISINF = "isinf"
+    ISFINITE = "isfinite"
+    SIGNBIT = "signbit"
+    # comparisons
+    EQUAL = "equal"
+    NOT_EQUAL = "not_equal"
+    LESS = "less"
+    LESS_EQUAL = "less_equal"
+    GREATER = "greater"
+    GREATER_EQUAL = "greater_equal"
+    # logic and bits
+    LOGICAL_AND = "logical_and"
+    LOGICAL_OR = "logical_or"
+    LOGICAL_XOR = "logical_xor"
+    LOGICAL_NOT = "logical_not"
+    BITWISE_AND = "bitwise_and"
+    BITWISE_OR = "bitwise_or"
+    BITWISE_XOR = "bitwise_xor"
+    INVERT = "invert"
+    LEFT_SHIFT = "left_shift"
+    RIGHT_SHIFT = "right_shift"
+    # not ufuncs
+    WHERE = "where"
+    CAST = "cast"
+    # reductions
+    SUM = "sum"
+    PROD = "prod"
+    MAX = "max"
+    MIN = "min"
+    ANY = "any"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    arity: int
+    kind: str                 # "elementwise" | "reduce"
+    ufunc: object = None      # the NumPy ufunc whose typing rules apply
+
+
+def _table():
+    table = {}
+    for op in Op:
+        uf = getattr(np, op.value, None)
+        if isinstance(uf, np.ufunc):
+            table[op] = OpInfo(uf.nin, "elementwise", uf)
+    table[Op.WHERE] = OpInfo(3, "elementwise")
+    table[Op.CAST] = OpInfo(1, "elementwise")
+    for op, uf in ((Op.SUM, np.add), (Op.PROD, np.multiply), (Op.MAX, np.maximum),
+                   (Op.MIN, np.minimum), (Op.ANY, np.logical_or), (Op.ALL, np.logical_and)):
+        table[op] = OpInfo(1, "reduce", uf)
+    return table
+
+
+OPS: dict = _table()
+UFUNC_OPS: dict = {info.ufunc: op for op, info in OPS.items() if info.kind == "elementwise" and info.ufunc}
+REDUCE_OPS = frozenset(op for op, info in OPS.items() if info.kind == "reduce")

@@ -1,0 +1,59 @@
+"""Stable text form of a graph, and the structural hash derived from it.
+
+>>> import numpy as np
+>>> from npaccel.ir.nodes import Param, Elementwise, Graph
+>>> from npaccel.ir.ops import Op
+>>> x = Param(index=0, name="x", dtype=np.dtype("float64"), shape=(4,))
+>>> y = Elementwise(op=Op.NEGATIVE, args=(x,), in_dtypes=(x.dtype,), dtype=x.dtype, shape=(4,))
+>>> print(format_graph(Graph(params=(x,), outputs=(y,))))
+%0 = param x #0 : float64[4]
+%1 = negative(%0) : float64[4]
+return %1
+"""
+from __future__ import annotations
+
+import hashlib
+
+from .nodes import Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam, topo_order
+
+
+def _type(node: Node) -> str:
+    dims = ", ".join(map(repr, node.shape))
+    return f"{'weak ' if node.weak else ''}{node.dtype}[{dims}]"
+
+
+def format_node(node: Node, names: dict) -> str:
+    if isinstance(node, Param):
+        body = f"param {node.name} #{node.index}"
+    elif isinstance(node, ScalarParam):
+        body = f"scalar {node.name} #{node.index}"
+    elif isinstance(node, Const):
+        body = f"const {node.value!r}"
+    elif isinstance(node, DimValue):
+        body = f"dim {node.dim!r}"
+    elif isinstance(node, Elementwise):
+        args = ", ".join(names[id(a)] for a in node.args)
+        casts = "" if all(a.dtype == d for a, d in zip(node.args, node.in_dtypes)) else \
+            " via " + ",".join(str(d) for d in node.in_dtypes)
+        body = f"{node.op.value}({args}){casts}"
+    elif isinstance(node, Reduce):
+        body = f"{node.op.value}({names[id(node.arg)]}, axes={node.axes}, keepdims={node.keepdims})"
+    else:
+        attrs = ", ".join(f"{k}={v!r}" for k, v in node.attrs().items())
+        args = ", ".join(names[id(a)] for a in node.children())
+        body = f"{type(node).__name__.lower()}({args}; {attrs})"
+    return f"{names[id(node)]} = {body} : {_type(node)}"
+
+
+def format_graph(graph: Graph) -> str:
+    roots = [p for p in graph.params if p is not None] + list(graph.outputs)
+    names, lines = {}, []
+    for node in topo_order(roots):
+        names[id(node)] = f"%{len(names)}"
+        lines.append(format_node(node, names))
+    lines.append("return " + ", ".join(names[id(o)] for o in graph.outputs))
+    return "\n".join(lines)
+
+
+def structural_hash(graph: Graph) -> str:
+    return hashlib.sha256(format_graph(graph).encode()).hexdigest()

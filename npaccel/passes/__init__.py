@@ -1,0 +1,1 @@
+"""Pure passes over the IR, run in the order PIPELINE lists (see pipeline.py)."""

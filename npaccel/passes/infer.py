@@ -1,0 +1,179 @@
+"""Dtype and shape inference with NumPy 2's rules (NEP 50).
+
+Dtypes are not re-derived by hand: NumPy's own type resolution is asked (``resolve_dtypes``
+with Python types standing for weak scalars), and where a value matters (a Python int out of
+range for uint8) NumPy is run on 0-d stand-ins so that the very same exception is raised.
+
+Shapes are symbolic. Broadcasting is decided statically because signatures record which
+dims are 1; dims that must agree at run time become ``DimsEqual`` checks.
+
+>>> from npaccel.ir.dims import Sym
+>>> checks = []
+>>> broadcast_shapes([(Sym("a"), 3), (3,)], checks)
+(a, 3)
+>>> broadcast_shapes([(Sym("a"),), (Sym("b"),)], checks)
+(a,)
+>>> checks
+[DimsEqual(a=a, b=b, shapes=((a,), (b,)))]
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..ir.dims import Sym
+
+_WEAK_TYPE = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
+
+
+@dataclass(frozen=True)
+class DimsEqual:
+    """A run-time check: two broadcast dims must be equal (else NumPy's ValueError)."""
+    a: object
+    b: object
+    shapes: tuple
+
+
+@dataclass(frozen=True)
+class ScalarFits:
+    """A run-time check: a Python int argument must fit ``dtype`` (else OverflowError)."""
+    index: int
+    name: str
+    dtype: np.dtype
+
+
+@dataclass(frozen=True)
+class NonEmpty:
+    """A run-time check: a reduction without identity needs a non-empty input."""
+    dims: tuple
+    ufunc_name: str
+
+
+def _shape_text(shape):
+    return "(" + ",".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def broadcast_error(shapes):
+    return ValueError("operands could not be broadcast together with shapes "
+                      + " ".join(_shape_text(s) for s in shapes) + " ")
+
+
+def broadcast_shapes(shapes, checks: list) -> tuple:
+    """The broadcast of symbolic shapes; appends run-time checks to ``checks``."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for axis in range(ndim):
+        dims = [s[len(s) - ndim + axis] for s in shapes if len(s) - ndim + axis >= 0]
+        sized = [d for d in dims if d != 1]
+        if not sized:
+            out.append(1)
+            continue
+        first = sized[0]
+        for d in sized[1:]:
+            if d == first:
+                continue
+            if isinstance(d, int) and isinstance(first, int):
+                raise broadcast_error(shapes)
+            check = DimsEqual(first, d, tuple(tuple(s) for s in shapes))
+            if check not in checks:
+                checks.append(check)
+        # prefer a known size when one is known
+        known = [d for d in sized if isinstance(d, int)]
+        out.append(known[0] if known else first)
+    return tuple(out)
+
+
+def operand_type(node):
+    """What NumPy's type resolution sees: a Python type for weak scalars, else the dtype."""
+    return _WEAK_TYPE[node.dtype.kind] if node.weak else node.dtype
+
+
+def _stand_in(node, value=None):
+    if node.weak:
+        if value is not None:
+            return value
+        return _WEAK_TYPE[node.dtype.kind](1)
+    return np.zeros((), node.dtype)
+
+
+def elementwise_types(ufunc, args, const_values=()):
+    """(in_dtypes, out_dtype) of ``ufunc`` applied to ``args``, raising what NumPy raises.
+
+    ``const_values`` maps argument position to a known Python value (for value-based errors).
+    """
+    values = dict(const_values)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        # Run on stand-ins first: NumPy's own message and exception type for bad operands.
+        ufunc(*[_stand_in(a, values.get(i)) for i, a in enumerate(args)])
+    resolved = ufunc.resolve_dtypes(tuple(operand_type(a) for a in args) + (None,) * ufunc.nout)
+    return resolved[:ufunc.nin], resolved[ufunc.nin]
+
+
+def result_is_weak(args) -> bool:
+    return all(a.weak for a in args)
+
+
+def normalize_axes(axis, ndim):
+    """NumPy's axis normalisation, with NumPy's AxisError and messages."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    out = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"'{type(a).__name__}' object cannot be interpreted as an integer")
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(int(a), ndim)
+        a = int(a) % ndim if ndim else 0
+        if a in out:
+            raise ValueError("duplicate value in 'axis'")
+        out.append(a)
+    return tuple(sorted(out))
+
+
+def reduce_dtype(func, arg, axis, keepdims, dtype=None):
+    """Result dtype of np.<func>(arg, axis=..., keepdims=..., dtype=...) as NumPy gives it."""
+    stand_in = np.ones((1,) * arg.ndim, arg.dtype)
+    kwargs = {"axis": axis, "keepdims": keepdims}
+    if dtype is not None:
+        kwargs["dtype"] = dtype
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        result = func(stand_in, **kwargs)
+    return np.asarray(result).dtype
+
+
+def reduced_shape(shape, axes, keepdims):
+    if keepdims:
+        return tuple(1 if i in axes else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def array_dims(index, ones):
+    """Symbolic shape of array argument ``index`` whose size-1 dims are ``ones``."""
+    return tuple(1 if one else Sym(f"a{index}_d{d}") for d, one in enumerate(ones))
+
+
+def dim_canonicaliser(checks):
+    """A function mapping each dim to one representative of the dims the checks prove equal.
+
+    >>> from npaccel.ir.dims import Sym
+    >>> canon = dim_canonicaliser([DimsEqual(Sym("a"), Sym("b"), ())])
+    >>> canon(Sym("b")), canon(Sym("c"))
+    (a, c)
+    """
+    parent = {}
+
+    def find(d):
+        while parent.get(d, d) != d:
+            d = parent[d]
+        return d
+    for c in checks:
+        if isinstance(c, DimsEqual):
+            ra, rb = find(c.a), find(c.b)
+            if ra != rb:
+                parent[rb] = ra
+    return find

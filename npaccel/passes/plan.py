@@ -1,0 +1,129 @@
+"""From the op graph to kernels: dead values, memory planning, fusion, loop scheduling.
+
+Each pass is a pure function Plan -> Plan, listed in order in ``PIPELINE``.
+
+Memory planning decides which values get a buffer: returned values and reduction results.
+Everything else lives in registers inside the loop that needs it (recomputed, never stored).
+Fusion puts every returned elementwise value of one shape into one loop nest, and every
+reduction into a loop nest that also evaluates the expression it reduces.
+
+>>> import numpy as np
+>>> from npaccel.ir.nodes import Param, Elementwise, Graph
+>>> from npaccel.ir.ops import Op
+>>> from npaccel.ir.dims import Sym
+>>> f8 = np.dtype("float64")
+>>> x = Param(index=0, name="x", dtype=f8, shape=(Sym("n"),))
+>>> t = Elementwise(op=Op.EXP, args=(x,), in_dtypes=(f8,), dtype=f8, shape=x.shape)
+>>> y = Elementwise(op=Op.ADD, args=(t, x), in_dtypes=(f8, f8), dtype=f8, shape=x.shape)
+>>> z = Elementwise(op=Op.MULTIPLY, args=(t, x), in_dtypes=(f8, f8), dtype=f8, shape=x.shape)
+>>> plan = run_pipeline(Plan(graph=Graph(params=(x,), outputs=(y, z))))
+>>> [(k.kind, len(k.stores)) for k in plan.kernels]     # one loop computes both outputs
+[('elementwise', 2)]
+>>> [reason for _, reason in plan.materialised]          # the exp lives in a register
+['returned', 'returned']
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .infer import dim_canonicaliser
+from ..ir.nodes import Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam, topo_order
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One loop nest. ``stores`` are the nodes it writes, in order; a reduction kernel has
+    exactly one, the Reduce node."""
+    kind: str                 # "elementwise" | "reduce"
+    shape: tuple              # iteration shape (for reduce: the reduced node's input shape)
+    stores: tuple
+    flat: bool = False        # every access is contiguous at the same index: one flat loop
+
+
+@dataclass(frozen=True)
+class Plan:
+    graph: Graph
+    equal_dims: tuple = ()          # DimsEqual checks: dims proven equal before any kernel runs
+    dead: tuple = ()                # (name, node) bound in the function but never needed
+    materialised: tuple = ()        # (node, reason), in program order
+    kernels: tuple = ()
+
+
+def eliminate_dead_values(plan: Plan) -> Plan:
+    """Values nothing returned depends on are never computed; record which names they were."""
+    live = {id(n) for n in topo_order(plan.graph.outputs)}
+    names = plan.graph.meta.get("names", {})
+    dead = tuple((name, node) for name, node in names.items()
+                 if isinstance(node, Node) and id(node) not in live and not isinstance(node, (Param, ScalarParam)))
+    return replace(plan, dead=dead)
+
+
+def _needs_buffer(node) -> bool:
+    return not isinstance(node, (Param, ScalarParam, Const, DimValue))
+
+
+def plan_memory(plan: Plan) -> Plan:
+    """Give a buffer to returned values and to reduction results; nothing else."""
+    outputs = {id(o) for o in plan.graph.outputs}
+    chosen = []
+    for node in topo_order(plan.graph.outputs):
+        if id(node) in outputs and _needs_buffer(node):
+            chosen.append((node, "returned"))
+        elif isinstance(node, Reduce):
+            chosen.append((node, "reduction result read by a later loop"))
+    return replace(plan, materialised=tuple(chosen))
+
+
+def fuse(plan: Plan) -> Plan:
+    """Reductions first (in dependency order), then one loop nest per output shape."""
+    kernels, groups = [], {}
+    for node, _ in plan.materialised:
+        if isinstance(node, Reduce):
+            kernels.append(Kernel("reduce", node.arg.shape, (node,)))
+        else:
+            groups.setdefault(node.shape, []).append(node)
+    kernels.extend(Kernel("elementwise", shape, tuple(nodes)) for shape, nodes in groups.items())
+    return replace(plan, kernels=tuple(kernels))
+
+
+def _reads(kernel: Kernel, materialised: set):
+    """Leaves read by a kernel: parameters and buffers of other kernels."""
+    seen, stack, leaves = set(), [s.arg if isinstance(s, Reduce) else s for s in kernel.stores], []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Param) or (id(node) in materialised and node not in kernel.stores):
+            leaves.append(node)
+            continue
+        stack.extend(node.children())
+    return leaves
+
+
+def schedule_loops(plan: Plan) -> Plan:
+    """Mark elementwise kernels whose every array access is contiguous at the loop index:
+    they run as one flat (vectorisable) loop over all elements."""
+    materialised = {id(n) for n, _ in plan.materialised}
+    find = dim_canonicaliser(plan.equal_dims)
+
+    def canon(shape):
+        return tuple(find(d) for d in shape)
+    out = []
+    for k in plan.kernels:
+        flat = False
+        if k.kind == "elementwise" and len(k.shape) > 1:
+            leaves = _reads(k, materialised)
+            flat = all(leaf.ndim == 0 or (canon(leaf.shape) == canon(k.shape) and getattr(leaf, "contiguous", True))
+                       for leaf in leaves)
+        out.append(replace(k, flat=flat or (k.kind == "elementwise" and len(k.shape) == 1)))
+    return replace(plan, kernels=tuple(out))
+
+
+PIPELINE = (eliminate_dead_values, plan_memory, fuse, schedule_loops)
+
+
+def run_pipeline(plan: Plan) -> Plan:
+    for p in PIPELINE:
+        plan = p(plan)
+    return plan

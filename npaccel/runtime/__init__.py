@@ -1,0 +1,1 @@
+"""Runtime: load kernel libraries with cffi, marshal arguments, call."""

@@ -1,0 +1,126 @@
+"""The per-signature call path, generated as Python source and compiled once.
+
+For one specialisation it reads shapes and strides, runs the recorded checks (broadcast
+dims, Python int ranges, empty reductions) in program order, allocates the returned
+buffers, packs the ints/floats the kernel reads (see codegen.c_source.ArgLayout), calls
+the kernel, maps its error code to NumPy's exception, and builds the return value.
+Generating it keeps the hot path free of loops and lookups.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from ..ir.dims import render_py
+from ..ir.nodes import Const, DimValue, Param, ScalarParam
+from ..passes import infer
+
+_ERRORS = {1: (ValueError, "Integers to negative integer powers are not allowed."),
+           2: (MemoryError, "npaccel: out of memory for a temporary buffer")}
+
+
+def raise_kernel_error(code):
+    exc, message = _ERRORS.get(code, (RuntimeError, f"npaccel kernel failed with code {code}"))
+    raise exc(message)
+
+
+def _shape_expr(shape):
+    items = [render_py(d) for d in shape]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _check_lines(checks, names):
+    lines = []
+    for c in checks:
+        if isinstance(c, infer.DimsEqual):
+            shapes = " + ' ' + ".join(f"_shape_text({_shape_expr(s)})" for s in c.shapes)
+            lines.append(f"if {render_py(c.a)} != {render_py(c.b)}:")
+            lines.append(f"    raise ValueError('operands could not be broadcast together with shapes ' + {shapes} + ' ')")
+        elif isinstance(c, infer.ScalarFits):
+            info = np.iinfo(c.dtype)
+            v = names[c.index]
+            lines.append(f"if not ({info.min} <= {v} <= {info.max}):")
+            lines.append(f"    raise OverflowError(f'Python integer {{{v}}} out of bounds for {c.dtype}')")
+        elif isinstance(c, infer.NonEmpty):
+            cond = " or ".join(f"{render_py(d)} == 0" for d in c.dims)
+            lines.append(f"if {cond}:")
+            lines.append(f"    raise ValueError('zero-size array to reduction operation {c.ufunc_name} which has no identity')")
+    return lines
+
+
+def _shape_text(shape):
+    return "(" + ",".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads):
+    """A function taking the argument tuple and returning what the Python function would."""
+    names = {p.index: f"x{p.index}" for p in graph.params}
+    lines = ["def npaccel_call(args):"]
+    body = []
+    n = len(graph.params)
+    body.append(f"{', '.join(names[i] for i in range(n))}{',' if n == 1 else ''} = args" if n else "pass")
+    for p in graph.params:
+        if isinstance(p, Param) and p.ndim:
+            dims = ", ".join(f"a{p.index}_d{d}" for d in range(p.ndim))
+            body.append(f"{dims}, = {names[p.index]}.shape")
+    body += _check_lines(checks, names)
+    if pending_error is not None:
+        body.append("raise _copy(_pending)")
+    out_names = {}
+    for pos in layout.outputs:
+        node = graph.outputs[pos]
+        var = f"o{pos}"
+        out_names[id(node)] = var
+        body.append(f"{var} = _empty({_shape_expr(node.shape)}, _dt{pos})")
+    ints = ["_nt"]
+    for index, ndim in layout.arrays:
+        x = names[index]
+        ints.append(f"{x}.ctypes.data")
+        ints += [f"a{index}_d{d}" for d in range(ndim)]
+        if ndim:
+            item = graph.params[index].dtype.itemsize
+            body.append(f"_st{index} = {x}.strides")
+            ints += [f"_st{index}[{d}] // {item}" for d in range(ndim)]
+    ints += [f"o{pos}.ctypes.data" for pos in layout.outputs]
+    for index in layout.int_scalars:
+        p = graph.params[index]
+        conv = f"_u64({names[index]})" if p.dtype == np.uint64 else f"int({names[index]})"
+        ints.append(conv)
+    floats = [f"float({names[i]})" for i in layout.float_scalars] or ["0.0"]
+    if pending_error is None:
+        body.append(f"_rc = _entry(_new('int64_t[]', [{', '.join(ints)}]), _new('double[]', [{', '.join(floats)}]))")
+        body.append("if _rc: _raise(_rc)")
+    results = []
+    for pos, node in enumerate(graph.outputs):
+        if id(node) in out_names:
+            var = out_names[id(node)]
+            if node.ndim == 0:
+                var = f"{var}[()]" + (".item()" if node.weak else "")
+            results.append(var)
+        elif isinstance(node, (Param, ScalarParam)):
+            results.append(names[node.index])
+        elif isinstance(node, Const):
+            results.append(f"_const{pos}")
+        elif isinstance(node, DimValue):
+            results.append(f"int({render_py(node.dim)})")
+    if pending_error is None:
+        if graph.output_kind == "none":
+            body.append("return None")
+        elif graph.output_kind == "single":
+            body.append(f"return {results[0]}")
+        else:
+            body.append(f"return ({', '.join(results)}{',' if len(results) == 1 else ''})")
+    lines += ["    " + b for b in body]
+    source = "\n".join(lines) + "\n"
+    namespace = {"_empty": np.empty, "_new": ffi.new, "_entry": entry, "_nt": num_threads,
+                 "_raise": raise_kernel_error, "_pending": pending_error, "_copy": copy.copy,
+                 "_shape_text": _shape_text, "_u64": lambda v: int(np.array(v, np.uint64).view(np.int64))}
+    for pos, node in enumerate(graph.outputs):
+        namespace[f"_dt{pos}"] = node.dtype
+        if isinstance(node, Const):
+            namespace[f"_const{pos}"] = node.value
+    exec(compile(source, f"<npaccel call of {graph.meta.get('function', '?')}>", "exec"), namespace)
+    fn = namespace["npaccel_call"]
+    fn.source = source
+    return fn

@@ -1,0 +1,136 @@
+/* npaccel runtime header: included by every generated CPU kernel library.
+ * Semantics follow NumPy 2: integer division and modulo by zero give 0, INT_MIN // -1 wraps,
+ * shifts past the width give NumPy's values, NaN propagates through maximum/minimum. */
+#ifndef NPACCEL_H
+#define NPACCEL_H
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#define NPA_THREAD_NUM() omp_get_thread_num()
+#define NPA_NUM_THREADS() omp_get_num_threads()
+#else
+#define NPA_THREAD_NUM() 0
+#define NPA_NUM_THREADS() 1
+#endif
+
+#define NPA_MAX_THREADS 1024
+/* error codes returned by npaccel_entry; the runtime maps them to NumPy's exceptions */
+#define NPA_ERR_NEG_INT_POWER 1
+#define NPA_ERR_NOMEM 2
+
+/* glibc's libmvec has SIMD versions of these; declaring them lets gcc vectorise loops that
+ * call them without -ffast-math (which stays off: it changes results). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(_OPENMP)
+#pragma omp declare simd notinbranch
+double exp(double);
+#pragma omp declare simd notinbranch
+double log(double);
+#pragma omp declare simd notinbranch
+double sin(double);
+#pragma omp declare simd notinbranch
+double cos(double);
+#pragma omp declare simd notinbranch
+double pow(double, double);
+#pragma omp declare simd notinbranch
+float expf(float);
+#pragma omp declare simd notinbranch
+float logf(float);
+#pragma omp declare simd notinbranch
+float sinf(float);
+#pragma omp declare simd notinbranch
+float cosf(float);
+#pragma omp declare simd notinbranch
+float powf(float, float);
+#endif
+
+/* ---- floating floor division and remainder: NumPy's npy_divmod ---- */
+#define NPA_DIVMOD_FLOAT(T, SFX)                                                  \
+static inline T npa_divmod_##SFX(T a, T b, T *modulus) {                          \
+    T mod = fmod##SFX(a, b);                                                      \
+    if (!b) { *modulus = mod; return a / b; }                                     \
+    T div = (a - mod) / b;                                                        \
+    if (mod) { if (isless(b, 0) != isless(mod, 0)) { mod += b; div -= (T)1; } }   \
+    else { mod = copysign##SFX((T)0, b); }                                        \
+    T floordiv;                                                                   \
+    if (div) { floordiv = floor##SFX(div); if (isgreater(div - floordiv, (T)0.5)) floordiv += (T)1; } \
+    else { floordiv = copysign##SFX((T)0, a / b); }                               \
+    *modulus = mod;                                                               \
+    return floordiv;                                                              \
+}                                                                                 \
+static inline T npa_floordiv_##SFX(T a, T b) { T m; return npa_divmod_##SFX(a, b, &m); } \
+static inline T npa_remainder_##SFX(T a, T b) {                                   \
+    T m; if (!b) return fmod##SFX(a, b); npa_divmod_##SFX(a, b, &m); return m; }
+#define fmodd fmod
+#define copysignd copysign
+#define floord floor
+NPA_DIVMOD_FLOAT(double, d)
+NPA_DIVMOD_FLOAT(float, f)
+
+/* ---- integer floor division, remainder, fmod, power, shifts ---- */
+#define NPA_INT_SIGNED(T, SFX, MIN)                                                \
+static inline T npa_floordiv_##SFX(T a, T b) {                                     \
+    if (b == 0) return 0;                                                          \
+    if (b == -1) return (T)(0 - (uint64_t)a); /* MIN // -1 wraps */                \
+    T q = a / b;                                                                   \
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;                                 \
+    return q;                                                                      \
+}                                                                                  \
+static inline T npa_remainder_##SFX(T a, T b) {                                    \
+    if (b == 0 || b == -1) return 0;                                               \
+    T r = a % b;                                                                   \
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;                                    \
+    return r;                                                                      \
+}                                                                                  \
+static inline T npa_fmod_##SFX(T a, T b) {                                         \
+    if (b == 0 || b == -1) return 0;                                               \
+    return a % b;                                                                  \
+}                                                                                  \
+static inline T npa_power_##SFX(T a, T b, int *err) {                              \
+    if (b < 0) { *err = NPA_ERR_NEG_INT_POWER; return 0; }                         \
+    uint64_t r = 1, base = (uint64_t)a, e = (uint64_t)b;                           \
+    while (e) { if (e & 1) r *= base; base *= base; e >>= 1; }                     \
+    return (T)r;                                                                   \
+}                                                                                  \
+static inline T npa_lshift_##SFX(T a, T b) {                                       \
+    if (b < 0 || b >= (T)(sizeof(T) * 8)) return 0;                                \
+    return (T)((uint64_t)a << b);                                                  \
+}                                                                                  \
+static inline T npa_rshift_##SFX(T a, T b) {                                       \
+    if (b < 0 || b >= (T)(sizeof(T) * 8)) return a < 0 ? -1 : 0;                  \
+    return (T)(a >> b);                                                            \
+}
+#define NPA_INT_UNSIGNED(T, SFX)                                                   \
+static inline T npa_floordiv_##SFX(T a, T b) { return b == 0 ? 0 : a / b; }        \
+static inline T npa_remainder_##SFX(T a, T b) { return b == 0 ? 0 : a % b; }       \
+static inline T npa_fmod_##SFX(T a, T b) { return b == 0 ? 0 : a % b; }            \
+static inline T npa_power_##SFX(T a, T b, int *err) {                              \
+    (void)err; uint64_t r = 1, base = a, e = b;                                    \
+    while (e) { if (e & 1) r *= base; base *= base; e >>= 1; }                     \
+    return (T)r;                                                                   \
+}                                                                                  \
+static inline T npa_lshift_##SFX(T a, T b) {                                       \
+    if (b >= (T)(sizeof(T) * 8)) return 0;                                         \
+    return (T)((uint64_t)a << b);                                                  \
+}                                                                                  \
+static inline T npa_rshift_##SFX(T a, T b) {                                       \
+    if (b >= (T)(sizeof(T) * 8)) return 0;                                         \
+    return (T)(a >> b);                                                            \
+}
+NPA_INT_SIGNED(int8_t, i8, INT8_MIN)
+NPA_INT_SIGNED(int16_t, i16, INT16_MIN)
+NPA_INT_SIGNED(int32_t, i32, INT32_MIN)
+NPA_INT_SIGNED(int64_t, i64, INT64_MIN)
+NPA_INT_UNSIGNED(uint8_t, u8)
+NPA_INT_UNSIGNED(uint16_t, u16)
+NPA_INT_UNSIGNED(uint32_t, u32)
+NPA_INT_UNSIGNED(uint64_t, u64)
+
+/* ---- NaN-propagating maximum/minimum with NumPy's choice on ties (the second) ---- */
+#define npa_maximum(a, b) (((a) > (b) || (a) != (a)) ? (a) : (b))
+#define npa_minimum(a, b) (((a) < (b) || (a) != (a)) ? (a) : (b))
+#define npa_sign(a) ((a) > 0 ? 1 : ((a) < 0 ? -1 : ((a) == 0 ? 0 : (a))))
+
+#endif
