@@ -152,10 +152,18 @@ def _cell(r):
     return "fails" if r.get("status") == "failed" else "n/a"
 
 
+def shown_engines(results):
+    """Engines that ran or failed on at least one sample (not those skipped everywhere,
+    like npaccel-cuda on a machine without a GPU)."""
+    return [e for e in results["engines"]
+            if any(r["engines"].get(e, {}).get("status", "skipped") != "skipped"
+                   for r in results["samples"].values())]
+
+
 def markdown(results, png_name):
     m, s = results["machine"], results["summary"]
-    engines = [e for e in results["engines"] if any(e in r["engines"] for r in
-                                                    results["samples"].values())]
+    engines = shown_engines(results)
+    hidden = [e for e in results["engines"] if e not in engines]
     L = ["# Benchmarks", ""]
     L.append(f"Written by `python -m benchmarks.run{' --quick' if results['quick'] else ''}` "
              f"(`make bench`) on {results['date']}, inputs at scale {results['scale']}, "
@@ -169,6 +177,10 @@ def markdown(results, png_name):
         if key == "memory_bytes" and value:
             value = f"{value / 2**30:.1f} GiB"
         L.append(f"| {key.replace('_bytes', '')} | {value} |")
+    if hidden:
+        reasons = {r["engines"][e].get("reason", "") for e in hidden
+                   for r in results["samples"].values() if e in r["engines"]}
+        L += ["", f"Not run: {', '.join(hidden)} ({'; '.join(sorted(reasons))})."]
     L += ["", "## Summary", ""]
     for engine, g in s["geomean_over_numpy"].items():
         L.append(f"- {engine}: geometric-mean speedup over NumPy **{g['value']:.2f}x** "
@@ -205,6 +217,8 @@ def markdown(results, png_name):
               "| engine | median | speedup | first call | new process | peak memory | "
               "matches NumPy | notes |", "|---|---:|---:|---:|---:|---:|---|---|"]
         for engine, r in rec["engines"].items():
+            if r.get("status") == "skipped":
+                continue
             if r.get("status") != "ok":
                 L.append(f"| {engine} | — | — | — | — | — | — | {r['status']}: "
                          f"{r.get('reason', '')} |")
@@ -257,7 +271,7 @@ def bandwidth_section(results):
     L += ["", "Effective bandwidth of the single-pass elementwise samples: bytes of the input "
           "arrays plus bytes of the outputs, divided by the median time, and as a fraction of "
           "the C triad.", ""]
-    engines = [e for e in results["engines"] if e != "numexpr" or True]
+    engines = shown_engines(results)
     L.append("| sample | bytes moved | " + " | ".join(engines) + " |")
     L.append("|---|---:|" + "---:|" * len(engines))
     for name, rec in results["samples"].items():
@@ -313,14 +327,15 @@ def write_plot(results, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
     names = list(results["samples"])
-    engines = [e for e in results["engines"] if e != "numpy"
-               and any(e in r["engines"] for r in results["samples"].values())]
-    fig, ax = plt.subplots(figsize=(max(8.0, 0.9 * len(names) + 2), 5.0))
+    engines = [e for e in shown_engines(results) if e != "numpy"]
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.9 * len(names) + 3), 5.0))
     width = 0.8 / max(1, len(engines))
     colours = {"numexpr": "#4c72b0", "numba": "#dd8452", "npaccel-cpu": "#55a868",
                "npaccel-cuda": "#8172b2"}
+    values = [1.0]
     for i, engine in enumerate(engines):
         xs, ys, missing = [], [], []
         for j, name in enumerate(names):
@@ -331,18 +346,31 @@ def write_plot(results, path):
                 ys.append(r["speedup"])
             elif r and r.get("status") == "failed":
                 missing.append(x)
+        values += ys
         ax.bar(xs, ys, width, label=engine, color=colours.get(engine))
+        for x, y in zip(xs, ys):
+            ax.text(x, y, f"{y:.2g}", ha="center", va="bottom", fontsize=6)
         for x in missing:
-            ax.text(x, 1.0, "✗", ha="center", va="bottom", fontsize=8, color=colours.get(engine))
+            ax.text(x, 1.0, "✗", ha="center", va="center", fontsize=9,
+                    color=colours.get(engine))
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", label="NumPy")
     ax.set_yscale("log")
+    low, high = min(0.5, min(values) / 1.5), max(2.0, max(values) * 1.6)
+    ax.set_ylim(low, high)
+    ticks = [t for t in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20,
+                         50, 100, 200, 500, 1000) if low <= t <= high]
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.set_xlim(-0.5, len(names) - 0.5)
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names, rotation=35, ha="right")
     ax.set_ylabel("speedup over NumPy (log scale)")
     m = results["machine"]
     ax.set_title(f"{m['cpu']}, {m['cores']} cores, {results['date'][:10]}"
-                 + (" (quick mode)" if results["quick"] else "") + "  ✗: engine fails")
-    ax.legend(fontsize=8, ncol=len(engines) + 1)
+                 + (" (quick mode: tiny inputs)" if results["quick"] else "")
+                 + "   ✗: engine fails")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

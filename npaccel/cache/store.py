@@ -427,8 +427,10 @@ def open_store(root: Path | None, *, max_size: int | None = None) -> ArtefactSto
         requested = requested.absolute()
         reason = None
         try:
-            # The leaf gets 0700; only a directory we create gets a mode chosen by us.
-            requested.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # The leaf gets 0700; only a directory we create gets a mode chosen by us. An
+            # existing one is left alone (mkdir on a read-only mount fails even then).
+            if not requested.is_dir():
+                requested.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             reason = f"it cannot be created ({exc.strerror or exc})"
         if reason is None:

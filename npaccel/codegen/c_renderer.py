@@ -23,9 +23,11 @@ from ..ir.ops import Op
 
 CTYPES = {"bool": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
           "int64": "int64_t", "uint8": "uint8_t", "uint16": "uint16_t", "uint32": "uint32_t",
-          "uint64": "uint64_t", "float32": "float", "float64": "double"}
+          "uint64": "uint64_t", "float16": "_Float16", "float32": "float", "float64": "double"}
 _SUFFIX = {"int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8",
-           "uint16": "u16", "uint32": "u32", "uint64": "u64", "float32": "f", "float64": "d"}
+           "uint16": "u16", "uint32": "u32", "uint64": "u64", "float16": "f", "float32": "f", "float64": "d"}
+# float16 is stored as _Float16 and computed in float, as NumPy's half loops do
+_SINGLE = (np.dtype(np.float16), np.dtype(np.float32))
 
 # ops that are one libm call on floats: name of the double version
 _FLOAT_CALLS = {
@@ -58,7 +60,10 @@ class CRenderer:
     """Types, literals and op expressions for C99 (shared by the CUDA renderer)."""
 
     def ctype(self, dtype) -> str:
-        return CTYPES[np.dtype(dtype).name]
+        try:
+            return CTYPES[np.dtype(dtype).name]
+        except KeyError:
+            raise NotImplementedError(f"no C type for {np.dtype(dtype)}") from None
 
     def literal(self, value, dtype) -> str:
         dtype = np.dtype(dtype)
@@ -72,11 +77,13 @@ class CRenderer:
                 return "(-INT64_C(9223372036854775807) - 1)"
             return f"INT64_C({v})"
         v = float(value)
-        f = "f" if dtype == np.float32 else ""
+        f = "f" if dtype in _SINGLE else ""
         if math.isnan(v):
             return f"(({self.ctype(dtype)})NAN)"
         if math.isinf(v):
             return f"(({self.ctype(dtype)}){'-' if v < 0 else ''}INFINITY)"
+        if dtype == np.float16:
+            return f"((_Float16){float(np.float16(v)).hex()}f)"
         if dtype == np.float32:
             v = float(np.float32(v))
         return v.hex() + f
@@ -95,7 +102,7 @@ class CRenderer:
         kind = in0.kind
         ctype = self.ctype(out)
         if kind == "f" and op in _FLOAT_CALLS:
-            name = _FLOAT_CALLS[op] + ("f" if in0 == np.float32 else "")
+            name = _FLOAT_CALLS[op] + ("f" if in0 in _SINGLE else "")
             return f"{name}({', '.join(args)})"
         if kind == "f" and op in (Op.FLOOR_DIVIDE, Op.REMAINDER):
             return f"{_HELPERS[op]}_{_SUFFIX[in0.name]}({args[0]}, {args[1]})"

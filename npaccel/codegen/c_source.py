@@ -96,10 +96,7 @@ class KernelWriter:
         if isinstance(node, Elementwise):
             args = [C.cast(self.value(a, self.child_index(idx, node.ndim, a)), a.dtype, d)
                     for a, d in zip(node.args, node.in_dtypes)]
-            try:
-                return C.op(node.op, node.in_dtypes, node.dtype, args)
-            except NotImplementedError as exc:
-                raise UnsupportedError(str(exc)) from None
+            return C.op(node.op, node.in_dtypes, node.dtype, args)
         raise UnsupportedError(f"no C code for {type(node).__name__}")
 
 
@@ -226,7 +223,9 @@ class CSourceGenerator:
         node = k.stores[0]
         arg = node.arg
         r = arg.ndim
-        acc_dtype = np.dtype(np.float64) if node.dtype == np.float32 and node.op in (Op.SUM, Op.PROD) else node.dtype
+        # float32/16 sums accumulate in double: at least as accurate as NumPy's pairwise sum
+        acc_dtype = np.dtype(np.float64) if node.dtype in (np.float32, np.float16) and \
+            node.op in (Op.SUM, Op.PROD) else node.dtype
         act = C.ctype(acc_dtype)
         init, combine = _REDUCE_C[node.op](acc_dtype)
         kept = [d for d in range(r) if d not in node.axes]
@@ -335,4 +334,7 @@ _SIMD_RED = {Op.SUM: "+", Op.PROD: "*"}
 
 def generate_c(plan):
     """(source text, ArgLayout) for a scheduled plan."""
-    return CSourceGenerator(plan).generate()
+    try:
+        return CSourceGenerator(plan).generate()
+    except NotImplementedError as exc:
+        raise UnsupportedError(str(exc), plan.graph.meta.get("where")) from None

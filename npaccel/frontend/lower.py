@@ -306,13 +306,13 @@ class FunctionLowerer:
                 return _PYOPS[kind](left, right)
         if kind is gast.MatMult:
             raise self.unsupported("matrix product '@'", node)
-        if kind is gast.Pow and isinstance(left, Node) and left.dtype.kind in "fc":
-            # NumPy's own fast paths for array ** scalar
-            if isinstance(right, (int, float)) and not isinstance(right, bool):
-                if right == 2:
-                    return self.ufunc(np.square, (left,), node)
-                if right == 0.5:
-                    return self.ufunc(np.sqrt, (left,), node)
+        if kind is gast.Pow and isinstance(left, Node) and isinstance(right, (int, float)) \
+                and not isinstance(right, bool):
+            # NumPy's own fast paths for array ** Python scalar
+            if right == 2 and (left.dtype.kind in "fc" or isinstance(right, int)):
+                return self.ufunc(np.square, (left,), node)
+            if left.dtype.kind in "fc" and right in (0.5, -1):
+                return self.ufunc(np.sqrt if right == 0.5 else np.reciprocal, (left,), node)
         return self.ufunc(_BINOPS[kind], (left, right), node)
 
     # ---- calls --------------------------------------------------------------------
@@ -539,5 +539,6 @@ def lower_function(fn, signature, arg_names=None) -> tuple:
         else:
             raise UnsupportedError(f"returning a {type(value).__name__}", src.where(src.tree))
     graph = Graph(params=tuple(param_nodes), outputs=tuple(out_nodes), output_kind=kind,
-                  meta={"names": dict(lowerer.env), "function": fn.__qualname__})
+                  meta={"names": dict(lowerer.env), "function": fn.__qualname__,
+                        "where": src.where(src.tree)})
     return graph, lw.checks, None

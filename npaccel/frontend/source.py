@@ -55,13 +55,68 @@ def function_source(fn) -> FunctionSource:
     except (OSError, TypeError) as exc:
         raise UnsupportedError(f"source of {fn.__qualname__} is not available ({exc})") from None
     text = textwrap.dedent("".join(lines))
-    module = gast.parse(text)
-    defs = [n for n in module.body if isinstance(n, gast.FunctionDef)]
-    if not defs:
-        what = "a lambda" if fn.__name__ == "<lambda>" else "not a def statement"
-        raise UnsupportedError(f"{fn.__qualname__} is {what}",
-                               f"{code.co_filename}:{first_line}")
-    # Decorator lines come first in getsourcelines; the def's own line is what users see.
-    src = FunctionSource(fn, defs[0], code.co_filename, first_line, text)
+    if fn.__name__ == "<lambda>":
+        tree, text = _lambda_tree(code, "".join(lines), first_line)
+    else:
+        module = gast.parse(text)
+        defs = [n for n in module.body if isinstance(n, gast.FunctionDef)]
+        if not defs:
+            raise UnsupportedError(f"{fn.__qualname__} is not a def statement",
+                                   f"{code.co_filename}:{first_line}")
+        tree = defs[0]
+    src = FunctionSource(fn, tree, code.co_filename, first_line, text)
     _parsed[code] = src
     return src
+
+
+def _lambda_tree(code, text, first_line):
+    """The lambda whose bytecode is ``code``, among the lambdas in ``text``, as a FunctionDef
+    returning its body (several lambdas may share a line: the bytecode tells them apart)."""
+    import ast
+    exact, loose = [], []
+    for start in _occurrences(text, "lambda"):
+        # the longest expression from here that compiles to the same bytecode
+        for end in range(len(text), start, -1):
+            if end != len(text) and text[end] not in ",)]}\n":
+                continue
+            candidate = text[start:end].strip()
+            try:
+                if not isinstance(ast.parse("(" + candidate + "\n)", mode="eval").body, ast.Lambda):
+                    continue
+                compiled = compile("(" + candidate + "\n)", "<lambda>", "eval")
+            except SyntaxError:
+                continue
+            inner = next((c for c in compiled.co_consts if hasattr(c, "co_code")), None)
+            if inner is not None and _same_shape(inner, code):
+                (exact if inner.co_code == code.co_code else loose).append(candidate)
+                break
+    # Bytecode can differ with the compile context (3.11 emits LOAD_ATTR or LOAD_METHOD):
+    # names, constants and argument lists are compared first, bytecode breaks ties.
+    matches = set(exact) or set(loose)
+    if len(matches) != 1:
+        raise UnsupportedError("a lambda whose source cannot be told apart from its neighbours",
+                               f"{code.co_filename}:{first_line}")
+    matches = list(matches)
+    lam = ast.parse("(" + matches[0] + "\n)", mode="eval").body
+    lines = text[:text.index(matches[0])].count("\n")
+    fdef = ast.FunctionDef(name="<lambda>", args=lam.args, body=[ast.Return(value=lam.body)],
+                           decorator_list=[], returns=None, type_comment=None, type_params=[])
+    ast.increment_lineno(fdef, lines)
+    ast.copy_location(fdef, lam)
+    ast.fix_missing_locations(fdef)
+    module = gast.ast_to_gast(ast.Module(body=[fdef], type_ignores=[]))
+    return module.body[0], matches[0]
+
+
+def _occurrences(text, word):
+    i = text.find(word)
+    while i != -1:
+        yield i
+        i = text.find(word, i + 1)
+
+
+def _same_shape(a, b):
+    consts = [c for c in a.co_consts if not hasattr(c, "co_code")]
+    return (a.co_names, a.co_varnames, a.co_argcount, a.co_freevars) == \
+        (b.co_names, b.co_varnames, b.co_argcount, b.co_freevars) and \
+        consts == [c for c in b.co_consts if not hasattr(c, "co_code")]

@@ -87,7 +87,8 @@ def broadcast_shapes(shapes, checks: list) -> tuple:
 
 def operand_type(node):
     """What NumPy's type resolution sees: a Python type for weak scalars, else the dtype."""
-    return _WEAK_TYPE[node.dtype.kind] if node.weak else node.dtype
+    # Python bools are not weak under NEP 50: they are NumPy bools.
+    return _WEAK_TYPE[node.dtype.kind] if node.weak and node.dtype.kind != "b" else node.dtype
 
 
 def _stand_in(node, value=None):

@@ -1,0 +1,1 @@
+"""Code generation: a renderer per target turns scheduled kernels into source text."""
