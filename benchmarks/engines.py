@@ -135,13 +135,16 @@ def make(engine, module):
 
 
 def fallback_stats(engine, fn):
-    """(number of statements run in Python, reasons) for an npaccel function, else None."""
+    """(statements run in Python per call, distinct reasons) for an npaccel function, else
+    None. stats() counts fallbacks over all calls; this divides by the number of calls."""
     stats = getattr(fn, "stats", None)
     if not engine.startswith("npaccel") or not callable(stats):
         return None
     try:
         s = stats()
-        return int(s.get("fallbacks", 0)), [str(r) for r in s.get("fallback_reasons", [])]
+        calls = max(1, int(s.get("calls", 1) or 1))
+        reasons = list(dict.fromkeys(str(r) for r in s.get("fallback_reasons", [])))
+        return float(s.get("fallbacks", 0)) / calls, reasons
     except Exception as exc:  # a broken stats() must not end the benchmark
         return -1, [f"stats() failed: {type(exc).__name__}: {exc}"]
 

@@ -231,7 +231,7 @@ def markdown(results, png_name):
                 match += f" (max rel. err {cmp['max_rel_err']:.1e})"
             notes = []
             if r.get("fallbacks"):
-                notes.append(f"{r['fallbacks']} statement(s) ran in Python: "
+                notes.append(f"{r['fallbacks']:g} statement(s) per call ran in Python: "
                              + "; ".join(r.get("fallback_reasons", [])[:3]))
             if "error" in p:
                 notes.append(f"probe: {p['error']}")

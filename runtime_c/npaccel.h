@@ -6,7 +6,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <math.h>
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #define NPA_THREAD_NUM() omp_get_thread_num()

@@ -629,13 +629,14 @@ def test_full_disk_degrades_with_one_warning_and_leaves_no_partial_files(tmp_pat
     with tmpfs(tmp_path / "small", "64k") as root:
         store = ArtefactStore(root)
         store.get_or_build(key_for("small"), builder, source="", meta=META)
-        with open(root / "filler", "wb") as f:  # fill the file system to the last block
-            try:
-                while True:
-                    f.write(b"\0" * 4096)
-                    f.flush()
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
+        fd = os.open(root / "filler", os.O_WRONLY | os.O_CREAT)  # fill it to the last block
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+        finally:
+            os.close(fd)
         real = Builder(tmp_path / "real.log", c_source=TWICE_C)
         key = key_for("big")
         with recorded() as caught:

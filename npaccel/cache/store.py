@@ -21,16 +21,12 @@ private temporary directory (one CacheWarning per store); only the build's own e
 from __future__ import annotations
 
 import atexit
-import hashlib
-import json
 import os
-import re
 import shutil
 import tempfile
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -38,62 +34,15 @@ from ..config import get_config
 from ..errors import CacheWarning
 from . import tempfiles
 from .locks import FileLock
+from .records import (KEY_PATTERN, CorruptEntry, Entry, entry_of, new_record, record_path,
+                      unlink, verified_artefact, write_atomic)
 from .trust import untrusted_reason
 
-ENTRY_FORMAT = 1
-_KEY = re.compile(r"[0-9a-f]{16,128}")
+__all__ = ["ArtefactStore", "Entry", "default_store", "open_store", "reset_default_store",
+           "default_cache_dir"]
+
 _CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                  "# This file is a cache directory tag created by npaccel (https://bford.info/cachedir/).\n")
-
-
-@dataclass(frozen=True)
-class Entry:
-    key: str
-    function: str
-    module: str
-    signature: str
-    target: str
-    size: int           # bytes on disk: artefact + source + record
-    created: float      # epoch seconds
-    last_used: float    # epoch seconds
-    path: Path          # the artefact
-    meta: dict = field(default_factory=dict, compare=False)
-
-
-class CorruptEntry(Exception):
-    """An entry's files disagree with its record (internal: leads to removal and rebuild)."""
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    tmp = path.with_name(tempfiles.temp_name(path.name))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            os.fchmod(f.fileno(), mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-
-
-def _unlink(*paths: Path) -> None:
-    for p in paths:
-        try:
-            p.unlink()
-        except FileNotFoundError:
-            pass
 
 
 class ArtefactStore:
@@ -110,45 +59,12 @@ class ArtefactStore:
         self._warn_lock = threading.Lock()
         self._private_dirs: list[Path] = []
 
-    # ---- paths and records
+    # ---- entries
     def _record_path(self, key: str) -> Path:
-        return self.entries_dir / f"{key}.json"
-
-    def _read_record(self, key: str) -> dict | None:
-        """The entry's record, None if there is none; CorruptEntry if it is unusable."""
-        try:
-            text = self._record_path(key).read_bytes()
-        except FileNotFoundError:
-            return None
-        try:
-            rec = json.loads(text)
-        except ValueError:
-            raise CorruptEntry("its record is not valid JSON") from None
-        if not isinstance(rec, dict) or rec.get("format") != ENTRY_FORMAT or rec.get("key") != key:
-            raise CorruptEntry("its record has the wrong format or key")
-        for name, kind in (("artefact", str), ("sha256", str), ("size", int), ("source", str)):
-            if not isinstance(rec.get(name), kind):
-                raise CorruptEntry(f"its record lacks {name!r}")
-        if Path(rec["artefact"]).name != rec["artefact"] or not rec["artefact"].startswith(key):
-            raise CorruptEntry("its record names a foreign artefact")
-        return rec
+        return record_path(self.entries_dir, key)
 
     def _verified(self, key: str) -> Path | None:
-        """The artefact's path if the entry is complete and intact, None if absent;
-        raises CorruptEntry if it is there but damaged."""
-        rec = self._read_record(key)
-        if rec is None:
-            return None
-        path = self.entries_dir / rec["artefact"]
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            raise CorruptEntry("its artefact is missing") from None
-        if size != rec["size"]:
-            raise CorruptEntry(f"its artefact has {size} bytes, {rec['size']} expected")
-        if _sha256_file(path) != rec["sha256"]:
-            raise CorruptEntry("its artefact's checksum does not match")
-        return path
+        return verified_artefact(self.entries_dir, key)
 
     def _files_of(self, key: str) -> list[Path]:
         try:
@@ -159,7 +75,7 @@ class ArtefactStore:
 
     def _remove_entry(self, key: str) -> None:
         # The record first: from then on the entry is absent, whatever is left.
-        _unlink(self._record_path(key), *self._files_of(key))
+        unlink(self._record_path(key), *self._files_of(key))
 
     def _touch(self, key: str) -> None:
         try:
@@ -176,8 +92,9 @@ class ArtefactStore:
         exceptions (CompileError) propagate. Exactly one process or thread builds a key; the
         others wait for it and then hit.
         """
-        if not isinstance(key, str) or not _KEY.fullmatch(key):
+        if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
             raise ValueError(f"not a cache key (16-128 lowercase hex digits): {key!r}")
+        meta = dict(meta or {})
         try:
             path = self._verified(key)  # fast path, no lock: files are only ever replaced whole
         except CorruptEntry:
@@ -248,14 +165,12 @@ class ArtefactStore:
         self._write_cachedir_tag()
         data = built.read_bytes()
         artefact = self.entries_dir / f"{key}{built.suffix or '.bin'}"
-        src = self.entries_dir / f"{key}{meta.get('source_suffix') or ('.cu' if meta.get('target') == 'cuda' else '.c')}"
-        record = {"format": ENTRY_FORMAT, "key": key, "artefact": artefact.name, "source": src.name,
-                  "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
-                  "created": time.time(), "meta": meta}
+        suffix = meta.get("source_suffix") or (".cu" if meta.get("target") == "cuda" else ".c")
+        src = self.entries_dir / f"{key}{suffix}"
         try:
-            _write_atomic(artefact, data, 0o555)
-            _write_atomic(src, source.encode(), 0o444)
-            _write_atomic(self._record_path(key), json.dumps(record, default=str).encode(), 0o644)
+            write_atomic(artefact, data, 0o555)
+            write_atomic(src, source.encode(), 0o444)
+            write_atomic(self._record_path(key), new_record(key, artefact, src, data, meta), 0o644)
         except OSError:
             self._try_remove(key)  # half an entry is harmless, but do not leave it around
             raise
@@ -265,7 +180,7 @@ class ArtefactStore:
         tag = self.root / "CACHEDIR.TAG"
         if not tag.exists():
             try:
-                _write_atomic(tag, _CACHEDIR_TAG.encode(), 0o644)
+                write_atomic(tag, _CACHEDIR_TAG.encode(), 0o644)
             except OSError:
                 pass
 
@@ -316,31 +231,11 @@ class ArtefactStore:
             names = os.listdir(self.entries_dir)
         except FileNotFoundError:
             return set()
-        return {n.split(".", 1)[0] for n in names if _KEY.fullmatch(n.split(".", 1)[0])}
-
-    def _entry(self, key: str) -> Entry | None:
-        try:
-            rec = self._read_record(key)
-            if rec is None:
-                return None
-            record_stat = self._record_path(key).stat()
-            size = record_stat.st_size
-            for name in (rec["artefact"], rec["source"]):
-                try:
-                    size += (self.entries_dir / name).stat().st_size
-                except FileNotFoundError:
-                    pass
-        except (CorruptEntry, OSError):
-            return None
-        meta = rec.get("meta") if isinstance(rec.get("meta"), dict) else {}
-        return Entry(key=key, function=str(meta.get("function", "?")), module=str(meta.get("module", "?")),
-                     signature=str(meta.get("signature", "?")), target=str(meta.get("target", "?")),
-                     size=size, created=float(rec.get("created", record_stat.st_mtime)),
-                     last_used=record_stat.st_mtime, path=self.entries_dir / rec["artefact"], meta=meta)
+        return {n.split(".", 1)[0] for n in names if KEY_PATTERN.fullmatch(n.split(".", 1)[0])}
 
     def list_entries(self) -> list[Entry]:
         """Complete entries (checksums not verified), most recently used first."""
-        entries = [e for e in map(self._entry, sorted(self._keys())) if e is not None]
+        entries = [e for e in (entry_of(self.entries_dir, k) for k in sorted(self._keys())) if e]
         return sorted(entries, key=lambda e: e.last_used, reverse=True)
 
     def total_size(self) -> int:

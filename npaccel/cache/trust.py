@@ -37,7 +37,11 @@ def _walk(path: Path, me: int, depth: int = 0) -> str | None:
     if depth > 40:
         return f"too many levels of symbolic links at {path}"
     current = Path(path.anchor)
-    for part in path.parts[1:]:
+    parts = path.parts[1:]
+    for i, part in enumerate(parts):
+        if part in (".", ".."):  # as the kernel does: ".." of where we really are
+            current = Path(os.path.realpath(current)).parent if part == ".." else current
+            continue
         parent, current = current, current / part
         try:
             parent_st = os.stat(parent)
@@ -51,8 +55,7 @@ def _walk(path: Path, me: int, depth: int = 0) -> str | None:
             if st.st_uid not in (me, 0):
                 return f"it is reached through the symlink {current}, owned by {_who(st.st_uid)}"
             resolved = parent / os.readlink(current)  # an absolute target replaces parent
-            rest = path.parts[len(current.parts):]
-            problem = _walk(Path(os.path.normpath(resolved.joinpath(*rest))), me, depth + 1)
+            problem = _walk(resolved.joinpath(*parts[i + 1:]), me, depth + 1)
             return f"{problem} (reached through the symlink {current})" if problem else None
     return None
 
@@ -60,7 +63,7 @@ def _walk(path: Path, me: int, depth: int = 0) -> str | None:
 def untrusted_reason(directory: Path) -> str | None:
     """None if `directory` (which must exist) is trusted, else a short reason why not."""
     me = os.getuid()
-    directory = Path(os.path.abspath(directory))
+    directory = Path(directory).absolute()  # not normalised: ".." after a symlink is not lexical
     problem = _walk(directory, me)
     if problem:
         return problem

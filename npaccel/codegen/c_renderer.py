@@ -40,6 +40,9 @@ _FLOAT_CALLS = {
     Op.HYPOT: "hypot", Op.COPYSIGN: "copysign", Op.FMAX: "fmax", Op.FMIN: "fmin",
     Op.POWER: "pow", Op.FMOD: "fmod",
 }
+# NumPy's npy_radians/npy_degrees: one multiplication by a constant of the loop's type
+_ANGLE = {Op.RADIANS: "((double)M_PI / 180.0)", Op.DEG2RAD: "((double)M_PI / 180.0)",
+          Op.DEGREES: "(180.0 / (double)M_PI)", Op.RAD2DEG: "(180.0 / (double)M_PI)"}
 _INFIX = {Op.ADD: "+", Op.SUBTRACT: "-", Op.MULTIPLY: "*", Op.TRUE_DIVIDE: "/",
           Op.BITWISE_AND: "&", Op.BITWISE_OR: "|", Op.BITWISE_XOR: "^",
           Op.EQUAL: "==", Op.NOT_EQUAL: "!=", Op.LESS: "<", Op.LESS_EQUAL: "<=",
@@ -104,6 +107,10 @@ class CRenderer:
         if kind == "f" and op in _FLOAT_CALLS:
             name = _FLOAT_CALLS[op] + ("f" if in0 in _SINGLE else "")
             return f"{name}({', '.join(args)})"
+        if kind == "f" and op in _ANGLE:
+            single = in0 in _SINGLE
+            factor = _ANGLE[op].replace("(double)M_PI", "(float)M_PI").replace(".0)", ".0f)") if single else _ANGLE[op]
+            return f"({args[0]} * {factor})"
         if kind == "f" and op in (Op.FLOOR_DIVIDE, Op.REMAINDER):
             return f"{_HELPERS[op]}_{_SUFFIX[in0.name]}({args[0]}, {args[1]})"
         if op is Op.RECIPROCAL:

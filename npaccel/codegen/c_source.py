@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir.dims import render_c, shape_size
-from ..ir.nodes import Const, DimValue, Elementwise, Param, Reduce, ScalarParam
+from ..ir.nodes import Const, DimValue, Elementwise, Param, Reduce, ScalarParam, View
 from ..ir.ops import Op
 from .c_renderer import C
 
@@ -97,7 +97,23 @@ class KernelWriter:
             args = [C.cast(self.value(a, self.child_index(idx, node.ndim, a)), a.dtype, d)
                     for a, d in zip(node.args, node.in_dtypes)]
             return C.op(node.op, node.in_dtypes, node.dtype, args)
+        if isinstance(node, View):
+            return self.value(node.arg, self.view_index(node, idx))
         raise UnsupportedError(f"no C code for {type(node).__name__}")
+
+    def view_index(self, view, idx):
+        """The index into view.arg that view position ``idx`` reads."""
+        arg_idx = ["0"] * view.arg.ndim
+        for d, pos in view.fixed:
+            arg_idx[d] = f"({render_c(pos)})"
+        for k, axis in enumerate(view.axes):
+            if axis is None:
+                continue
+            d, start, step = axis
+            i = idx[k] if view.shape[k] != 1 else "0"
+            term = i if step == 1 else f"({step})*({i})"
+            arg_idx[d] = term if start == 0 else f"({render_c(start)} + {term})"
+        return tuple("0" if n == 1 else i for i, n in zip(arg_idx, view.arg.shape))
 
 
 class CSourceGenerator:

@@ -18,10 +18,11 @@ import gast
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..ir.dims import dim_mul, shape_size
-from ..ir.nodes import Const, DimValue, Elementwise, Graph, Interner, Node, Param, Reduce, ScalarParam
+from ..ir.dims import dim_add, dim_max, dim_mul, dim_sub, shape_size
+from ..ir.nodes import Const, DimValue, Elementwise, Graph, Interner, Node, Param, Reduce, ScalarParam, View
 from ..ir.ops import UFUNC_OPS, Op
 from ..passes import infer
+from .indexing import expand_index, slice_bounds
 from .signature import ArraySpec, ScalarSpec
 from .source import function_source
 
@@ -234,8 +235,10 @@ class FunctionLowerer:
             return base.dtype
         if attr == "size":
             return self.dim_value(shape_size(base.shape))
-        if attr in _REDUCTIONS or attr in ("mean",):
+        if attr in _REDUCTIONS or attr in ("mean", "std", "var", "copy", "transpose"):
             return BoundMethod(base, attr)
+        if attr == "T":
+            return self.transpose(base, None, node)
         raise self.unsupported(f"array attribute '.{attr}'", node)
 
     def dim_value(self, dim):
@@ -249,7 +252,56 @@ class FunctionLowerer:
         if isinstance(base, (tuple, list, str)) and not isinstance(index, Node):
             with numpy_semantics():
                 return base[index]
-        raise self.unsupported("array indexing", node)
+        if isinstance(base, Node) and not base.weak:
+            return self.basic_index(base, index, node)
+        raise self.unsupported("indexing a scalar", node)
+
+    def basic_index(self, base, index, node):
+        items = index if isinstance(index, tuple) else (index,)
+        for i in items:
+            if isinstance(i, Node) or isinstance(i, (list, np.ndarray)):
+                raise self.unsupported("indexing with an array or a run-time integer", node)
+            if isinstance(i, slice) and any(isinstance(p, Node) for p in (i.start, i.stop, i.step)):
+                raise self.unsupported("slice bounds computed at run time", node)
+            if not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))) or isinstance(i, bool):
+                raise self.unsupported(f"indexing with a {type(i).__name__}", node)
+        with numpy_semantics():
+            items = expand_index(index, base.ndim)
+        axes, fixed, shape, d = [], [], [], 0
+        for i in items:
+            if i is None:
+                axes.append(None)
+                shape.append(1)
+                continue
+            n = base.shape[d]
+            if isinstance(i, slice):
+                with numpy_semantics():
+                    start, length = slice_bounds(i, n)
+                axes.append((d, start, 1 if i.step is None else int(i.step)))
+                shape.append(length)
+            else:
+                i = int(i)
+                if isinstance(n, int):
+                    if not -n <= i < n:
+                        with numpy_semantics():
+                            raise IndexError(f"index {i} is out of bounds for axis {d} with size {n}")
+                    pos = i % n
+                else:
+                    self.lw.checks.append(infer.IndexInRange(i, n, d))
+                    pos = dim_add(n, i) if i < 0 else i
+                fixed.append((d, pos))
+            d += 1
+        return self.lw.intern(View(arg=base, axes=tuple(axes), fixed=tuple(fixed), dtype=base.dtype,
+                                   shape=tuple(shape)))
+
+    def transpose(self, base, order, node):
+        order = tuple(reversed(range(base.ndim))) if order is None else order
+        with numpy_semantics():
+            if sorted(int(o) % max(base.ndim, 1) for o in order) != list(range(base.ndim)) or len(order) != base.ndim:
+                raise ValueError("axes don't match array")
+            order = tuple(int(o) % base.ndim for o in order)
+        return self.lw.intern(View(arg=base, axes=tuple((o, 0, 1) for o in order), fixed=(),
+                                   dtype=base.dtype, shape=tuple(base.shape[o] for o in order)))
 
     def expr_Slice(self, node):
         parts = [None if p is None else self.expr(p) for p in (node.lower, node.upper, node.step)]
@@ -336,6 +388,13 @@ class FunctionLowerer:
 
     def call(self, func, args, kwargs, node):
         if isinstance(func, BoundMethod):
+            if func.name == "copy" and not kwargs and not args:
+                a = func.node
+                return self.lw.intern(Elementwise(op=Op.POSITIVE, args=(a,), in_dtypes=(a.dtype,),
+                                                  dtype=a.dtype, shape=a.shape))
+            if func.name == "transpose" and not kwargs:
+                order = args[0] if len(args) == 1 and isinstance(args[0], tuple) else (args or None)
+                return self.transpose(func.node, tuple(order) if order else None, node)
             return self.reduction(func.name, func.node, args, kwargs, node)
         if isinstance(func, np.ufunc):
             bad = set(kwargs) - {"dtype"}
@@ -349,7 +408,10 @@ class FunctionLowerer:
         if func is np.where and len(args) == 3 and not kwargs:
             return self.where(*args, node=node)
         name = getattr(func, "__name__", None)
-        if getattr(func, "__module__", "") == "numpy" and name in (*_REDUCTIONS, "mean") and args:
+        if func is np.transpose and args and isinstance(args[0], Node):
+            order = args[1] if len(args) > 1 else kwargs.get("axes")
+            return self.transpose(args[0], tuple(order) if order is not None else None, node)
+        if getattr(func, "__module__", "") == "numpy" and name in (*_REDUCTIONS, "mean", "std", "var") and args:
             return self.reduction(name, args[0], args[1:], kwargs, node)
         if isinstance(func, types.FunctionType):
             if all(not isinstance(a, Node) for a in (*args, *kwargs.values())) and \
@@ -455,7 +517,7 @@ class FunctionLowerer:
 
     def reduction(self, name, arg, args, kwargs, node):
         names = ("axis", "dtype", "out", "keepdims") if name in ("sum", "prod", "mean") else \
-            ("axis", "out", "keepdims")
+            ("axis", "dtype", "out", "ddof", "keepdims") if name in ("std", "var") else ("axis", "out", "keepdims")
         if len(args) > len(names):
             raise self.unsupported(f"{name}() with {len(args)} positional arguments", node)
         options = dict(zip(names, args))
@@ -466,7 +528,8 @@ class FunctionLowerer:
         if options.get("out") is not None:
             raise self.unsupported(f"{name}(..., out=...)", node)
         axis, keepdims, dtype = options.get("axis"), options.get("keepdims", False), options.get("dtype")
-        for what, value in (("axis", axis), ("keepdims", keepdims), ("dtype", dtype)):
+        ddof = options.pop("ddof", 0)
+        for what, value in (("axis", axis), ("keepdims", keepdims), ("dtype", dtype), ("ddof", ddof)):
             if isinstance(value, Node):
                 raise self.unsupported(f"{name}() with a run-time {what}", node)
         if not isinstance(arg, Node):
@@ -480,6 +543,8 @@ class FunctionLowerer:
             raise self.unsupported("complex numbers", node)
         shape = infer.reduced_shape(arg.shape, axes, bool(keepdims))
         reduced = [arg.shape[a] for a in axes]
+        if name in ("var", "std"):
+            return self.variance(name, arg, axis, axes, bool(keepdims), dtype, ddof, out_dtype, reduced, node)
         if name == "mean":
             total = self.lw.intern(Reduce(op=Op.SUM, arg=arg, axes=axes, keepdims=bool(keepdims),
                                           dtype=out_dtype, shape=shape))
@@ -492,6 +557,27 @@ class FunctionLowerer:
             self.lw.checks.append(infer.NonEmpty(tuple(reduced), "maximum" if op is Op.MAX else "minimum"))
         return self.lw.intern(Reduce(op=op, arg=arg, axes=axes, keepdims=bool(keepdims),
                                      dtype=out_dtype, shape=shape))
+
+
+    def variance(self, name, arg, axis, axes, keepdims, dtype, ddof, out_dtype, reduced, node):
+        """NumPy's _var: mean with keepdims, squared deviations, sum, / max(n - ddof, 0)."""
+        if arg.dtype.kind == "c":
+            raise self.unsupported("complex numbers", node)
+        calc = np.dtype(np.float64) if arg.dtype.kind in "biu" and dtype is None else (dtype or arg.dtype)
+        mean = self.reduction("mean", arg, (), {"axis": axis, "keepdims": True, "dtype": calc}, node)
+        dev = self.ufunc(np.subtract, (arg, mean), node)
+        sq = self.ufunc(np.multiply, (dev, dev), node)
+        total = self.reduction("sum", sq, (), {"axis": axis, "keepdims": keepdims, "dtype": calc}, node)
+        count = 1
+        for d in reduced:
+            count = dim_mul(count, d)
+        denom = dim_max(dim_sub(count, ddof), 0) if not isinstance(count, int) else max(count - ddof, 0)
+        var = self.ufunc(np.true_divide, (total, self.dim_value(denom) if not isinstance(denom, int) else denom), node)
+        if name == "std":
+            var = self.ufunc(np.sqrt, (var,), node)
+        if var.dtype != out_dtype:
+            raise self.unsupported(f"{name}() result type {out_dtype}", node)
+        return var
 
 
 def lower_function(fn, signature, arg_names=None) -> tuple:

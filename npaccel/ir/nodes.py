@@ -132,3 +132,19 @@ def topo_order(roots) -> list:
 class DimValue(Node):
     """A symbolic size used as a (weak, Python int) scalar: len(x), x.shape[0], x.size."""
     dim: Any
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class View(Node):
+    """A strided view of ``arg`` (basic indexing, transpose): no data is moved.
+
+    ``axes[k]`` says where output dim k comes from: ``(src_dim, start, step)`` reads
+    arg index ``start + step * i`` along ``src_dim``; ``None`` is a new axis of size 1.
+    ``fixed`` pins the remaining arg dims: ``(src_dim, index)``.
+    """
+    arg: Node
+    axes: tuple
+    fixed: tuple
+
+    def children(self):
+        return (self.arg,)

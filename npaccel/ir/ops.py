@@ -61,6 +61,10 @@ class Op(enum.Enum):
     TRUNC = "trunc"
     RINT = "rint"
     COPYSIGN = "copysign"
+    RADIANS = "radians"
+    DEGREES = "degrees"
+    DEG2RAD = "deg2rad"
+    RAD2DEG = "rad2deg"
     # min/max
     MAXIMUM = "maximum"
     MINIMUM = "minimum"

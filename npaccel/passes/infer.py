@@ -51,6 +51,14 @@ class NonEmpty:
     ufunc_name: str
 
 
+@dataclass(frozen=True)
+class IndexInRange:
+    """A run-time check: a constant index must be inside a run-time sized dim (IndexError)."""
+    index: int
+    dim: object
+    axis: int
+
+
 def _shape_text(shape):
     return "(" + ",".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 

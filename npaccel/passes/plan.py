@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .infer import dim_canonicaliser
-from ..ir.nodes import Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam, topo_order
+from ..ir.nodes import Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam, View, topo_order
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def _reads(kernel: Kernel, materialised: set):
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if isinstance(node, Param) or (id(node) in materialised and node not in kernel.stores):
+        if isinstance(node, (Param, View)) or (id(node) in materialised and node not in kernel.stores):
             leaves.append(node)
             continue
         stack.extend(node.children())
@@ -114,9 +114,11 @@ def schedule_loops(plan: Plan) -> Plan:
         flat = False
         if k.kind == "elementwise" and len(k.shape) > 1:
             leaves = _reads(k, materialised)
-            flat = all(leaf.ndim == 0 or (canon(leaf.shape) == canon(k.shape) and getattr(leaf, "contiguous", True))
-                       for leaf in leaves)
-        out.append(replace(k, flat=flat or (k.kind == "elementwise" and len(k.shape) == 1)))
+            flat = all(leaf.ndim == 0 or (canon(leaf.shape) == canon(k.shape) and not isinstance(leaf, View)
+                                          and getattr(leaf, "contiguous", True)) for leaf in leaves)
+        elif k.kind == "elementwise" and len(k.shape) == 1:
+            flat = not any(isinstance(leaf, View) for leaf in _reads(k, materialised))
+        out.append(replace(k, flat=flat))
     return replace(plan, kernels=tuple(out))
 
 

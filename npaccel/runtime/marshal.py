@@ -42,6 +42,10 @@ def _check_lines(checks, names):
             v = names[c.index]
             lines.append(f"if not ({info.min} <= {v} <= {info.max}):")
             lines.append(f"    raise OverflowError(f'Python integer {{{v}}} out of bounds for {c.dtype}')")
+        elif isinstance(c, infer.IndexInRange):
+            n = render_py(c.dim)
+            lines.append(f"if not -{n} <= {c.index} < {n}:")
+            lines.append(f"    raise IndexError(f'index {c.index} is out of bounds for axis {c.axis} with size {{{n}}}')")
         elif isinstance(c, infer.NonEmpty):
             cond = " or ".join(f"{render_py(d)} == 0" for d in c.dims)
             lines.append(f"if {cond}:")

@@ -1,0 +1,51 @@
+"""Basic indexing as views (slices with steps, ints, None, Ellipsis, .T), std/var, angles."""
+import numpy as np
+import pytest
+
+from harness import check_same
+
+X = np.random.default_rng(3).random((7, 9))
+
+
+@pytest.mark.parametrize("expr", [
+    lambda a: a[1:-1, ::2] * 2 + a[:-2, 1::2],
+    lambda a: a[::-1, 3] + a[2, ::-3].sum(),
+    lambda a: a[:, None, :] - a[None, :, :],
+    lambda a: a.T * 2 + a[..., 0].sum(),
+    lambda a: a[-3:100, -100:2],
+    lambda a: a[5:2],
+    lambda a: a[-1] * a[0],
+    lambda a: a.transpose() + 1.0,
+    lambda a: np.transpose(a)[::2] - 1.0,
+    lambda a: a.copy(),
+])
+def test_views_read_like_numpy(expr):
+    check_same(expr, lambda: (X,))
+    check_same(expr, lambda: (X[::-1, ::2],))          # a strided, reversed input
+
+
+def test_index_errors_match_numpy():
+    check_same(lambda a: a[10], lambda: (X,))            # IndexError at run time
+    check_same(lambda a: a[0, 0, 0], lambda: (X,))       # too many indices
+    check_same(lambda a: a[1, ..., ...], lambda: (X,))   # two ellipses
+
+
+def test_stencil_of_shifted_slices_is_one_loop():
+    def blur(u):
+        return 0.25 * (u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:])
+    f = check_same(blur, lambda: (X,))
+    text = f.explain(X)
+    assert "kernel 0: elementwise" in text and "kernel 1" not in text and "malloc" not in text
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_std_var_mean(dtype):
+    x = (X * 10).astype(dtype)
+    check_same(lambda a: (a.std(axis=0), a.var(), np.std(a, axis=1, ddof=1, keepdims=True), a.mean(axis=(0, 1))),
+               lambda: (x,), rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_angle_conversions(dtype):
+    check_same(lambda a: (np.radians(a), np.degrees(a), np.deg2rad(a), np.rad2deg(a)),
+               lambda: ((X * 400 - 200).astype(dtype),))
