@@ -600,15 +600,34 @@ def tmpfs(path: Path, size: str):
         subprocess.run(["umount", "-l", str(path)], check=False)
 
 
-def _make_read_only(path: Path):
-    proc = subprocess.run(["mount", "-o", "remount,ro", str(path)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+@contextmanager
+def populated_then_read_only(path: Path, fill):
+    """root ignores permissions, so as root: a tmpfs remounted read-only (EROFS); as
+    another user: the directories made read-only with chmod (EACCES)."""
+    if os.geteuid() == 0:
+        with tmpfs(path, "4m"):
+            fill(path)
+            proc = subprocess.run(["mount", "-o", "remount,ro", str(path)], capture_output=True, text=True)
+            assert proc.returncode == 0, proc.stderr
+            yield path
+        return
+    path.mkdir(mode=0o700)
+    fill(path)
+    dirs = [path, *(d for d in path.rglob("*") if d.is_dir())]
+    for d in dirs:
+        d.chmod(0o500)
+    try:
+        yield path
+    finally:
+        for d in dirs:
+            d.chmod(0o700)
 
 
 def test_read_only_cache_serves_hits_and_builds_elsewhere_with_one_warning(tmp_path, builder):
-    with tmpfs(tmp_path / "ro", "4m") as root:
+    def fill(root):
         ArtefactStore(root).get_or_build(key_for("old"), builder, source="", meta=META)
-        _make_read_only(root)
+
+    with populated_then_read_only(tmp_path / "ro", fill) as root:
         before = sorted(p.name for p in root.rglob("*"))
         store = open_store(root)  # the read-only directory is still trusted: it serves hits
         assert store.root == root
