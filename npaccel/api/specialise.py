@@ -62,10 +62,17 @@ def build_cpu(fn, signature, compiled: Compiled):
     meta = {"function": fn.__qualname__, "module": getattr(fn, "__module__", "?"),
             "signature": describe(signature), "target": "cpu"}
     start = time.perf_counter()
-    path, hit = default_store().get_or_build(
-        key, lambda workdir: compile_c_shared(compiled.source, workdir, compiler),
-        source=compiled.source, meta=meta)
-    entry = load_entry(path)
+    for attempt in (1, 2):
+        path, hit = default_store().get_or_build(
+            key, lambda workdir: compile_c_shared(compiled.source, workdir, compiler),
+            source=compiled.source, meta=meta)
+        try:
+            entry = load_entry(path)
+            break
+        except OSError:
+            # evicted by another process between lookup and dlopen: look it up again
+            if attempt == 2:
+                raise
     log.info("%s(%s): %s in %.1f ms", fn.__qualname__, meta["signature"],
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
     caller = build_caller(compiled.graph, compiled.layout, compiled.checks, compiled.pending_error,
