@@ -86,10 +86,10 @@ def targets(results, summary):
     for n, r in sams.items():
         e = _ok(r, eng)
         probe = e.get("new_process", {}) if e else {}
-        if r["memory_bound"] and "peak_extra_bytes" in probe and r.get("output_bytes"):
+        if r["single_pass"] and "peak_extra_bytes" in probe and r.get("output_bytes"):
             mem.append((n, probe["peak_extra_bytes"] / r["output_bytes"]))
     miss = [f"{n} ({x:.2f}x output)" for n, x in mem if x > 1.10]
-    row("peak memory of elementwise samples <= 1.1x output", f"{len(mem) - len(miss)}/{len(mem)}",
+    row("peak memory of single-pass samples <= 1.1x output", f"{len(mem) - len(miss)}/{len(mem)}",
         (not miss) if mem else None, ", ".join(miss))
     comp = [(n, _ok(r, eng)["compile_s_est"]) for n, r in sams.items() if _ok(r, eng)]
     miss = [f"{n} ({c:.2f} s)" for n, c in comp if c > 1.0]
@@ -268,14 +268,17 @@ def bandwidth_section(results):
                  f"(24 bytes per element): **{c['gbs']:.1f} GB/s** with {c['threads']} OpenMP "
                  f"threads, {c['gbs_1thread']:.1f} GB/s with one (`{c['command']}`). NumPy's "
                  f"triad (two ufunc passes with `out=`): {npy['gbs']:.1f} GB/s effective.")
-    L += ["", "Effective bandwidth of the single-pass elementwise samples: bytes of the input "
-          "arrays plus bytes of the outputs, divided by the median time, and as a fraction of "
-          "the C triad.", ""]
+    L += ["", "Effective bandwidth of the single-pass samples (`SINGLE_PASS`): bytes of the "
+          "input arrays plus bytes of the outputs, divided by the median time, and as a "
+          "fraction of the C triad. Samples marked * are memory-bound (`MEMORY_BOUND`: cheap "
+          "arithmetic, so the triad is their ceiling); the others are compute-bound on this "
+          "machine (transcendental functions, many taps) or need two passes (standardize).",
+          ""]
     engines = shown_engines(results)
     L.append("| sample | bytes moved | " + " | ".join(engines) + " |")
     L.append("|---|---:|" + "---:|" * len(engines))
     for name, rec in results["samples"].items():
-        if not rec["memory_bound"] or "output_bytes" not in rec:
+        if not rec["single_pass"] or "output_bytes" not in rec:
             continue
         cells = []
         for e in engines:
@@ -285,7 +288,8 @@ def bandwidth_section(results):
                 cells.append(f"{r['gbs']:.1f} GB/s{frac}")
             else:
                 cells.append("—")
-        L.append(f"| {name} | {_mb(rec['input_bytes'] + rec['output_bytes'])} | "
+        star = " *" if rec["memory_bound"] else ""
+        L.append(f"| {name}{star} | {_mb(rec['input_bytes'] + rec['output_bytes'])} | "
                  + " | ".join(cells) + " |")
     return L + [""]
 

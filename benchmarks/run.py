@@ -184,6 +184,8 @@ def bench_sample(name, opts, env, triad_gbs):
     in_bytes = sum(a.nbytes for a in args if isinstance(a, np.ndarray))
     rec = {"domain": getattr(module, "DOMAIN", ""), "args": describe(args),
            "memory_bound": bool(getattr(module, "MEMORY_BOUND", False)),
+           "single_pass": bool(getattr(module, "SINGLE_PASS", False)
+                               or getattr(module, "MEMORY_BOUND", False)),
            "numexpr": getattr(module, "NUMEXPR", None) is not None,
            "input_bytes": in_bytes, "engines": {}}
     ref = None
@@ -198,7 +200,7 @@ def bench_sample(name, opts, env, triad_gbs):
             base = r["median_s"] if engine == "numpy" else (
                 rec["engines"].get("numpy", {}).get("median_s"))
             r["speedup"] = base / r["median_s"] if base else None
-            if rec["memory_bound"] and "output_bytes" in rec:
+            if rec["single_pass"] and "output_bytes" in rec:
                 r["gbs"] = (in_bytes + rec["output_bytes"]) / r["median_s"] / 1e9
                 r["triad_fraction"] = r["gbs"] / triad_gbs if triad_gbs else None
             r["new_process"] = run_probe(name, engine, opts.scale, env,

@@ -24,7 +24,7 @@ NUMEXPR_STEPS = [
 ]
 NUMEXPR = NUMEXPR_STEPS          # a list of (name, expression) steps, evaluated in order
 NUMEXPR_OUTPUTS = ("call", "put")
-MEMORY_BOUND = True              # one pass over the inputs, elementwise
+SINGLE_PASS = True
 
 
 def cnd(d):

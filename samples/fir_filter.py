@@ -3,7 +3,7 @@ slices (signal processing). Equivalent to np.convolve(x, taps[::-1], mode="valid
 import numpy as np
 
 DOMAIN = "signal processing"
-MEMORY_BOUND = True
+SINGLE_PASS = True
 
 
 def fir_filter(x, taps):

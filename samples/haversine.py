@@ -6,7 +6,7 @@ NUMEXPR = ("2.0 * 6371.0 * arcsin(sqrt("
            "sin((lat2 - lat1) * 0.017453292519943295 / 2.0) ** 2"
            " + cos(lat1 * 0.017453292519943295) * cos(lat2 * 0.017453292519943295)"
            " * sin((lon2 - lon1) * 0.017453292519943295 / 2.0) ** 2))")
-MEMORY_BOUND = True
+SINGLE_PASS = True
 
 
 def haversine(lat1, lon1, lat2, lon2):

@@ -3,7 +3,7 @@ Rec. 709 luminance, encode the gamma again."""
 import numpy as np
 
 DOMAIN = "image processing (colour)"
-MEMORY_BOUND = True
+SINGLE_PASS = True
 
 
 def rgb_to_gray(img):

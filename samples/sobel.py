@@ -6,6 +6,7 @@ covers the valid interior (H-2, W-2).
 import numpy as np
 
 DOMAIN = "image processing"
+SINGLE_PASS = True
 MEMORY_BOUND = True
 
 

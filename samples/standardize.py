@@ -3,7 +3,7 @@ feature scaling)."""
 import numpy as np
 
 DOMAIN = "statistics / feature scaling"
-MEMORY_BOUND = True
+SINGLE_PASS = True
 
 
 def standardize(x):
