@@ -22,6 +22,7 @@ from ..ir.dims import dim_add, dim_max, dim_mul, dim_sub, shape_size
 from ..ir.nodes import Const, DimValue, Elementwise, Graph, Interner, Node, Param, Reduce, ScalarParam, View
 from ..ir.ops import UFUNC_OPS, Op
 from ..passes import infer
+from .calls import CALL_HANDLERS, METHOD_HANDLERS, load_handlers
 from .indexing import expand_index, slice_bounds
 from .signature import ArraySpec, ScalarSpec
 from .source import function_source
@@ -235,7 +236,7 @@ class FunctionLowerer:
             return base.dtype
         if attr == "size":
             return self.dim_value(shape_size(base.shape))
-        if attr in _REDUCTIONS or attr in ("mean", "std", "var", "copy", "transpose"):
+        if attr in _REDUCTIONS or attr in METHOD_HANDLERS or attr in ("mean", "std", "var", "copy", "transpose"):
             return BoundMethod(base, attr)
         if attr == "T":
             return self.transpose(base, None, node)
@@ -387,6 +388,14 @@ class FunctionLowerer:
         return self.call(func, args, kwargs, node)
 
     def call(self, func, args, kwargs, node):
+        if isinstance(func, BoundMethod) and func.name in METHOD_HANDLERS:
+            return METHOD_HANDLERS[func.name](self, (func.node, *args), kwargs, node)
+        try:
+            handler = CALL_HANDLERS.get(func)
+        except TypeError:      # unhashable callable
+            handler = None
+        if handler is not None:
+            return handler(self, tuple(args), kwargs, node)
         if isinstance(func, BoundMethod):
             if func.name == "copy" and not kwargs and not args:
                 a = func.node
@@ -583,6 +592,7 @@ class FunctionLowerer:
 def lower_function(fn, signature, arg_names=None) -> tuple:
     """(Graph, checks, pending_error) for ``fn`` specialised on ``signature``."""
     import inspect
+    load_handlers()
     src = function_source(fn)
     lw = Lowering()
     lowerer = FunctionLowerer(src, lw)
