@@ -13,7 +13,21 @@
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
-#ifdef _OPENMP
+/* NPA_CUDA: compiled as CUDA (nvcc defines __CUDACC__; the tests' host emulation of CUDA
+ * defines NPA_CUDA itself). The helpers below are then callable from device code too. */
+#if defined(__CUDACC__) && !defined(NPA_CUDA)
+#define NPA_CUDA 1
+#endif
+#ifdef NPA_CUDA
+#define NPA_INLINE __host__ __device__ static inline
+#define NPA_ISLESS(a, b) ((a) < (b))
+#define NPA_ISGREATER(a, b) ((a) > (b))
+#else
+#define NPA_INLINE static inline
+#define NPA_ISLESS(a, b) isless(a, b)
+#define NPA_ISGREATER(a, b) isgreater(a, b)
+#endif
+#if defined(_OPENMP) && !defined(NPA_CUDA)
 #include <omp.h>
 #define NPA_THREAD_NUM() omp_get_thread_num()
 #define NPA_NUM_THREADS() omp_get_num_threads()
@@ -26,10 +40,27 @@
 /* error codes returned by npaccel_entry; the runtime maps them to NumPy's exceptions */
 #define NPA_ERR_NEG_INT_POWER 1
 #define NPA_ERR_NOMEM 2
+#define NPA_ERR_LOOP_INDEX 4   /* a run-time index outside its dim (IndexError) */
+
+/* A pool slot no live pointer points at (allocated on first use), for array values that
+   loops rebind: a value written there cannot clobber one still reachable by a name. */
+static inline void *npa_pick(void **pool, int n, const void *const *live, int m, size_t bytes) {
+    for (int pass = 0; pass < 2; pass++) {
+        for (int s = 0; s < n; s++) {
+            if ((pool[s] == NULL) != (pass == 1)) continue;
+            int used = 0;
+            for (int j = 0; j < m && pool[s]; j++) used |= (live[j] == pool[s]);
+            if (used) continue;
+            if (!pool[s]) pool[s] = malloc(bytes ? bytes : 1);
+            return pool[s];
+        }
+    }
+    return NULL;
+}
 
 /* glibc's libmvec has SIMD versions of these; declaring them lets gcc vectorise loops that
  * call them without -ffast-math (which stays off: it changes results). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(_OPENMP)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(_OPENMP) && !defined(NPA_CUDA)
 #pragma omp declare simd notinbranch
 double exp(double);
 #pragma omp declare simd notinbranch
@@ -54,20 +85,20 @@ float powf(float, float);
 
 /* ---- floating floor division and remainder: NumPy's npy_divmod ---- */
 #define NPA_DIVMOD_FLOAT(T, SFX)                                                  \
-static inline T npa_divmod_##SFX(T a, T b, T *modulus) {                          \
+NPA_INLINE T npa_divmod_##SFX(T a, T b, T *modulus) {                          \
     T mod = fmod##SFX(a, b);                                                      \
     if (!b) { *modulus = mod; return a / b; }                                     \
     T div = (a - mod) / b;                                                        \
-    if (mod) { if (isless(b, 0) != isless(mod, 0)) { mod += b; div -= (T)1; } }   \
+    if (mod) { if (NPA_ISLESS(b, 0) != NPA_ISLESS(mod, 0)) { mod += b; div -= (T)1; } }   \
     else { mod = copysign##SFX((T)0, b); }                                        \
     T floordiv;                                                                   \
-    if (div) { floordiv = floor##SFX(div); if (isgreater(div - floordiv, (T)0.5)) floordiv += (T)1; } \
+    if (div) { floordiv = floor##SFX(div); if (NPA_ISGREATER(div - floordiv, (T)0.5)) floordiv += (T)1; } \
     else { floordiv = copysign##SFX((T)0, a / b); }                               \
     *modulus = mod;                                                               \
     return floordiv;                                                              \
 }                                                                                 \
-static inline T npa_floordiv_##SFX(T a, T b) { T m; return npa_divmod_##SFX(a, b, &m); } \
-static inline T npa_remainder_##SFX(T a, T b) {                                   \
+NPA_INLINE T npa_floordiv_##SFX(T a, T b) { T m; return npa_divmod_##SFX(a, b, &m); } \
+NPA_INLINE T npa_remainder_##SFX(T a, T b) {                                   \
     T m; if (!b) return fmod##SFX(a, b); npa_divmod_##SFX(a, b, &m); return m; }
 #define fmodd fmod
 #define copysignd copysign
@@ -77,51 +108,51 @@ NPA_DIVMOD_FLOAT(float, f)
 
 /* ---- integer floor division, remainder, fmod, power, shifts ---- */
 #define NPA_INT_SIGNED(T, SFX, MIN)                                                \
-static inline T npa_floordiv_##SFX(T a, T b) {                                     \
+NPA_INLINE T npa_floordiv_##SFX(T a, T b) {                                     \
     if (b == 0) return 0;                                                          \
     if (b == -1) return (T)(0 - (uint64_t)a); /* MIN // -1 wraps */                \
     T q = a / b;                                                                   \
     if ((a % b != 0) && ((a < 0) != (b < 0))) q--;                                 \
     return q;                                                                      \
 }                                                                                  \
-static inline T npa_remainder_##SFX(T a, T b) {                                    \
+NPA_INLINE T npa_remainder_##SFX(T a, T b) {                                    \
     if (b == 0 || b == -1) return 0;                                               \
     T r = a % b;                                                                   \
     if (r != 0 && ((r < 0) != (b < 0))) r += b;                                    \
     return r;                                                                      \
 }                                                                                  \
-static inline T npa_fmod_##SFX(T a, T b) {                                         \
+NPA_INLINE T npa_fmod_##SFX(T a, T b) {                                         \
     if (b == 0 || b == -1) return 0;                                               \
     return a % b;                                                                  \
 }                                                                                  \
-static inline T npa_power_##SFX(T a, T b, int *err) {                              \
+NPA_INLINE T npa_power_##SFX(T a, T b, int *err) {                              \
     if (b < 0) { *err = NPA_ERR_NEG_INT_POWER; return 0; }                         \
     uint64_t r = 1, base = (uint64_t)a, e = (uint64_t)b;                           \
     while (e) { if (e & 1) r *= base; base *= base; e >>= 1; }                     \
     return (T)r;                                                                   \
 }                                                                                  \
-static inline T npa_lshift_##SFX(T a, T b) {                                       \
+NPA_INLINE T npa_lshift_##SFX(T a, T b) {                                       \
     if (b < 0 || b >= (T)(sizeof(T) * 8)) return 0;                                \
     return (T)((uint64_t)a << b);                                                  \
 }                                                                                  \
-static inline T npa_rshift_##SFX(T a, T b) {                                       \
+NPA_INLINE T npa_rshift_##SFX(T a, T b) {                                       \
     if (b < 0 || b >= (T)(sizeof(T) * 8)) return a < 0 ? -1 : 0;                  \
     return (T)(a >> b);                                                            \
 }
 #define NPA_INT_UNSIGNED(T, SFX)                                                   \
-static inline T npa_floordiv_##SFX(T a, T b) { return b == 0 ? 0 : a / b; }        \
-static inline T npa_remainder_##SFX(T a, T b) { return b == 0 ? 0 : a % b; }       \
-static inline T npa_fmod_##SFX(T a, T b) { return b == 0 ? 0 : a % b; }            \
-static inline T npa_power_##SFX(T a, T b, int *err) {                              \
+NPA_INLINE T npa_floordiv_##SFX(T a, T b) { return b == 0 ? 0 : a / b; }        \
+NPA_INLINE T npa_remainder_##SFX(T a, T b) { return b == 0 ? 0 : a % b; }       \
+NPA_INLINE T npa_fmod_##SFX(T a, T b) { return b == 0 ? 0 : a % b; }            \
+NPA_INLINE T npa_power_##SFX(T a, T b, int *err) {                              \
     (void)err; uint64_t r = 1, base = a, e = b;                                    \
     while (e) { if (e & 1) r *= base; base *= base; e >>= 1; }                     \
     return (T)r;                                                                   \
 }                                                                                  \
-static inline T npa_lshift_##SFX(T a, T b) {                                       \
+NPA_INLINE T npa_lshift_##SFX(T a, T b) {                                       \
     if (b >= (T)(sizeof(T) * 8)) return 0;                                         \
     return (T)((uint64_t)a << b);                                                  \
 }                                                                                  \
-static inline T npa_rshift_##SFX(T a, T b) {                                       \
+NPA_INLINE T npa_rshift_##SFX(T a, T b) {                                       \
     if (b >= (T)(sizeof(T) * 8)) return 0;                                         \
     return (T)(a >> b);                                                            \
 }
@@ -138,5 +169,10 @@ NPA_INT_UNSIGNED(uint64_t, u64)
 #define npa_maximum(a, b) (((a) > (b) || (a) != (a)) ? (a) : (b))
 #define npa_minimum(a, b) (((a) < (b) || (a) != (a)) ? (a) : (b))
 #define npa_sign(a) ((a) > 0 ? 1 : ((a) < 0 ? -1 : ((a) == 0 ? 0 : (a))))
+
+/* float -> int casts, heaviside, logaddexp/logaddexp2 as NumPy computes them */
+#include "npaccel_math.h"
+/* matrix products: BLAS entry points registered at load time, loops below the crossover */
+#include "npaccel_blas.h"
 
 #endif

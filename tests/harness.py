@@ -3,7 +3,7 @@
 ``check_same(fn, make_args)`` runs the plain function and its accelerated version (fallback
 raising, so a pass proves the code compiled) on fresh, identical inputs and requires:
 the same exception type, or results of the same structure, type, dtype, shape and values;
-and inputs left exactly as they were.
+and inputs left exactly as they were, or written exactly as the plain function writes them.
 """
 from __future__ import annotations
 
@@ -85,7 +85,11 @@ def check_same(fn, make_args, *, rtol=None, accelerated=None, calls=1):
             continue
         actual = acc(*acc_args)
         assert_same_value(actual, expected, rtol)
-        for i, (after, before) in enumerate(zip(acc_args, pristine)):
-            if isinstance(before, np.ndarray):
+        for i, (after, plain_after, before) in enumerate(zip(acc_args, plain_args, pristine)):
+            if not isinstance(before, np.ndarray):
+                continue
+            if np.array_equal(plain_after, before, equal_nan=True):
                 assert np.array_equal(after, before, equal_nan=True), f"input {i} was modified"
+            else:   # the function writes this argument: it must end up as NumPy's does
+                assert_same_value(after, plain_after, rtol, f"argument {i} after the call")
     return acc

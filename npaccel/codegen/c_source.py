@@ -9,13 +9,13 @@ order so that the runtime packs exactly what the code reads.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir.dims import render_c, shape_size
-from ..ir.nodes import Const, DimValue, Elementwise, Param, Reduce, ScalarParam, View
+from ..ir.nodes import ArrayVar, Const, DimValue, Elementwise, Param, Reduce, ScalarParam, ScalarVar, Storage, View
 from ..ir.ops import Op
 from .c_renderer import C
 
@@ -60,6 +60,7 @@ class KernelWriter:
 
     def __init__(self, gen, flat):
         self.gen, self.flat, self.lines, self.memo = gen, flat, [], {}
+        self.r = getattr(gen, "renderer", C)   # types/literals/ops of the generator's target
 
     def child_index(self, parent_idx, parent_ndim, child):
         if child.ndim == 0:
@@ -76,7 +77,7 @@ class KernelWriter:
         expr = self._expr(node, idx)
         if isinstance(node, (Elementwise,)):
             var = f"v{len(self.memo)}"
-            self.lines.append(f"const {C.ctype(node.dtype)} {var} = {expr};")
+            self.lines.append(f"const {self.r.ctype(node.dtype)} {var} = {expr};")
             expr = var
         self.memo[key] = expr
         return expr
@@ -85,18 +86,18 @@ class KernelWriter:
         gen = self.gen
         # Parameters and reduction results are read from memory; every other value is
         # recomputed in registers where it is needed (never read back from an output).
-        if isinstance(node, (Param, Reduce)) and id(node) in gen.buffers:
+        if isinstance(node, (Param, Reduce, Storage, ArrayVar)) and id(node) in gen.buffers:
             return gen.buffers[id(node)].at(idx if node.ndim else ())
         if id(node) in gen.scalars:
             return gen.scalars[id(node)]
         if isinstance(node, Const):
-            return C.literal(node.value, node.dtype)
+            return self.r.literal(node.value, node.dtype)
         if isinstance(node, DimValue):
             return f"((int64_t){render_c(node.dim)})"
         if isinstance(node, Elementwise):
-            args = [C.cast(self.value(a, self.child_index(idx, node.ndim, a)), a.dtype, d)
+            args = [self.r.cast(self.value(a, self.child_index(idx, node.ndim, a)), a.dtype, d)
                     for a, d in zip(node.args, node.in_dtypes)]
-            return C.op(node.op, node.in_dtypes, node.dtype, args)
+            return self.r.op(node.op, node.in_dtypes, node.dtype, args)
         if isinstance(node, View):
             return self.value(node.arg, self.view_index(node, idx))
         raise UnsupportedError(f"no C code for {type(node).__name__}")
@@ -117,10 +118,13 @@ class KernelWriter:
 
 
 class CSourceGenerator:
+    renderer = C   # types, literals and op text (the CUDA generator swaps in its renderer)
+
     def __init__(self, plan):
         self.plan = plan
         self.graph = plan.graph
         self.buffers = {}     # id(node) -> Buffer
+        self.out_buffers = {}  # id(node) -> Buffer it is copied out to, for loop variables
         self.scalars = {}     # id(node) -> C variable name (scalar params, 0-d temporaries)
         self.out = []
 
@@ -130,8 +134,11 @@ class CSourceGenerator:
         slot, arrays, ints, floats = 1, [], [], []
         for p in self.graph.params:
             if isinstance(p, Param):
-                ct = C.ctype(p.dtype)
-                lines.append(f"const {ct} *restrict a{p.index} = (const {ct} *)(intptr_t)I[{slot}];")
+                ct = self.renderer.ctype(p.dtype)
+                if self.graph.body:   # statements may write it, and pointers may alias it
+                    lines.append(f"{ct} *a{p.index} = ({ct} *)(intptr_t)I[{slot}];")
+                else:
+                    lines.append(f"const {ct} *restrict a{p.index} = (const {ct} *)(intptr_t)I[{slot}];")
                 slot += 1
                 for d in range(p.ndim):
                     lines.append(f"const int64_t a{p.index}_d{d} = I[{slot + d}];")
@@ -149,21 +156,24 @@ class CSourceGenerator:
         returned = {id(n) for n, reason in self.plan.materialised if reason == "returned"}
         for pos, node in enumerate(self.graph.outputs):
             if id(node) in returned and id(node) not in self.buffers:
-                ct = C.ctype(node.dtype)
+                ct = self.renderer.ctype(node.dtype)
                 lines.append(f"{ct} *restrict o{pos} = ({ct} *)(intptr_t)I[{slot}];")
                 slot += 1
-                self.buffers[id(node)] = Buffer(f"o{pos}", node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+                # a loop variable keeps its own storage and is copied out; anything else
+                # is computed straight into the output buffer
+                where = self.out_buffers if isinstance(node, (ArrayVar, ScalarVar)) else self.buffers
+                where[id(node)] = Buffer(f"o{pos}", node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
                 outputs.append(pos)
         for p in self.graph.params:
             if isinstance(p, ScalarParam) and p.dtype.kind in "biu":
-                lines.append(f"const {C.ctype(p.dtype)} s{p.index} = ({C.ctype(p.dtype)})I[{slot}];")
+                lines.append(f"const {self.renderer.ctype(p.dtype)} s{p.index} = ({self.renderer.ctype(p.dtype)})I[{slot}];")
                 self.scalars[id(p)] = f"s{p.index}"
                 slot += 1
                 ints.append(p.index)
         fslot = 0
         for p in self.graph.params:
             if isinstance(p, ScalarParam) and p.dtype.kind == "f":
-                lines.append(f"const {C.ctype(p.dtype)} s{p.index} = ({C.ctype(p.dtype)})F[{fslot}];")
+                lines.append(f"const {self.renderer.ctype(p.dtype)} s{p.index} = ({self.renderer.ctype(p.dtype)})F[{fslot}];")
                 self.scalars[id(p)] = f"s{p.index}"
                 fslot += 1
                 floats.append(p.index)
@@ -190,29 +200,36 @@ class CSourceGenerator:
 
     # ---- kernels ----------------------------------------------------------------------
     def elementwise_kernel(self, k, number):
-        w = KernelWriter(self, k.flat)
-        r = len(k.shape)
-        dims = [f"({render_c(d)})" for d in k.shape]
-        lines = [f"/* kernel {number}: {len(k.stores)} output(s), {'flat' if k.flat else 'nested'} loop */", "{"]
+        return self.elementwise_loop(k.shape, [(node, self.out_buffers.get(id(node)) or self.buffers[id(node)])
+                                               for node in k.stores],
+                                     k.flat, f"kernel {number}")
+
+    def elementwise_loop(self, shape, pairs, flat, label):
+        """One loop nest over ``shape`` computing each (value node, destination) pair;
+        a destination has ``at(index) -> C lvalue``."""
+        k_flat = flat
+        w = KernelWriter(self, flat)
+        r = len(shape)
+        dims = [f"({render_c(d)})" for d in shape]
+        lines = [f"/* {label}: {len(pairs)} output(s), {'flat' if flat else 'nested'} loop */", "{"]
         if r == 0:
-            for node in k.stores:
+            for node, dest in pairs:
                 lines.append("")
-                body_idx = ()
-                value = w.value(node, body_idx)
+                value = w.value(node, ())
                 lines.extend(w.lines)
                 w.lines = []
-                lines.append(f"{self.buffers[id(node)].at(())} = {value};")
+                lines.append(f"{dest.at(())} = {C.cast(value, node.dtype, dest.node.dtype)};")
             return lines + ["}"]
-        if k.flat:
+        if flat:
             idx = FLAT
         else:
             idx = tuple(f"i{d}" for d in range(r))
         stores = []
-        for node in k.stores:
+        for node, dest in pairs:
             value = w.value(node, idx)
-            stores.append(f"{self.buffers[id(node)].at(idx)} = {value};")
+            stores.append(f"{dest.at(idx)} = {C.cast(value, node.dtype, dest.node.dtype)};")
         body = w.lines + stores
-        if k.flat:
+        if k_flat:
             total = " * ".join(dims)
             lines.append(f"const int64_t npa_n = {total};")
             lines.append(f"#pragma omp parallel for simd num_threads(npa_nt) if(npa_n > {PARALLEL_MIN_ELEMENTS}) schedule(static)")
@@ -237,6 +254,9 @@ class CSourceGenerator:
 
     def reduce_kernel(self, k, number):
         node = k.stores[0]
+        if node.op in _INDEX_AND_SCAN_OPS:     # argmax/argmin, cumsum/cumprod: c_scans.py
+            from .c_scans import index_or_scan_kernel
+            return index_or_scan_kernel(self, k, number)
         arg = node.arg
         r = arg.ndim
         # float32/16 sums accumulate in double: at least as accurate as NumPy's pairwise sum
@@ -257,7 +277,7 @@ class CSourceGenerator:
         lines = [f"/* kernel {number}: {node.op.value} over axes {node.axes} */", "{"]
         total = " * ".join(dims.values()) or "1"
 
-        simd_ok = node.op is Op.SUM or (node.op is Op.PROD and acc_dtype.kind != "f")
+        simd_ok = (node.op is Op.SUM or (node.op is Op.PROD and acc_dtype.kind != "f")) and acc_dtype.kind != "b"
 
         def loops(ds, depth, simd=False):
             out = []
@@ -305,9 +325,20 @@ class CSourceGenerator:
 
     def generate(self, name="npaccel_entry"):
         layout, prologue = self.layout_and_prologue()
-        decl, free = self.temporaries()
-        body = []
+        body, free = [], []
+        if self.graph.body:
+            from .c_statements import StatementWriter
+            statements = StatementWriter(self, KernelWriter)
+            decl, free = statements.declarations(self.graph.body)
+            prologue += decl
+            body += statements.block(self.graph.body)
+        decl, free2 = self.temporaries()
+        free = free2 + free
         for number, k in enumerate(self.plan.kernels):
+            # a returned Storage already lives in its output buffer
+            k = replace(k, stores=tuple(n for n in k.stores if not isinstance(n, Storage)))
+            if not k.stores:
+                continue
             if k.kind == "reduce":
                 body += self.reduce_kernel(k, number)
             else:
@@ -317,17 +348,36 @@ class CSourceGenerator:
                 '#include "npaccel.h"', "",
                 f"int {name}(const int64_t *I, const double *F) {{"]
         text += ["    " + line for line in prologue + decl + body]
+        if self.graph.body:
+            text.append("npa_done: ;")
         text += ["    " + line for line in free]
         text += ["    return npa_err;", "}", ""]
         return "\n".join(text), layout
 
 
 def _sum(dt):
+    if dt.kind == "b":     # add.reduce on bools (sum(..., dtype=bool)) is a logical or
+        return "0", lambda a, b: f"({a} || {b})"
     return "0", lambda a, b: f"{a} + {b}"
 
 
 def _prod(dt):
+    if dt.kind == "b":
+        return "1", lambda a, b: f"({a} && {b})"
     return "1", lambda a, b: f"{a} * {b}"
+
+
+def _nanmax(dt):
+    """fmax.reduce: NaN only when every element is NaN; on ties the first is kept."""
+    if dt.kind != "f":
+        return _max(dt)
+    return "NAN", lambda a, b: f"((({a}) >= ({b}) || ({b}) != ({b})) ? ({a}) : ({b}))"
+
+
+def _nanmin(dt):
+    if dt.kind != "f":
+        return _min(dt)
+    return "NAN", lambda a, b: f"((({a}) <= ({b}) || ({b}) != ({b})) ? ({a}) : ({b}))"
 
 
 def _max(dt):
@@ -344,7 +394,9 @@ _REDUCE_C = {
     Op.SUM: _sum, Op.PROD: _prod, Op.MAX: _max, Op.MIN: _min,
     Op.ANY: lambda dt: ("0", lambda a, b: f"({a} || {b})"),
     Op.ALL: lambda dt: ("1", lambda a, b: f"({a} && {b})"),
+    Op.NANMAX: _nanmax, Op.NANMIN: _nanmin,
 }
+_INDEX_AND_SCAN_OPS = (Op.ARGMAX, Op.ARGMIN, Op.CUMSUM, Op.CUMPROD)
 _SIMD_RED = {Op.SUM: "+", Op.PROD: "*"}
 
 

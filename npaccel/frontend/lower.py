@@ -22,6 +22,7 @@ from ..ir.dims import dim_add, dim_max, dim_mul, dim_sub, shape_size
 from ..ir.nodes import Const, DimValue, Elementwise, Graph, Interner, Node, Param, Reduce, ScalarParam, View
 from ..ir.ops import UFUNC_OPS, Op
 from ..passes import infer
+from .control import ControlFlowLowering
 from .calls import CALL_HANDLERS, METHOD_HANDLERS, load_handlers
 from .indexing import expand_index, slice_bounds
 from .signature import ArraySpec, ScalarSpec
@@ -93,9 +94,17 @@ class Lowering:
         self.intern = Interner()
         self.checks = []             # run-time checks, in program order
         self.depth = 0
+        self.block = []              # program statements being emitted (ir/program.py)
+        self.frames = []             # active FunctionLowerers, outermost first
+        self.next_id = 0
+        self.storages, self.arrayvars, self.scalarvars = [], [], []
+        self.written_params = set()
+        self.loop_depth = 0          # run-time loops around the statement being lowered
+        self.loops = []              # their LoopFrames, innermost last
+        self.control_depth = 0       # run-time loops and branches around it
 
 
-class FunctionLowerer:
+class FunctionLowerer(ControlFlowLowering):
     def __init__(self, src, lowering: Lowering):
         self.src = src
         self.lw = lowering
@@ -123,6 +132,8 @@ class FunctionLowerer:
         method(node)
 
     def stmt_Return(self, node):
+        if self.lw.control_depth:
+            raise self.unsupported("'return' inside a compiled loop or run-time branch", node)
         raise _Return(None if node.value is None else self.expr(node.value))
 
     def stmt_Pass(self, node):
@@ -144,17 +155,26 @@ class FunctionLowerer:
 
     def stmt_AugAssign(self, node):
         target = node.target
+        if isinstance(target, gast.Subscript):
+            return self.augassign_array(target, self.expr(node.value), type(node.op), node)
         if not isinstance(target, gast.Name):
-            raise self.unsupported("augmented assignment to a subscript or attribute", node)
+            raise self.unsupported("augmented assignment to an attribute", node)
         old = self.lookup(target.id, target)
         rhs = self.expr(node.value)
-        if isinstance(old, Node) and not old.weak:
-            # In place on an array: writes through every alias, incl. the caller's array.
-            raise self.unsupported(f"in-place update of array '{target.id}'", node)
+        if isinstance(old, Node) and not old.weak and old.ndim:
+            # in place on an array: writes through every alias, incl. the caller's array
+            return self.augassign_array(target, rhs, type(node.op), node)
         self.env[target.id] = self.binop(type(node.op), old, rhs)
 
     def stmt_If(self, node):
-        cond = self.truth(self.expr(node.test), node.test)
+        value = self.expr(node.test)
+        if isinstance(value, Node) and (value.ndim == 0 or value.weak):
+            self.lw.control_depth += 1
+            try:
+                return self.runtime_if(value, node)
+            finally:
+                self.lw.control_depth -= 1
+        cond = self.truth(value, node.test)
         for stmt in node.body if cond else node.orelse:
             self.stmt(stmt)
 
@@ -165,6 +185,8 @@ class FunctionLowerer:
             items = self.unpack(value, len(target.elts), target)
             for t, v in zip(target.elts, items):
                 self.bind(t, v)
+        elif isinstance(target, gast.Subscript):
+            self.assign_subscript(target, value)
         else:
             raise self.unsupported(f"assignment to {type(target).__name__.lower()}", target)
 
@@ -214,7 +236,15 @@ class FunctionLowerer:
     expr_List = expr_Tuple
 
     def expr_IfExp(self, node):
-        cond = self.truth(self.expr(node.test), node.test)
+        test = self.expr(node.test)
+        if isinstance(test, Node) and (test.ndim == 0 or test.weak):
+            a, b = self.as_node(self.expr(node.body), node), self.as_node(self.expr(node.orelse), node)
+            if a.dtype != b.dtype or a.weak != b.weak or a.shape != b.shape:
+                raise self.unsupported("a conditional expression whose branches differ in type", node)
+            return self.lw.intern(Elementwise(op=Op.WHERE, args=(self.runtime_condition(test, node), a, b),
+                                              in_dtypes=(np.dtype(bool), a.dtype, a.dtype), dtype=a.dtype,
+                                              shape=a.shape, weak=a.weak))
+        cond = self.truth(test, node.test)
         return self.expr(node.body if cond else node.orelse)
 
     def expr_Attribute(self, node):
@@ -464,9 +494,11 @@ class FunctionLowerer:
                 value = tuple(value) if param.kind == param.VAR_POSITIONAL else value
             inner.env[pname] = value
         self.lw.depth += 1
+        self.lw.frames.append(inner)
         try:
             return inner.run_body()
         finally:
+            self.lw.frames.pop()
             self.lw.depth -= 1
 
     # ---- node builders ------------------------------------------------------------
@@ -596,6 +628,7 @@ def lower_function(fn, signature, arg_names=None) -> tuple:
     src = function_source(fn)
     lw = Lowering()
     lowerer = FunctionLowerer(src, lw)
+    lw.frames.append(lowerer)
     params = inspect.signature(fn).parameters
     for p in params.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
@@ -636,5 +669,6 @@ def lower_function(fn, signature, arg_names=None) -> tuple:
             raise UnsupportedError(f"returning a {type(value).__name__}", src.where(src.tree))
     graph = Graph(params=tuple(param_nodes), outputs=tuple(out_nodes), output_kind=kind,
                   meta={"names": dict(lowerer.env), "function": fn.__qualname__,
-                        "where": src.where(src.tree)})
+                        "where": src.where(src.tree), "written_params": tuple(sorted(lw.written_params))},
+                  body=tuple(lw.block))
     return graph, lw.checks, None

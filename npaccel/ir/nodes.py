@@ -77,6 +77,15 @@ class Reduce(Node):
         return (self.arg,)
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Scan(Reduce):
+    """A cumulative reduction (``op`` CUMSUM/CUMPROD) along ``axes[0]``: the result has
+    ``arg``'s shape, or with ``flatten`` the 1-d shape of ``arg.ravel()`` (axis=None).
+    A Reduce so that every pass treats it as one (its own buffer, its own loop nest);
+    codegen gives it a loop that is sequential along the axis, parallel over the others."""
+    flatten: bool = False
+
+
 @dataclass(frozen=True)
 class Graph:
     """A function body after lowering: parameters in call order, outputs in return order."""
@@ -84,6 +93,7 @@ class Graph:
     outputs: tuple           # output nodes
     output_kind: str = "single"   # "single" | "tuple" | "none"
     meta: dict = field(default_factory=dict, compare=False)
+    body: tuple = ()              # program statements run before the outputs are stored
 
 
 class Interner:
@@ -148,3 +158,33 @@ class View(Node):
 
     def children(self):
         return (self.arg,)
+
+
+# ---- mutable state: what program statements write (see ir/program.py) ----------------
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Storage(Node):
+    """A C-contiguous buffer the program allocates once and writes in place (an array the
+    user's code updates through subscripts, a snapshot, a loop value's first home).
+    Reading it reads its contents at that point of the program."""
+    sid: int
+    name: str
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ArrayVar(Node):
+    """An array name rebound inside a run-time loop or branch: a C pointer that points at a
+    Param, a Storage or a pool slot. Reading it reads what it points at now."""
+    vid: int
+    name: str
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ScalarVar(Node):
+    """A scalar local of the generated C (loop counters, accumulators, 0-d values rebound
+    in loops, conditions)."""
+    vid: int
+    name: str
+
+
+MUTABLE_LEAVES = (Param, Storage, ArrayVar)

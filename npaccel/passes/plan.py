@@ -27,7 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .infer import dim_canonicaliser
-from ..ir.nodes import Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam, View, topo_order
+from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam, ScalarVar,
+                        Storage, View, topo_order)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def eliminate_dead_values(plan: Plan) -> Plan:
 
 
 def _needs_buffer(node) -> bool:
+    # a written Param is returned as the very object; Storage/ArrayVar are copied out
     return not isinstance(node, (Param, ScalarParam, Const, DimValue))
 
 
@@ -94,7 +96,7 @@ def _reads(kernel: Kernel, materialised: set):
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if isinstance(node, (Param, View)) or (id(node) in materialised and node not in kernel.stores):
+        if isinstance(node, (Param, View, Storage, ArrayVar)) or (id(node) in materialised and node not in kernel.stores):
             leaves.append(node)
             continue
         stack.extend(node.children())
@@ -120,6 +122,20 @@ def schedule_loops(plan: Plan) -> Plan:
             flat = not any(isinstance(leaf, View) for leaf in _reads(k, materialised))
         out.append(replace(k, flat=flat))
     return replace(plan, kernels=tuple(out))
+
+
+def is_flat_store(target, value, find) -> bool:
+    """Can ``target = value`` run as one flat loop: a whole contiguous buffer written from
+    reads that are all contiguous at the same index (or 0-d)?"""
+    if isinstance(target, View) or not getattr(target, "contiguous", True) or target.ndim == 0:
+        return False
+    shape = tuple(find(d) for d in target.shape)
+    if tuple(find(d) for d in value.shape) != shape and value.ndim:
+        return False
+    reductions = {id(n) for n in topo_order([value]) if isinstance(n, Reduce)}
+    leaves = _reads(Kernel("elementwise", target.shape, (value,)), reductions)
+    return all(leaf.ndim == 0 or (tuple(find(d) for d in leaf.shape) == shape and not isinstance(leaf, View)
+                                  and getattr(leaf, "contiguous", True)) for leaf in leaves)
 
 
 PIPELINE = (eliminate_dead_values, plan_memory, fuse, schedule_loops)

@@ -1,0 +1,188 @@
+"""Program statements (ir/program.py) -> C: stores, scalar and pointer assignments,
+loops, branches, around the same kernel emitters the pure graph uses.
+
+Buffers the program needs are set up once at entry: a malloc per Storage (kept for the whole
+call, also inside loops), a pointer per ArrayVar, a local per ScalarVar, and per pool (array
+variables of one dtype and shape) one slot more than it has pointers, allocated on first use.
+Reductions a statement reads are computed just before it, into buffers of their own.
+"""
+from __future__ import annotations
+
+from ..ir import program as P
+from ..ir.dims import render_c, shape_size
+from ..ir.nodes import ArrayVar, Node, Param, Reduce, ScalarVar, Storage, View, topo_order
+from ..passes.infer import dim_canonicaliser
+from ..passes.plan import is_flat_store
+from .c_renderer import C
+
+
+class Region:
+    """A destination: a buffer seen through a chain of views (``x[1:-1, ::2] = ...``)."""
+
+    def __init__(self, target, gen, writer_cls):
+        self.node, self.gen, self.writer_cls = target, gen, writer_cls
+
+    def at(self, idx):
+        node = self.node
+        while isinstance(node, View):
+            idx = self.writer_cls.view_index(None, node, idx if idx != "FLAT" else idx)
+            node = node.arg
+        return self.gen.buffers[id(node)].at(idx)
+
+
+class StatementWriter:
+    def __init__(self, gen, writer_cls):
+        self.gen, self.writer_cls = gen, writer_cls
+        self.find = dim_canonicaliser(gen.plan.equal_dims)
+        self.kernels = 0
+
+    # ---- declarations ------------------------------------------------------------------
+    def declarations(self, body):
+        from .c_source import Buffer, _strides_of
+        gen = self.gen
+        decl, free = [], []
+        nodes = [n for s in P.walk(body) for n in P.statement_nodes(s) if isinstance(n, Node)]
+        every = topo_order(nodes)
+        storages = [n for n in every if isinstance(n, Storage)]
+        arrayvars = [n for n in every if isinstance(n, ArrayVar)]
+        scalarvars = [n for n in every if isinstance(n, ScalarVar)]
+        reduces = [n for n in every if isinstance(n, Reduce)]
+        for n in scalarvars:
+            decl.append(f"{C.ctype(n.dtype)} sv{n.vid} = 0;")
+            gen.scalars[id(n)] = f"sv{n.vid}"
+        for n in storages + reduces:
+            if id(n) in gen.buffers:
+                continue
+            ct = C.ctype(n.dtype)
+            name = f"st{n.sid}" if isinstance(n, Storage) else f"r{len(gen.buffers)}"
+            if n.ndim == 0:
+                decl.append(f"{ct} {name}[1];")
+            else:
+                size = render_c(shape_size(n.shape))
+                decl.append(f"{ct} *{name} = ({ct} *)malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));")
+                decl.append(f"if (!{name}) {{ npa_err = NPA_ERR_NOMEM; goto npa_done; }}")
+                free.append(f"free({name});")
+            gen.buffers[id(n)] = Buffer(name, n, [f"({render_c(s)})" for s in _strides_of(n.shape)])
+        self.pools = {}
+        for n in arrayvars:
+            key = (n.dtype.name, tuple(repr(self.find(d)) for d in n.shape))
+            self.pools.setdefault(key, []).append(n)
+            ct = C.ctype(n.dtype)
+            decl.append(f"{ct} *av{n.vid} = NULL;")
+            gen.buffers[id(n)] = Buffer(f"av{n.vid}", n, [f"({render_c(s)})" for s in _strides_of(n.shape)])
+        self.pool_of = {}
+        for k, (key, members) in enumerate(self.pools.items()):
+            decl.append(f"void *npa_pool{k}[{len(members) + 1}] = {{0}};")
+            for j in range(len(members) + 1):
+                free.append(f"free(npa_pool{k}[{j}]);")
+            for m in members:
+                self.pool_of[id(m)] = (k, members)
+        # pointers declared before the first goto can jump over them: all decls come first
+        decl = [d for d in decl if not d.startswith("if (")] + [d for d in decl if d.startswith("if (")]
+        return decl, free
+
+    # ---- statements ----------------------------------------------------------------------
+    def block(self, stmts, depth=0):
+        out = []
+        for s in stmts:
+            out += self.statement(s, depth)
+        return out
+
+    def check_error(self, depth):
+        return ["if (npa_err) goto npa_done;"] if depth else []
+
+    def reductions_for(self, roots):
+        """Reduce kernels for the reductions ``roots`` read, innermost first."""
+        out = []
+        for n in topo_order([r for r in roots if isinstance(r, Node)]):
+            if isinstance(n, Reduce):
+                from ..passes.plan import Kernel
+                self.kernels += 1
+                out += self.gen.reduce_kernel(Kernel("reduce", n.arg.shape, (n,)), f"s{self.kernels}")
+        return out
+
+    def scalar_expr(self, node):
+        """(lines, C expression) computing a 0-d value in place."""
+        w = self.writer_cls(self.gen, False)
+        value = w.value(node, ())
+        return w.lines, value
+
+    def statement(self, s, depth):
+        gen = self.gen
+        if isinstance(s, P.Store):
+            lines = self.reductions_for([s.value])
+            flat = is_flat_store(s.target, s.value, self.find)
+            self.kernels += 1
+            lines += gen.elementwise_loop(s.target.shape, [(s.value, Region(s.target, gen, self.writer_cls))],
+                                          flat, f"store {self.kernels}")
+            return lines + self.check_error(depth)
+        if isinstance(s, P.SetScalars):
+            lines = self.reductions_for([v for _, v in s.pairs]) + ["{"]
+            temps = []
+            for j, (var, value) in enumerate(s.pairs):
+                pre, expr = self.scalar_expr(value)
+                lines += ["    " + p for p in pre]
+                lines.append(f"    const {C.ctype(var.dtype)} npa_t{j} = {C.cast(expr, value.dtype, var.dtype)};")
+                temps.append(f"sv{var.vid} = npa_t{j};")
+            return lines + ["    " + t for t in temps] + ["}"] + self.check_error(depth)
+        if isinstance(s, P.SetArrays):
+            lines = ["{"]
+            for j, (var, src) in enumerate(s.pairs):
+                lines.append(f"    {C.ctype(var.dtype)} *npa_p{j} = ({C.ctype(var.dtype)} *){self.pointer(src)};")
+            lines += [f"    av{var.vid} = npa_p{j};" for j, (var, _) in enumerate(s.pairs)]
+            return lines + ["}"]
+        if isinstance(s, P.PickSlot):
+            k, members = self.pool_of[id(s.var)]
+            ct = C.ctype(s.var.dtype)
+            live = ", ".join(f"(const void *)av{m.vid}" for m in members)
+            size = render_c(shape_size(s.var.shape))
+            return ["{", f"    const void *npa_live[] = {{{live}}};",
+                    f"    av{s.var.vid} = ({ct} *)npa_pick(npa_pool{k}, {len(members) + 1}, npa_live, {len(members)}, "
+                    f"sizeof({ct}) * (size_t)({size} > 0 ? {size} : 0));",
+                    f"    if (!av{s.var.vid}) {{ npa_err = NPA_ERR_NOMEM; goto npa_done; }}", "}"]
+        if isinstance(s, P.For):
+            lines = self.reductions_for([s.start, s.stop]) + ["{"]
+            bounds = []
+            for name, b in (("start", s.start), ("stop", s.stop)):
+                if isinstance(b, int):
+                    bounds.append(f"INT64_C({b})")
+                else:
+                    pre, expr = self.scalar_expr(b)
+                    lines += ["    " + p for p in pre]
+                    lines.append(f"    const int64_t npa_{name}{s.var.vid} = (int64_t)({expr});")
+                    bounds.append(f"npa_{name}{s.var.vid}")
+            v = f"sv{s.var.vid}"
+            test = f"{v} < {bounds[1]}" if s.step > 0 else f"{v} > {bounds[1]}"
+            lines.append(f"    for ({v} = {bounds[0]}; {test}; {v} += INT64_C({s.step})) {{")
+            lines += ["        " + x for x in self.block(s.body, depth + 1)]
+            return lines + ["    }", "}"]
+        if isinstance(s, P.While):
+            lines = ["for (;;) {"]
+            inner = self.block(s.test, depth + 1) + self.reductions_for([s.cond])
+            pre, expr = self.scalar_expr(s.cond)
+            inner += ["{"] + ["    " + p for p in pre] + [f"    if (!({expr})) break;", "}"]
+            inner += self.block(s.body, depth + 1)
+            return lines + ["    " + x for x in inner] + ["}"]
+        if isinstance(s, P.If):
+            lines = self.reductions_for([s.cond]) + ["{"]
+            pre, expr = self.scalar_expr(s.cond)
+            lines += ["    " + p for p in pre]
+            lines.append(f"    if ({expr}) {{")
+            lines += ["        " + x for x in self.block(s.then, depth)]
+            lines.append("    } else {")
+            lines += ["        " + x for x in self.block(s.orelse, depth)]
+            return lines + ["    }", "}"]
+        if isinstance(s, P.Break):
+            return ["break;"]
+        if isinstance(s, P.Continue):
+            return ["continue;"]
+        raise NotImplementedError(f"no C for statement {type(s).__name__}")
+
+    def pointer(self, node):
+        if isinstance(node, ArrayVar):
+            return f"av{node.vid}"
+        if isinstance(node, Storage):
+            return self.gen.buffers[id(node)].name
+        if isinstance(node, Param):
+            return f"a{node.index}"
+        raise NotImplementedError(f"no pointer for {type(node).__name__}")

@@ -1,0 +1,699 @@
+"""Statements that write or repeat: in-place updates, run-time loops and branches.
+
+Values stay deferred graph nodes; what has an effect becomes a program statement
+(ir/program.py) appended to the current block:
+
+- ``x[i] = v``, ``x += v``: a ``Store`` into the buffer x lives in. A value that has no
+  buffer yet (``np.zeros(n)``, ``u0.copy()``) gets one first, and every name bound to it or
+  to a view of it is rebound, so aliases see the write as in NumPy. Before the write, a
+  deferred value that reads the buffer and is still bound to a name is snapshotted, and a
+  right side that reads the target at other positions is computed into a temporary first
+  (NumPy's "as if the right side were computed before the write").
+- ``for`` over ``range`` and ``while``: one C loop. Names the body rebinds become loop
+  variables: scalars are C locals (``ScalarVar``), arrays are C pointers (``ArrayVar``) that
+  point at a Param, a Storage or a pool slot; a rebound array value is written to a free
+  pool slot and the pointer moves, so a time-step swap ``u, v = v, u`` copies nothing.
+- ``if`` on a value known only at run time: both branches become C, merged names are
+  variables like in loops.
+The body is lowered twice: once to learn what type each rebound name settles on, then
+for real, so that a name keeps one C type through the loop (else: UnsupportedError).
+"""
+from __future__ import annotations
+
+import gast
+import numpy as np
+
+from ..ir import program as P
+from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, MUTABLE_LEAVES, Node, Param, Reduce,
+                        ScalarParam, ScalarVar, Storage, View)
+from ..ir.ops import Op
+from ..passes import infer
+
+UNROLL_MAX = 16          # static ranges up to this many iterations unroll (indices stay static)
+_PROBE_ROUNDS = 4
+
+
+class _Jump(Exception):
+    """break/continue lowered: the rest of the block is unreachable."""
+
+
+class LoopFrame:
+    def __init__(self, names):
+        self.names = names            # name -> ScalarVar | ArrayVar carried around the loop
+
+
+def view_root(value):
+    while isinstance(value, View):
+        value = value.arg
+    return value
+
+
+def is_stored(value) -> bool:
+    """A buffer or a view of one: writing through it writes memory."""
+    return isinstance(value, Node) and isinstance(view_root(value), MUTABLE_LEAVES)
+
+
+def may_alias(leaf, base) -> bool:
+    """Can ``leaf`` share memory with ``base``? Pointers may point at any buffer of their
+    dtype; distinct arguments are checked not to overlap at call time."""
+    if leaf is base:
+        return True
+    if isinstance(leaf, ArrayVar) or isinstance(base, ArrayVar):
+        return leaf.dtype == base.dtype
+    return False
+
+
+def reads_any(node, pred, stop_at_reduce=False) -> bool:
+    seen, stack = set(), [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen or not isinstance(n, Node):
+            continue
+        seen.add(id(n))
+        if isinstance(n, MUTABLE_LEAVES) and pred(n):
+            return True
+        if stop_at_reduce and isinstance(n, Reduce):
+            continue
+        stack.extend(n.children())
+    return False
+
+
+def assigned_names(stmts) -> list:
+    """Names a block rebinds (not subscript or in-place targets), in first-seen order."""
+    out = []
+
+    def add(t):
+        if isinstance(t, gast.Name) and t.id not in out:
+            out.append(t.id)
+        elif isinstance(t, (gast.Tuple, gast.List)):
+            for e in t.elts:
+                add(e)
+    for stmt in stmts:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Assign):
+                for t in n.targets:
+                    add(t)
+            elif isinstance(n, (gast.AnnAssign, gast.AugAssign)):
+                add(n.target)
+            elif isinstance(n, gast.For):
+                add(n.target)
+    return out
+
+
+def read_names(stmts) -> set:
+    return {n.id for stmt in stmts for n in gast.walk(stmt)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _has_jump(stmts) -> bool:
+    return any(isinstance(n, (gast.Break, gast.Continue)) for s in stmts for n in gast.walk(s))
+
+
+class ControlFlowLowering:
+    """Mixin of FunctionLowerer: the statement forms that write, loop or branch."""
+
+    # ---- state ------------------------------------------------------------------
+    def emit(self, stmt):
+        self.lw.block.append(stmt)
+
+    def new_id(self):
+        self.lw.next_id += 1
+        return self.lw.next_id
+
+    def frames(self):
+        return self.lw.frames
+
+    def rebind_everywhere(self, mapping):
+        """Replace nodes (by identity) in every active frame's names, and rebuild views of
+        a replaced node over its replacement."""
+        def sub(v):
+            if isinstance(v, tuple):
+                return tuple(sub(x) for x in v)
+            if isinstance(v, list):
+                return [sub(x) for x in v]
+            if not isinstance(v, Node):
+                return v
+            if id(v) in mapping:
+                return mapping[id(v)]
+            if isinstance(v, View):
+                arg = sub(v.arg)
+                if arg is not v.arg:
+                    return self.lw.intern(View(arg=arg, axes=v.axes, fixed=v.fixed, dtype=v.dtype, shape=v.shape))
+            return v
+        for frame in self.frames():
+            for k, v in list(frame.env.items()):
+                frame.env[k] = sub(v)
+
+    # ---- buffers --------------------------------------------------------------------
+    def new_buffer(self, like, name):
+        """Somewhere to keep a value: a fixed Storage outside loops, a free pool slot inside
+        (a fixed buffer could still be read through a loop variable next iteration)."""
+        if self.lw.loop_depth == 0:
+            node = Storage(sid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape)
+            self.lw.storages.append(node)
+            return node
+        var = ArrayVar(vid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape)
+        self.lw.arrayvars.append(var)
+        self.emit(P.PickSlot(var))
+        return var
+
+    def temp_buffer(self, like, name):
+        """A buffer read only by the next statement: always a fixed Storage."""
+        node = Storage(sid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape)
+        self.lw.storages.append(node)
+        return node
+
+    def materialise(self, value, name="value"):
+        """Compute a deferred value now: into a buffer, or a C local if 0-d."""
+        if value.ndim == 0:
+            var = ScalarVar(vid=self.new_id(), name=name, dtype=value.dtype, weak=value.weak)
+            self.emit(P.SetScalars(((var, value),)))
+            return var
+        buf = self.new_buffer(value, name)
+        self.emit(P.Store(buf, value))
+        return buf
+
+    def ensure_stored(self, value, name):
+        """The value as a buffer or a view of one, giving its root a buffer if needed; every
+        name bound to the old root (or a view of it) is rebound to the new one."""
+        root = view_root(value)
+        if isinstance(root, MUTABLE_LEAVES):
+            return value
+        buf = self.new_buffer(root, name) if root.ndim else None
+        if buf is None:
+            raise self.unsupported(f"writing into a 0-d value '{name}'")
+        self.emit(P.Store(buf, root))
+        self.rebind_everywhere({id(root): buf})
+        return self.env_view_of(value, root, buf)
+
+    def env_view_of(self, value, root, buf):
+        if value is root:
+            return buf
+        return self.lw.intern(View(arg=self.env_view_of(value.arg, root, buf), axes=value.axes,
+                                   fixed=value.fixed, dtype=value.dtype, shape=value.shape))
+
+    def snapshot_readers(self, base, keep=()):
+        """Before writing ``base``: deferred values bound to names that read it are computed
+        now (they must not see the write). Views of it are aliases and do see it."""
+        hit = lambda leaf: may_alias(leaf, base)  # noqa: E731
+        mapping = {}
+        for frame in self.frames():
+            for name, v in list(frame.env.items()):
+                for node in (v if isinstance(v, tuple) else (v,)):
+                    if not isinstance(node, Node) or id(node) in mapping or is_stored(node) or \
+                            isinstance(node, (ScalarVar, Const, ScalarParam, DimValue)) or id(node) in keep:
+                        continue
+                    if reads_any(node, hit):
+                        mapping[id(node)] = self.materialise(node, name)
+        if mapping:
+            self.rebind_everywhere(mapping)
+
+    # ---- stores ---------------------------------------------------------------------
+    def store_into(self, target, value, node):
+        """``target = value`` where target is a buffer or a view of one (NumPy setitem)."""
+        value = self.as_node(value, node)
+        base = view_root(target)
+        if isinstance(base, Param):
+            self.lw.written_params.add(base.index)
+        with_numpy = {}
+        if isinstance(value, Const) and value.weak:
+            with_numpy["value"] = value.value
+        from .lower import numpy_semantics
+        with numpy_semantics():
+            # NumPy's own casting errors (uint8 <- 1000, setting an int array from an array of
+            # complex...) and broadcast rule for setitem
+            probe = np.zeros((1,) * target.ndim, target.dtype)
+            probe[...] = with_numpy.get("value", np.zeros((1,) * value.ndim, value.dtype))
+            extra = value.ndim - target.ndim
+            shape = infer.broadcast_shapes([target.shape, value.shape[max(extra, 0):]], self.lw.checks)
+            if (extra > 0 and any(d != 1 for d in value.shape[:extra])) or not self.same_shape(shape, target.shape):
+                raise ValueError("could not broadcast input array from shape "
+                                 f"{infer._shape_text(value.shape)} into shape {infer._shape_text(target.shape)}")
+        if value.ndim > target.ndim:
+            value = self.lw.intern(View(arg=value, axes=tuple((d, 0, 1) for d in range(value.ndim - target.ndim, value.ndim)),
+                                        fixed=tuple((d, 0) for d in range(value.ndim - target.ndim)),
+                                        dtype=value.dtype, shape=value.shape[value.ndim - target.ndim:]))
+        if value.dtype != target.dtype:
+            value = self.cast_to(value, target.dtype)
+        # the right side reads the target elsewhere than where it writes: compute it first
+        if self.reads_elsewhere(value, target, base):
+            tmp = self.temp_buffer(value, "rhs")
+            self.emit(P.Store(tmp, value))
+            value = tmp
+        self.snapshot_readers(base, keep={id(value)})
+        self.emit(P.Store(target, value))
+
+    def reads_elsewhere(self, value, target, base) -> bool:
+        """Does ``value`` read memory that may be ``base`` other than at the very element it
+        is stored to? (Reductions are computed before the store's loop, so they may.)"""
+        seen, stack = set(), [value]
+        while stack:
+            n = stack.pop()
+            if id(n) in seen or not isinstance(n, Node):
+                continue
+            seen.add(id(n))
+            if isinstance(n, Reduce):
+                continue
+            if n is target and n.shape == target.shape:
+                continue
+            if isinstance(n, MUTABLE_LEAVES) and may_alias(n, base):
+                return True
+            stack.extend(n.children())
+        return False
+
+    def cast_to(self, value, dtype):
+        if isinstance(value, Const):
+            with np.errstate(all="ignore"):
+                return self.lw.intern(Const(value=np.array(value.value).astype(dtype)[()], dtype=np.dtype(dtype)))
+        return self.lw.intern(Elementwise(op=Op.POSITIVE, args=(value,), in_dtypes=(np.dtype(dtype),),
+                                          dtype=np.dtype(dtype), shape=value.shape, weak=False))
+
+    def assign_subscript(self, target_node, value):
+        base = self.expr(target_node.value)
+        if not isinstance(base, Node) or base.weak or base.ndim == 0 and not is_stored(base):
+            raise self.unsupported("assignment to an item of a non-array", target_node)
+        name = target_node.value.id if isinstance(target_node.value, gast.Name) else "array"
+        base = self.ensure_stored(base, name)
+        index = self.expr(target_node.slice)
+        region = self.basic_index(base, index, target_node)
+        self.store_into(region, value, target_node)
+
+    def augassign_array(self, target, rhs, op_kind, node):
+        """``x op= v`` on an array: NumPy's in-place ufunc with out=x (same_kind casting)."""
+        from .lower import _BINOPS, numpy_semantics
+        if isinstance(target, gast.Subscript):
+            base = self.ensure_stored(self.expr(target.value), getattr(target.value, "id", "array"))
+            region = self.basic_index(base, self.expr(target.slice), target)
+        else:
+            region = self.ensure_stored(self.lookup(target.id, target), target.id)
+        uf = _BINOPS[op_kind]
+        result = self.binop(op_kind, region, rhs, node)
+        if not isinstance(result, Node):
+            raise self.unsupported("in-place update with a static result", node)
+        with numpy_semantics():
+            if not np.can_cast(result.dtype, region.dtype, "same_kind"):
+                raise np._core._exceptions._UFuncOutputCastingError(
+                    uf, "same_kind", result.dtype, region.dtype, 0) if hasattr(np, "_core") else \
+                    TypeError(f"Cannot cast ufunc '{uf.__name__}' output from {result.dtype!r} to "
+                              f"{region.dtype!r} with casting rule 'same_kind'")
+            shape = infer.broadcast_shapes([region.shape, result.shape], self.lw.checks)
+            if len(shape) != region.ndim or any(s != r and r == 1 for s, r in zip(shape, region.shape)):
+                raise ValueError(f"non-broadcastable output operand with shape {tuple(region.shape)} "
+                                 f"doesn't match the broadcast shape {tuple(shape)}")
+        self.store_into(region, result, node)
+
+    # ---- loops and branches ------------------------------------------------------------
+    def runtime_condition(self, value, where):
+        """A 0-d value known only at run time, as a C truth value (Python's bool())."""
+        if value.dtype.kind == "b":
+            return value
+        zero = self.as_node(0 if value.dtype.kind in "iub" else 0.0, where)
+        return self.lw.intern(Elementwise(op=Op.NOT_EQUAL, args=(value, zero),
+                                          in_dtypes=(value.dtype, value.dtype), dtype=np.dtype(bool),
+                                          shape=(), weak=False))
+
+    def scalar_index(self, value):
+        """An int argument of range(): a static int or a 0-d integer node."""
+        if isinstance(value, (int, np.integer)):
+            return int(value)
+        if isinstance(value, Node) and value.ndim == 0 and value.dtype.kind in "iu":
+            return value
+        from .lower import numpy_semantics
+        with numpy_semantics():
+            raise TypeError(f"'{type(value).__name__ if not isinstance(value, Node) else 'float'}' "
+                            "object cannot be interpreted as an integer")
+
+    def stmt_For(self, node):
+        if node.orelse:
+            raise self.unsupported("'for ... else'", node)
+        it = node.iter
+        func = self.expr(it.func) if isinstance(it, gast.Call) else None
+        if func is not range:
+            iterable = self.expr(it)
+            if isinstance(iterable, (tuple, list)) and not _has_jump(node.body):
+                for item in iterable:           # a static sequence: unrolled
+                    self.bind(node.target, item)
+                    for s in node.body:
+                        self.stmt(s)
+                return
+            raise self.unsupported("'for' over something other than range() or a static sequence", node)
+        if it.keywords:
+            raise self.unsupported("range() with keywords", node)
+        bounds = [self.scalar_index(self.expr(a)) for a in it.args]
+        if not 1 <= len(bounds) <= 3:
+            from .lower import numpy_semantics
+            with numpy_semantics():
+                range(*([0] * len(bounds)))
+        start, stop, step = (0, bounds[0], 1) if len(bounds) == 1 else \
+            (bounds[0], bounds[1], 1) if len(bounds) == 2 else tuple(bounds)
+        if all(isinstance(b, int) for b in (start, stop, step)):
+            if step == 0:
+                from .lower import numpy_semantics
+                with numpy_semantics():
+                    raise ValueError("range() arg 3 must not be zero")
+            trips = range(start, stop, step)
+            if len(trips) <= UNROLL_MAX and not _has_jump(node.body):
+                for i in trips:
+                    self.bind(node.target, i)
+                    for s in node.body:
+                        self.stmt(s)
+                return
+        elif isinstance(step, int) and step == 0:
+            from .lower import numpy_semantics
+            with numpy_semantics():
+                raise ValueError("range() arg 3 must not be zero")
+        if not isinstance(node.target, gast.Name):
+            raise self.unsupported("a 'for' target other than a name", node)
+        if not isinstance(step, int):
+            raise self.unsupported("range() with a step known only at run time", node)
+        counter = ScalarVar(vid=self.new_id(), name=node.target.id, dtype=np.dtype(np.int64), weak=True)
+        self.lw.scalarvars.append(counter)
+
+        def body():
+            self.env[node.target.id] = counter
+            for s in node.body:
+                self.stmt(s)
+        inner = self.lower_loop(node.body, body, extra=(node.target.id,))
+        self.emit(P.For(var=counter, start=start, stop=stop, step=step, body=inner))
+
+    def stmt_While(self, node):
+        if node.orelse:
+            raise self.unsupported("'while ... else'", node)
+        first = self.try_static_truth(node.test)
+        if first is False:
+            return
+        cond_box = {}
+
+        def body():
+            test_block = []
+            outer, self.lw.block = self.lw.block, test_block
+            try:
+                value = self.expr(node.test)
+            finally:
+                self.lw.block = outer
+            if isinstance(value, Node):
+                if value.ndim != 0 and not value.weak:
+                    self.truth(value, node.test)
+                cond = self.runtime_condition(value, node.test)
+            else:
+                cond = self.as_node(bool(self.truth(value, node.test)), node.test)
+            cond_box["test"], cond_box["cond"] = tuple(test_block), cond
+            for s in node.body:
+                self.stmt(s)
+        inner = self.lower_loop(node.body, body, reads=(node.test,))
+        self.emit(P.While(test=cond_box["test"], cond=cond_box["cond"], body=inner))
+
+    def try_static_truth(self, test):
+        """The truth of a loop test if it is static (evaluated without emitting anything)."""
+        saved = (self.lw.block, dict(self.env))
+        self.lw.block = []
+        try:
+            value = self.expr(test)
+            if isinstance(value, Node):
+                return None
+            return bool(value)
+        except Exception:
+            return None
+        finally:
+            self.lw.block, self.env = saved[0], saved[1]
+
+    def lower_loop(self, stmts, run_body, extra=(), reads=()) -> tuple:
+        """Lower a loop body: find the names it carries, type them (probing), bind them to
+        variables initialised before the loop, and return the body block."""
+        self.lw.control_depth += 1
+        try:
+            return self._lower_loop(stmts, run_body, extra, reads)
+        finally:
+            self.lw.control_depth -= 1
+
+    def _lower_loop(self, stmts, run_body, extra, reads):
+        carried = [n for n in assigned_names(stmts) if n not in extra]
+        used = read_names(stmts) | read_names(reads)
+        self.hoist_for_loop(used)
+        types = self.probe_types(carried, run_body)
+        frame = LoopFrame(self.make_vars(carried, types))
+        body = []
+        outer, self.lw.block = self.lw.block, body
+        self.lw.loop_depth += 1
+        self.lw.loops.append(frame)
+        try:
+            run_body()
+            self.sync_vars(frame.names)
+        except _Jump:
+            pass
+        finally:
+            self.lw.loops.pop()
+            self.lw.loop_depth -= 1
+            self.lw.block = outer
+        for name, var in frame.names.items():
+            self.env[name] = var
+        return tuple(body)
+
+    def hoist_for_loop(self, used):
+        """Values the loop reads that are still deferred expressions are computed once, before
+        the loop (else every iteration would recompute them, reading buffers it writes)."""
+        mapping = {}
+        for name in sorted(used):
+            v = self.env.get(name)
+            if isinstance(v, Node) and not is_stored(v) and id(v) not in mapping and \
+                    not isinstance(v, (Const, ScalarParam, DimValue, ScalarVar)):
+                mapping[id(v)] = self.materialise(v, name)
+        if mapping:
+            self.rebind_everywhere(mapping)
+
+    def probe_types(self, carried, run_body):
+        """What each carried name holds after one pass of the body, repeated until stable:
+        (kind, dtype, weak, shape) or a static Python value that does not change."""
+        types = {n: self.type_of(self.env[n]) if n in self.env else None for n in carried}
+        for _ in range(_PROBE_ROUNDS):
+            saved_env = {id(f): dict(f.env) for f in self.frames()}
+            saved = (self.lw.block, len(self.lw.checks), len(self.lw.storages), len(self.lw.arrayvars),
+                     len(self.lw.scalarvars), set(self.lw.written_params), self.lw.loop_depth)
+            self.lw.block = []
+            self.lw.loop_depth += 1
+            try:
+                vars_ = self.make_vars(carried, types, probe=True)
+                self.lw.loops.append(LoopFrame(vars_))
+                try:
+                    run_body()
+                except _Jump:
+                    pass
+                finally:
+                    self.lw.loops.pop()
+                after = {n: self.type_of(self.env[n]) if n in self.env else None for n in carried}
+            finally:
+                for f in self.frames():
+                    f.env = saved_env[id(f)]
+                self.lw.block = saved[0]
+                del self.lw.checks[saved[1]:]
+                del self.lw.storages[saved[2]:]
+                del self.lw.arrayvars[saved[3]:]
+                del self.lw.scalarvars[saved[4]:]
+                self.lw.written_params = saved[5]
+                self.lw.loop_depth = saved[6]
+            merged = {n: self.merge_type(n, types[n], after[n]) for n in carried}
+            if merged == types:
+                return types
+            types = merged
+        raise self.unsupported("a loop whose variables do not settle on one type")
+
+    def type_of(self, value):
+        if isinstance(value, Node):
+            kind = "array" if value.ndim and not value.weak else "scalar"
+            return (kind, value.dtype, value.weak and kind == "scalar", value.shape if kind == "array" else ())
+        if isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, (np.ndarray,)):
+            return ("static", value)
+        return ("other", id(value))
+
+    def merge_type(self, name, before, after):
+        if before is None:
+            return after
+        if after is None or before == after:
+            return before
+        if before[0] == "static" and after[0] == "static":
+            # a Python scalar that changes: a C local of the type Python values take
+            return self.type_of(self.as_node(after[1]))
+        if "other" in (before[0], after[0]):
+            raise self.unsupported(f"'{name}' holds a {type(after).__name__} that changes in a loop")
+        b = before if before[0] != "static" else self.type_of(self.as_node(before[1]))
+        if b == after:
+            return b
+        if b[0] == after[0] == "scalar":
+            # weak Python scalar meeting a typed one: the typed one wins if NumPy agrees
+            if b[2] and np.can_cast(b[1], after[1], "same_kind"):
+                return after
+            if after[2] and np.can_cast(after[1], b[1], "same_kind"):
+                return b
+        if b[0] == after[0] == "array" and b[1] == after[1] and self.same_shape(b[3], after[3]):
+            return b
+        raise self.unsupported(f"'{name}' changes type in a loop ({self.describe(b)} -> {self.describe(after)})")
+
+    def describe(self, t):
+        return f"{t[1]}{list(t[3])}" if t[0] == "array" else f"{'weak ' if t[2] else ''}{t[1]}"
+
+    def same_shape(self, a, b):
+        find = infer.dim_canonicaliser(self.lw.checks)
+        return len(a) == len(b) and all(find(x) == find(y) for x, y in zip(a, b))
+
+    def make_vars(self, names, types, probe=False) -> dict:
+        """Bind each carried name to a variable of its settled type, initialised (in the
+        current block) from the value the name has now."""
+        made, scalars, arrays = {}, [], []
+        for name in names:
+            t = types.get(name)
+            if t is None or t[0] == "static":
+                continue                      # not carried, or static and unchanging
+            if t[0] == "other":
+                raise self.unsupported(f"'{name}' holds a non-array value rebound in a loop")
+            current = self.env.get(name)
+            if t[0] == "scalar":
+                var = ScalarVar(vid=self.new_id(), name=name, dtype=t[1], weak=t[2])
+                self.lw.scalarvars.append(var)
+                if current is not None:
+                    init = self.as_node(current)
+                    if init.ndim != 0:
+                        raise self.unsupported(f"'{name}' changes from an array to a scalar in a loop")
+                    if init.dtype != var.dtype:
+                        init = self.cast_to(init, var.dtype)
+                    scalars.append((var, init))
+            else:
+                var = ArrayVar(vid=self.new_id(), name=name, dtype=t[1], shape=t[3])
+                self.lw.arrayvars.append(var)
+                if current is not None:
+                    arrays.append((var, self.pointer_source(current, name)))
+            made[name] = var
+        if scalars:
+            self.emit(P.SetScalars(tuple(scalars)))
+        if arrays:
+            self.emit(P.SetArrays(tuple(arrays)))
+        for name, var in made.items():
+            self.env[name] = var
+        return made
+
+    def pointer_source(self, value, name):
+        """What a pointer variable can point at for ``value``: a contiguous whole buffer."""
+        if not isinstance(value, Node) or value.ndim == 0 or value.weak:
+            raise self.unsupported(f"'{name}' changes from a scalar to an array in a loop")
+        if isinstance(value, (ArrayVar, Storage)) or (isinstance(value, Param) and value.contiguous):
+            return value
+        buf = self.new_buffer(value, name)
+        self.emit(P.Store(buf, value))
+        return buf
+
+    def sync_vars(self, names):
+        """At a loop's back edge (or a break/continue, or the end of a branch): give the
+        variables the values their names hold now, all at once."""
+        scalars, arrays = [], []
+        for name, var in names.items():
+            value = self.env.get(name)
+            if value is None or value is var:
+                continue
+            if isinstance(var, ScalarVar):
+                node = self.as_node(value)
+                if node.ndim != 0:
+                    raise self.unsupported(f"'{name}' changes from a scalar to an array")
+                if node.dtype != var.dtype:
+                    if not np.can_cast(node.dtype, var.dtype, "same_kind") and not node.weak:
+                        raise self.unsupported(f"'{name}' changes type ({node.dtype} -> {var.dtype})")
+                    node = self.cast_to(node, var.dtype)
+                scalars.append((var, node))
+            else:
+                if not isinstance(value, Node) or value.dtype != var.dtype or not self.same_shape(value.shape, var.shape) \
+                        or value.weak or value.ndim == 0:
+                    what = value.dtype if isinstance(value, Node) else type(value).__name__
+                    raise self.unsupported(f"'{name}' changes type or shape in a loop ({var.dtype}{list(var.shape)} -> {what})")
+                arrays.append((var, value))
+        # a new array value goes to a free slot first; then all pointers move together
+        pointers, homes = [], {}
+        for var, value in arrays:
+            if isinstance(value, (ArrayVar, Storage)) or (isinstance(value, Param) and value.contiguous):
+                pointers.append((var, value))
+            else:
+                # two names bound to one value share one buffer, as they share one object
+                if id(value) not in homes:
+                    homes[id(value)] = self.new_buffer(value, var.name)
+                    self.emit(P.Store(homes[id(value)], value))
+                pointers.append((var, homes[id(value)]))
+        if scalars:
+            self.emit(P.SetScalars(tuple(scalars)))
+        if pointers:
+            self.emit(P.SetArrays(tuple(pointers)))
+
+    def stmt_Break(self, node):
+        self.jump(node, P.Break())
+
+    def stmt_Continue(self, node):
+        self.jump(node, P.Continue())
+
+    def jump(self, node, stmt):
+        if not self.lw.loops:
+            raise self.unsupported(f"'{type(node).__name__.lower()}' outside a compiled loop", node)
+        self.sync_vars(self.lw.loops[-1].names)
+        self.emit(stmt)
+        raise _Jump()
+
+    def runtime_if(self, cond_value, node):
+        """``if`` on a value known only at run time: both branches in C."""
+        if cond_value.ndim != 0 and not cond_value.weak:
+            self.truth(cond_value, node.test)
+        cond = self.runtime_condition(cond_value, node.test)
+        branches = (node.body, node.orelse)
+        carried = assigned_names(node.body + node.orelse)
+        used = read_names(node.body + node.orelse)
+        self.hoist_for_loop(used)
+        cond = self.stable_condition(cond)
+        types = {n: self.type_of(self.env[n]) if n in self.env else None for n in carried}
+        for stmts in branches:
+            after = self.probe_branch(carried, stmts)
+            for n in carried:
+                if after.get(n) is not None:
+                    types[n] = self.merge_type(n, types[n], after[n]) if types[n] is not None else after[n]
+        # names static and equal on every path stay static
+        merged = self.make_vars(carried, types)
+        blocks = []
+        for stmts in branches:
+            saved_env = {id(f): dict(f.env) for f in self.frames()}
+            block = []
+            outer, self.lw.block = self.lw.block, block
+            try:
+                for s in stmts:
+                    self.stmt(s)
+                self.sync_vars(merged)
+            except _Jump:
+                pass
+            finally:
+                self.lw.block = outer
+                for f in self.frames():
+                    f.env = saved_env[id(f)]
+            blocks.append(tuple(block))
+        self.emit(P.If(cond=cond, then=blocks[0], orelse=blocks[1]))
+        for name, var in merged.items():
+            self.env[name] = var
+
+    def stable_condition(self, cond):
+        """A condition that reads buffers the branches may write is evaluated first."""
+        if reads_any(cond, lambda leaf: True):
+            return self.materialise(cond, "cond")
+        return cond
+
+    def probe_branch(self, carried, stmts):
+        saved_env = {id(f): dict(f.env) for f in self.frames()}
+        saved = (self.lw.block, len(self.lw.checks), len(self.lw.storages), len(self.lw.arrayvars),
+                 len(self.lw.scalarvars), set(self.lw.written_params))
+        self.lw.block = []
+        try:
+            try:
+                for s in stmts:
+                    self.stmt(s)
+            except _Jump:
+                return {}
+            return {n: self.type_of(self.env[n]) if n in self.env else None for n in carried}
+        finally:
+            for f in self.frames():
+                f.env = saved_env[id(f)]
+            self.lw.block = saved[0]
+            del self.lw.checks[saved[1]:]
+            del self.lw.storages[saved[2]:]
+            del self.lw.arrayvars[saved[3]:]
+            del self.lw.scalarvars[saved[4]:]
+            self.lw.written_params = saved[5]

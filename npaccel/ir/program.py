@@ -1,0 +1,150 @@
+"""Program statements: what runs in order around the deferred op graph.
+
+A function body that only computes values is a ``Graph`` with an empty ``body``. Writes
+into arrays (``x[...] = v``, ``x += v``), run-time loops and branches add statements;
+values stay deferred graph nodes, and a statement reads them when it runs. Statements are
+frozen like nodes; blocks are tuples.
+
+>>> import numpy as np
+>>> from npaccel.ir.nodes import ScalarVar
+>>> i = ScalarVar(vid=0, name="i", dtype=np.dtype(np.int64), weak=True)
+>>> loop = For(var=i, start=0, stop=10, step=1, body=(Break(),))
+>>> print(format_block((loop,), lambda n: n.name))
+for i in range(0, 10, 1):
+    break
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Store:
+    """Write ``value`` into ``target``: a Storage/ArrayVar/Param, or a View chain over one
+    (a region). ``value`` has the region's shape, or broadcasts to it."""
+    target: object
+    value: object
+
+
+@dataclass(frozen=True)
+class SetScalars:
+    """Parallel assignment of 0-d values to scalar locals: all values are read first."""
+    pairs: tuple          # ((ScalarVar, value node), ...)
+
+
+@dataclass(frozen=True)
+class PickSlot:
+    """Point ``var`` at a pool slot that no pointer of the same pool points at now."""
+    var: object           # ArrayVar
+
+
+@dataclass(frozen=True)
+class SetArrays:
+    """Parallel pointer assignment: ``var`` now points at what ``source`` is stored in (an
+    ArrayVar, Storage or Param)."""
+    pairs: tuple
+
+
+@dataclass(frozen=True)
+class For:
+    var: object           # ScalarVar (int64) the loop counter is kept in
+    start: object         # int or 0-d integer node
+    stop: object
+    step: object
+    body: tuple
+
+
+@dataclass(frozen=True)
+class While:
+    """``while True: <test>; if not cond: break; <body>``."""
+    test: tuple           # statements computing what ``cond`` reads
+    cond: object          # 0-d node
+    body: tuple
+
+
+@dataclass(frozen=True)
+class If:
+    cond: object
+    then: tuple
+    orelse: tuple
+
+
+@dataclass(frozen=True)
+class Break:
+    pass
+
+
+@dataclass(frozen=True)
+class Continue:
+    pass
+
+
+def walk(block):
+    """Every statement in ``block`` and in the blocks nested in it, outer first."""
+    for s in block:
+        yield s
+        for inner in nested_blocks(s):
+            yield from walk(inner)
+
+
+def nested_blocks(stmt) -> tuple:
+    if isinstance(stmt, For):
+        return (stmt.body,)
+    if isinstance(stmt, While):
+        return (stmt.test, stmt.body)
+    if isinstance(stmt, If):
+        return (stmt.then, stmt.orelse)
+    return ()
+
+
+def statement_nodes(stmt) -> tuple:
+    """The graph nodes a statement reads or writes (not those of nested blocks)."""
+    if isinstance(stmt, Store):
+        return (stmt.target, stmt.value)
+    if isinstance(stmt, (SetScalars, SetArrays)):
+        return tuple(n for pair in stmt.pairs for n in pair)
+    if isinstance(stmt, PickSlot):
+        return (stmt.var,)
+    if isinstance(stmt, For):
+        return tuple(n for n in (stmt.var, stmt.start, stmt.stop, stmt.step) if not isinstance(n, int))
+    if isinstance(stmt, (While, If)):
+        return (stmt.cond,)
+    return ()
+
+
+def format_block(block, name, indent="") -> str:
+    """Text form of statements; ``name(node)`` names a node."""
+    def n(x):
+        return repr(x) if isinstance(x, int) else name(x)
+    lines = []
+    for s in block:
+        if isinstance(s, Store):
+            lines.append(f"{indent}store {n(s.target)} <- {n(s.value)}")
+        elif isinstance(s, SetScalars):
+            lines.append(f"{indent}" + ", ".join(n(v) for v, _ in s.pairs) + " = " +
+                         ", ".join(n(x) for _, x in s.pairs))
+        elif isinstance(s, SetArrays):
+            lines.append(f"{indent}" + ", ".join(n(v) for v, _ in s.pairs) + " -> " +
+                         ", ".join(n(x) for _, x in s.pairs))
+        elif isinstance(s, PickSlot):
+            lines.append(f"{indent}{n(s.var)} -> free pool slot")
+        elif isinstance(s, For):
+            lines.append(f"{indent}for {n(s.var)} in range({n(s.start)}, {n(s.stop)}, {n(s.step)}):")
+            lines.append(format_block(s.body, name, indent + "    ") or indent + "    pass")
+        elif isinstance(s, While):
+            lines.append(f"{indent}while:")
+            if s.test:
+                lines.append(format_block(s.test, name, indent + "    "))
+            lines.append(f"{indent}    if not {n(s.cond)}: break")
+            lines.append(format_block(s.body, name, indent + "    ") or indent + "    pass")
+        elif isinstance(s, If):
+            lines.append(f"{indent}if {n(s.cond)}:")
+            lines.append(format_block(s.then, name, indent + "    ") or indent + "    pass")
+            if s.orelse:
+                lines.append(f"{indent}else:")
+                lines.append(format_block(s.orelse, name, indent + "    "))
+        elif isinstance(s, Break):
+            lines.append(f"{indent}break")
+        elif isinstance(s, Continue):
+            lines.append(f"{indent}continue")
+    return "\n".join(lines)
