@@ -41,6 +41,16 @@
 #define NPA_ERR_NEG_INT_POWER 1
 #define NPA_ERR_NOMEM 2
 #define NPA_ERR_LOOP_INDEX 4   /* a run-time index outside its dim (IndexError) */
+#define NPA_ERR_LOOP_SLICE 5   /* x[k:k+n] running past the end at run time */
+
+static inline int64_t npa_check_index(int64_t i, int64_t n, int *err) {
+    if (i < -n || i >= n) { *err = NPA_ERR_LOOP_INDEX; return 0; }
+    return i < 0 ? i + n : i;
+}
+static inline int64_t npa_check_slice(int64_t start, int64_t len, int64_t n, int *err) {
+    if (start < 0 || len < 0 || start + len > n) { *err = NPA_ERR_LOOP_SLICE; return 0; }
+    return start;
+}
 
 /* A pool slot no live pointer points at (allocated on first use), for array values that
    loops rebind: a value written there cannot clobber one still reachable by a name. */

@@ -39,6 +39,8 @@ _FLOAT_CALLS = {
     Op.TRUNC: "trunc", Op.RINT: "rint", Op.ABSOLUTE: "fabs", Op.ARCTAN2: "atan2",
     Op.HYPOT: "hypot", Op.COPYSIGN: "copysign", Op.FMAX: "fmax", Op.FMIN: "fmin",
     Op.POWER: "pow", Op.FMOD: "fmod",
+    Op.FABS: "fabs", Op.FLOAT_POWER: "pow", Op.HEAVISIDE: "npa_heaviside",
+    Op.LOGADDEXP: "npa_logaddexp", Op.LOGADDEXP2: "npa_logaddexp2",
 }
 # NumPy's npy_radians/npy_degrees: one multiplication by a constant of the loop's type
 _ANGLE = {Op.RADIANS: "((double)M_PI / 180.0)", Op.DEG2RAD: "((double)M_PI / 180.0)",
@@ -54,17 +56,22 @@ _TEMPLATES = {
     Op.NEGATIVE: "(-{0})", Op.POSITIVE: "({0})", Op.SQUARE: "({0} * {0})",
     Op.MAXIMUM: "npa_maximum({0}, {1})", Op.MINIMUM: "npa_minimum({0}, {1})",
     Op.SIGN: "npa_sign({0})", Op.WHERE: "({0} ? {1} : {2})",
+    Op.CHECK_INDEX: "npa_check_index({0}, {1}, &npa_err)",
+    Op.CHECK_SLICE: "npa_check_slice({0}, {1}, {2}, &npa_err)",
     Op.LOGICAL_AND: "(({0} != 0) && ({1} != 0))", Op.LOGICAL_OR: "(({0} != 0) || ({1} != 0))",
     Op.LOGICAL_XOR: "(({0} != 0) != ({1} != 0))", Op.LOGICAL_NOT: "(!{0})",
+    Op.CLIP: "npa_minimum(npa_maximum({0}, {1}), {2})",   # NumPy's _NPY_CLIP
 }
 
 
 class CRenderer:
     """Types, literals and op expressions for C99 (shared by the CUDA renderer)."""
 
+    ctypes = CTYPES   # dtype name -> C type; a renderer for another target may override it
+
     def ctype(self, dtype) -> str:
         try:
-            return CTYPES[np.dtype(dtype).name]
+            return self.ctypes[np.dtype(dtype).name]
         except KeyError:
             raise NotImplementedError(f"no C type for {np.dtype(dtype)}") from None
 
@@ -86,7 +93,7 @@ class CRenderer:
         if math.isinf(v):
             return f"(({self.ctype(dtype)}){'-' if v < 0 else ''}INFINITY)"
         if dtype == np.float16:
-            return f"((_Float16){float(np.float16(v)).hex()}f)"
+            return f"(({self.ctype(dtype)}){float(np.float16(v)).hex()}f)"
         if dtype == np.float32:
             v = float(np.float32(v))
         return v.hex() + f
@@ -97,6 +104,10 @@ class CRenderer:
             return expr
         if dst.kind == "b":
             return f"(({expr}) != 0)"
+        if src.kind == "f" and dst.kind in "iu":
+            # out of range is undefined in C: NumPy's x86-64 results (npaccel_math.h)
+            name = "u32_h" if src == np.float16 and dst == np.uint32 else _SUFFIX[dst.name]
+            return f"npa_cast_{name}((double)({expr}))"
         return f"(({self.ctype(dst)})({expr}))"
 
     def op(self, op: Op, in_dtypes, out_dtype, args, err="&npa_err") -> str:
@@ -104,6 +115,8 @@ class CRenderer:
         out = np.dtype(out_dtype)
         kind = in0.kind
         ctype = self.ctype(out)
+        if op is Op.CAST:
+            return self.cast(args[0], in0, out)
         if kind == "f" and op in _FLOAT_CALLS:
             name = _FLOAT_CALLS[op] + ("f" if in0 in _SINGLE else "")
             return f"{name}({', '.join(args)})"

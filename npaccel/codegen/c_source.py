@@ -15,9 +15,11 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir.dims import render_c, shape_size
-from ..ir.nodes import ArrayVar, Const, DimValue, Elementwise, Param, Reduce, ScalarParam, ScalarVar, Storage, View
+from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Param, Reduce, SameBuffer, ScalarParam, ScalarVar,
+                        Storage, View)
 from ..ir.ops import Op
 from .c_renderer import C
+from .c_arrays import ARRAY_EXPRS
 
 PARALLEL_MIN_ELEMENTS = 1 << 15   # below this, an OpenMP region costs more than it saves
 FLAT = "FLAT"                     # index marker: the flat loop index of a flat kernel
@@ -100,6 +102,11 @@ class KernelWriter:
             return self.r.op(node.op, node.in_dtypes, node.dtype, args)
         if isinstance(node, View):
             return self.value(node.arg, self.view_index(node, idx))
+        if isinstance(node, SameBuffer):
+            a, b = (gen.buffers[id(n)].name for n in (node.a, node.b))
+            return f"((const void *){a} == (const void *){b})"
+        if type(node) in ARRAY_EXPRS:     # Iota, Broadcast, Concat, Reshape, Gather
+            return ARRAY_EXPRS[type(node)](self, node, idx)
         raise UnsupportedError(f"no C code for {type(node).__name__}")
 
     def view_index(self, view, idx):
@@ -226,7 +233,8 @@ class CSourceGenerator:
             idx = tuple(f"i{d}" for d in range(r))
         stores = []
         for node, dest in pairs:
-            value = w.value(node, idx)
+            # a value of fewer dims (or dims of 1) broadcasts against the loop's trailing dims
+            value = w.value(node, idx if node.ndim == r and idx == FLAT else w.child_index(idx, r, node))
             stores.append(f"{dest.at(idx)} = {C.cast(value, node.dtype, dest.node.dtype)};")
         body = w.lines + stores
         if k_flat:

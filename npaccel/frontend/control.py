@@ -25,7 +25,7 @@ import numpy as np
 
 from ..ir import program as P
 from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, MUTABLE_LEAVES, Node, Param, Reduce,
-                        ScalarParam, ScalarVar, Storage, View)
+                        SameBuffer, ScalarParam, ScalarVar, Storage, View)
 from ..ir.ops import Op
 from ..passes import infer
 
@@ -235,18 +235,29 @@ class ControlFlowLowering:
                                         dtype=value.dtype, shape=value.shape[value.ndim - target.ndim:]))
         if value.dtype != target.dtype:
             value = self.cast_to(value, target.dtype)
-        # the right side reads the target elsewhere than where it writes: compute it first
-        if self.reads_elsewhere(value, target, base):
-            tmp = self.temp_buffer(value, "rhs")
-            self.emit(P.Store(tmp, value))
-            value = tmp
         self.snapshot_readers(base, keep={id(value)})
-        self.emit(P.Store(target, value))
+        # the right side reads the target elsewhere than where it writes: compute it first
+        conflicts = self.reads_elsewhere(value, target, base)
+        if not conflicts:
+            self.emit(P.Store(target, value))
+            return
+        tmp = self.temp_buffer(value, "rhs")
+        through_temp = (P.Store(tmp, value), P.Store(target, tmp))
+        if base in conflicts:
+            self.lw.block.extend(through_temp)
+            return
+        # only pointer variables that might point at the target: check at run time
+        cond = None
+        for leaf in conflicts:
+            same = self.lw.intern(SameBuffer(a=leaf, b=base, dtype=np.dtype(bool)))
+            cond = same if cond is None else self.lw.intern(Elementwise(
+                op=Op.LOGICAL_OR, args=(cond, same), in_dtypes=(np.dtype(bool),) * 2, dtype=np.dtype(bool)))
+        self.emit(P.If(cond=cond, then=through_temp, orelse=(P.Store(target, value),)))
 
-    def reads_elsewhere(self, value, target, base) -> bool:
-        """Does ``value`` read memory that may be ``base`` other than at the very element it
-        is stored to? (Reductions are computed before the store's loop, so they may.)"""
-        seen, stack = set(), [value]
+    def reads_elsewhere(self, value, target, base) -> list:
+        """The buffers ``value`` reads that may be ``base``, other than at the very element
+        it is stored to. (Reductions are computed before the store's loop, so they may.)"""
+        seen, stack, found = set(), [value], []
         while stack:
             n = stack.pop()
             if id(n) in seen or not isinstance(n, Node):
@@ -257,9 +268,11 @@ class ControlFlowLowering:
             if n is target and n.shape == target.shape:
                 continue
             if isinstance(n, MUTABLE_LEAVES) and may_alias(n, base):
-                return True
+                if n not in found:
+                    found.append(n)
+                continue
             stack.extend(n.children())
-        return False
+        return found
 
     def cast_to(self, value, dtype):
         if isinstance(value, Const):
@@ -516,6 +529,7 @@ class ControlFlowLowering:
         if "other" in (before[0], after[0]):
             raise self.unsupported(f"'{name}' holds a {type(after).__name__} that changes in a loop")
         b = before if before[0] != "static" else self.type_of(self.as_node(before[1]))
+        after = after if after[0] != "static" else self.type_of(self.as_node(after[1]))
         if b == after:
             return b
         if b[0] == after[0] == "scalar":

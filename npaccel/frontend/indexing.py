@@ -17,7 +17,9 @@ from ..ir.dims import dim_add, dim_floordiv, dim_max, dim_min, dim_sub
 
 def _clamp_pos(i, n, lo, hi_offset):
     """Normalise a static index i against size n: negative counts from the end; clamp to
-    [lo, n + hi_offset]."""
+    [lo, n + hi_offset]. A symbolic i (a size computed from shapes) counts as non-negative."""
+    if not isinstance(i, int):
+        return dim_min(i, dim_add(n, hi_offset))
     if i < 0:
         v = dim_add(n, i)
         return dim_max(v, lo) if not isinstance(v, int) else max(v, lo)
@@ -31,6 +33,8 @@ def slice_bounds(s: slice, n):
     step = 1 if s.step is None else s.step
     if step == 0:
         raise ValueError("slice step cannot be zero")
+    if step < 0 and not all(isinstance(p, int) or p is None for p in (s.start, s.stop)):
+        raise NotImplementedError("a negative-step slice with bounds computed from shapes")
     if step > 0:
         start = 0 if s.start is None else _clamp_pos(s.start, n, 0, 0)
         stop = n if s.stop is None else _clamp_pos(s.stop, n, 0, 0)

@@ -10,6 +10,7 @@ raised at call time, after the run-time checks recorded before it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import operator
 import types
 import warnings
@@ -19,10 +20,11 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir.dims import dim_add, dim_max, dim_mul, dim_sub, shape_size
-from ..ir.nodes import Const, DimValue, Elementwise, Graph, Interner, Node, Param, Reduce, ScalarParam, View
+from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, Interner, Node, Param, Reduce, ScalarParam,
+                        Storage, View)
 from ..ir.ops import UFUNC_OPS, Op
 from ..passes import infer
-from .control import ControlFlowLowering
+from .control import ControlFlowLowering, view_root
 from .calls import CALL_HANDLERS, METHOD_HANDLERS, load_handlers
 from .indexing import expand_index, slice_bounds
 from .signature import ArraySpec, ScalarSpec
@@ -49,6 +51,7 @@ _UNARY = {gast.USub: np.negative, gast.UAdd: np.positive, gast.Invert: np.invert
 _PYUNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operator.invert,
             gast.Not: operator.not_}
 _PY_SCALARS = (bool, int, float, complex)
+_DIM_OPS = {gast.Add: dim_add, gast.Sub: dim_sub, gast.Mult: dim_mul}
 
 # np.<name> and array methods that are reductions: (op, NumPy function for typing)
 _REDUCTIONS = {"sum": Op.SUM, "prod": Op.PROD, "max": Op.MAX, "amax": Op.MAX, "min": Op.MIN,
@@ -146,6 +149,8 @@ class FunctionLowerer(ControlFlowLowering):
 
     def stmt_Assign(self, node):
         value = self.expr(node.value)
+        if not isinstance(node.value, (gast.Name, gast.Subscript, gast.Attribute, gast.Tuple, gast.List)):
+            value = self.fresh_object(value)
         for target in node.targets:
             self.bind(target, value)
 
@@ -177,6 +182,15 @@ class FunctionLowerer(ControlFlowLowering):
         cond = self.truth(value, node.test)
         for stmt in node.body if cond else node.orelse:
             self.stmt(stmt)
+
+    def fresh_object(self, value):
+        """A computed array is a new object: if an equal deferred value is already bound to a
+        name, this one gets its own node so that writing one does not write the other."""
+        if not isinstance(value, Node) or value.ndim == 0 or isinstance(value, (Param, Storage, ArrayVar)) \
+                or isinstance(view_root(value), (Param, Storage, ArrayVar)):
+            return value
+        bound = {id(v) for f in self.lw.frames for v in f.env.values()}
+        return dataclasses.replace(value) if id(value) in bound else value
 
     def bind(self, target, value):
         if isinstance(target, gast.Name):
@@ -289,17 +303,44 @@ class FunctionLowerer(ControlFlowLowering):
 
     def basic_index(self, base, index, node):
         items = index if isinstance(index, tuple) else (index,)
-        for i in items:
+        # sizes computed from shapes (n = x.shape[0] - 1) bound slices symbolically
+        items = tuple(slice(*(p.dim if isinstance(p, DimValue) else p for p in (i.start, i.stop, i.step)))
+                      if isinstance(i, slice) else i for i in items)
+        index = items if isinstance(index, tuple) else items[0]
+        runtime = {}
+        for k, i in enumerate(items):
+            if isinstance(i, Node) and i.ndim == 0 and i.dtype.kind in "iu":
+                runtime[k] = i          # an integer known at run time (a loop counter)
+                continue
             if isinstance(i, Node) or isinstance(i, (list, np.ndarray)):
-                raise self.unsupported("indexing with an array or a run-time integer", node)
+                raise self.unsupported("indexing with an array", node)
             if isinstance(i, slice) and any(isinstance(p, Node) for p in (i.start, i.stop, i.step)):
-                raise self.unsupported("slice bounds computed at run time", node)
+                runtime[k] = i
+                continue
             if not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))) or isinstance(i, bool):
                 raise self.unsupported(f"indexing with a {type(i).__name__}", node)
         with numpy_semantics():
-            items = expand_index(index, base.ndim)
+            items = expand_index(tuple(0 if k in runtime else i for k, i in enumerate(items)), base.ndim)
+        # expand_index keeps positions of the explicit items; put the run-time ones back
+        explicit = index if isinstance(index, tuple) else (index,)
+        offset = 0
+        for k, i in enumerate(explicit):
+            if i is Ellipsis:
+                offset = len(items) - len(explicit)
+            elif k in runtime:
+                items[k + offset] = runtime[k]
         axes, fixed, shape, d = [], [], [], 0
         for i in items:
+            if isinstance(i, Node) or (isinstance(i, slice) and any(isinstance(p, Node) for p in (i.start, i.stop, i.step))):
+                n = base.shape[d]
+                if isinstance(i, slice):
+                    start, length = self.runtime_slice(i, n, node)
+                    axes.append((d, start, 1))
+                    shape.append(length)
+                else:
+                    fixed.append((d, self.runtime_index(i, n)))
+                d += 1
+                continue
             if i is None:
                 axes.append(None)
                 shape.append(1)
@@ -324,6 +365,37 @@ class FunctionLowerer(ControlFlowLowering):
             d += 1
         return self.lw.intern(View(arg=base, axes=tuple(axes), fixed=tuple(fixed), dtype=base.dtype,
                                    shape=tuple(shape)))
+
+    def runtime_index(self, i, n):
+        """A dim naming a C local that holds ``i`` checked against ``n`` (IndexError else)."""
+        from ..ir.dims import Sym
+        i64 = np.dtype(np.int64)
+        checked = self.lw.intern(Elementwise(op=Op.CHECK_INDEX, args=(i, self.as_node(self.dim_value(n))),
+                                             in_dtypes=(i64, i64), dtype=i64, shape=()))
+        var = self.materialise(checked, "index")
+        return Sym(f"sv{var.vid}")
+
+    def runtime_slice(self, s, n, node):
+        """(start, length) of ``x[k:k + m]`` with k known at run time and m static."""
+        from ..ir.dims import Sym
+        start, stop = s.start, s.stop
+        if s.step not in (None, 1) or not isinstance(start, Node) or start.dtype.kind not in "iu" \
+                or not isinstance(stop, Elementwise) or stop.op is not Op.ADD:
+            raise self.unsupported("a slice with run-time bounds other than x[k:k + n]", node)
+        a, b = stop.args
+        length = b if a is start else a if b is start else None
+        if isinstance(length, Const) and isinstance(length.value, (int, np.integer)):
+            length = int(length.value)
+        elif isinstance(length, DimValue):
+            length = length.dim
+        else:
+            raise self.unsupported("a slice with run-time bounds other than x[k:k + n]", node)
+        i64 = np.dtype(np.int64)
+        checked = self.lw.intern(Elementwise(
+            op=Op.CHECK_SLICE, args=(start, self.as_node(self.dim_value(length)), self.as_node(self.dim_value(n))),
+            in_dtypes=(i64, i64, i64), dtype=i64, shape=()))
+        var = self.materialise(checked, "start")
+        return Sym(f"sv{var.vid}"), length
 
     def transpose(self, base, order, node):
         order = tuple(reversed(range(base.ndim))) if order is None else order
@@ -382,6 +454,11 @@ class FunctionLowerer(ControlFlowLowering):
         return value
 
     def binop(self, kind, left, right, node=None):
+        if kind in _DIM_OPS and all(isinstance(v, DimValue) or (isinstance(v, int) and not isinstance(v, bool))
+                                    for v in (left, right)):
+            # shape arithmetic stays symbolic: n - m + 1 can size an array or bound a slice
+            dims = [v.dim if isinstance(v, DimValue) else v for v in (left, right)]
+            return self.dim_value(_DIM_OPS[kind](*dims))
         if not isinstance(left, Node) and not isinstance(right, Node):
             if kind not in _PYOPS:
                 raise self.unsupported(f"operator {kind.__name__}", node)

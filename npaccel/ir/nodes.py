@@ -19,6 +19,9 @@ class Node:
     dtype: np.dtype
     shape: tuple = ()
     weak: bool = False
+    # a 0-d result NumPy returns as a 0-d ndarray, not a scalar (x.astype, x.copy(),
+    # np.array(x) of a 0-d array); ufuncs and reductions return scalars
+    array0d: bool = False
 
     @property
     def ndim(self):
@@ -29,7 +32,7 @@ class Node:
 
     def attrs(self) -> dict:
         """Fields other than children, dtype and shape (what the printer shows)."""
-        skip = {"dtype", "shape", "weak", "args", "arg"}
+        skip = {"dtype", "shape", "weak", "array0d", "args", "arg"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
 
@@ -188,3 +191,84 @@ class ScalarVar(Node):
 
 
 MUTABLE_LEAVES = (Param, Storage, ArrayVar)
+
+
+# ---- values computed from the loop index (frontend/calls_arrays.py, codegen/c_arrays.py) --
+# Pure values like Elementwise: nothing is stored; a consuming loop computes each element
+# from its own index. ``contiguous`` says whether the value can be read at a flat index
+# (plan.py): these need the nested index form unless noted.
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Iota(Node):
+    """The int64 index along ``axis`` of each element of an array of ``shape``
+    (np.arange, linspace, eye, indices are elementwise expressions over it)."""
+    axis: int
+    contiguous = False
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Broadcast(Node):
+    """``arg`` broadcast to ``shape`` (dims align right, its size-1 dims repeat); dtype is
+    arg's. A 0-d arg makes a fill (np.zeros/ones/full): readable at a flat index."""
+    arg: Node
+
+    def children(self):
+        return (self.arg,)
+
+    @property
+    def contiguous(self):
+        return self.arg.ndim == 0
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Concat(Node):
+    """``args`` joined along ``axis`` (np.concatenate): element i along axis comes from the
+    arg k with offsets[k] <= i < offsets[k + 1], at i - offsets[k]. Each arg has this ndim
+    and this shape off the axis; args are cast to this dtype."""
+    args: tuple
+    axis: int
+    contiguous = False
+
+    def children(self):
+        return self.args
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Reshape(Node):
+    """``arg``'s elements in C order laid out in ``shape`` (same size): np.reshape/ravel
+    as a value (a copy and a view read the same)."""
+    arg: Node
+    contiguous = False
+
+    def children(self):
+        return (self.arg,)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Gather(Node):
+    """Integer-array indexing: ``args[j]`` (integer arrays, broadcast together to shape B)
+    index ``arg`` dim ``axes[j]``; the other arg dims pass through in order, and B's dims
+    are inserted at output position ``pos``. Negative indices wrap; an index outside its
+    dim makes the kernel return an IndexError code."""
+    arg: Node
+    args: tuple
+    axes: tuple
+    pos: int
+    contiguous = False
+
+    def children(self):
+        return (self.arg, *self.args)
+
+
+INDEXED_VALUES = (Iota, Broadcast, Concat, Reshape, Gather)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class SameBuffer(Node):
+    """bool: do two whole buffers (ArrayVar, Storage, Param) start at the same address?
+    Pointer variables only ever point at whole allocations, so unequal means disjoint."""
+    a: Node
+    b: Node
+
+    def children(self):
+        return (self.a, self.b)

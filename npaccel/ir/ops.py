@@ -95,6 +95,8 @@ class Op(enum.Enum):
     RIGHT_SHIFT = "right_shift"
     # not ufuncs
     WHERE = "where"
+    CHECK_INDEX = "check_index"   # (i, n): i wrapped like a Python index, else IndexError at run time
+    CHECK_SLICE = "check_slice"   # (start, length, n): start if the slice fits, else an error
     CAST = "cast"
     # reductions
     SUM = "sum"
@@ -103,6 +105,19 @@ class Op(enum.Enum):
     MIN = "min"
     ANY = "any"
     ALL = "all"
+    # NumPy fidelity (calls_math.py): more ufuncs, clip, nan-reductions, index reductions, scans
+    HEAVISIDE = "heaviside"
+    LOGADDEXP = "logaddexp"
+    LOGADDEXP2 = "logaddexp2"
+    FABS = "fabs"
+    FLOAT_POWER = "float_power"
+    CLIP = "clip"                 # NumPy 2's clip ufunc (np._core.umath.clip)
+    NANMAX = "nanmax"             # fmax.reduce: NaN only where every element is NaN
+    NANMIN = "nanmin"
+    ARGMAX = "argmax"             # index of the first maximum (first NaN wins), int64
+    ARGMIN = "argmin"
+    CUMSUM = "cumsum"             # scans (nodes.Scan): add.accumulate / multiply.accumulate
+    CUMPROD = "cumprod"
 
 
 @dataclass(frozen=True)
@@ -119,10 +134,17 @@ def _table():
         if isinstance(uf, np.ufunc):
             table[op] = OpInfo(uf.nin, "elementwise", uf)
     table[Op.WHERE] = OpInfo(3, "elementwise")
+    table[Op.CHECK_INDEX] = OpInfo(2, "elementwise")
+    table[Op.CHECK_SLICE] = OpInfo(3, "elementwise")
     table[Op.CAST] = OpInfo(1, "elementwise")
     for op, uf in ((Op.SUM, np.add), (Op.PROD, np.multiply), (Op.MAX, np.maximum),
                    (Op.MIN, np.minimum), (Op.ANY, np.logical_or), (Op.ALL, np.logical_and)):
         table[op] = OpInfo(1, "reduce", uf)
+    table[Op.CLIP] = OpInfo(3, "elementwise", np._core.umath.clip)
+    for op, uf in ((Op.NANMAX, np.fmax), (Op.NANMIN, np.fmin), (Op.ARGMAX, None), (Op.ARGMIN, None)):
+        table[op] = OpInfo(1, "reduce", uf)
+    table[Op.CUMSUM] = OpInfo(1, "scan", np.add)
+    table[Op.CUMPROD] = OpInfo(1, "scan", np.multiply)
     return table
 
 

@@ -50,11 +50,16 @@ def format_node(node: Node, names: dict) -> str:
 
 
 def format_graph(graph: Graph) -> str:
-    roots = [p for p in graph.params if p is not None] + list(graph.outputs)
+    from .program import format_block, statement_nodes, walk
+    stmt_nodes = [n for s in walk(graph.body) for n in statement_nodes(s) if isinstance(n, Node)]
+    roots = [p for p in graph.params if p is not None] + stmt_nodes + list(graph.outputs)
     names, lines = {}, []
     for node in topo_order(roots):
         names[id(node)] = f"%{len(names)}"
         lines.append(format_node(node, names))
+    if graph.body:
+        lines.append("program:")
+        lines.append(format_block(graph.body, lambda n: names[id(n)], "    "))
     lines.append("return " + ", ".join(names[id(o)] for o in graph.outputs))
     return "\n".join(lines)
 

@@ -59,6 +59,19 @@ class IndexInRange:
     axis: int
 
 
+@dataclass(frozen=True)
+class DimCheck:
+    """A run-time check on sizes: ``left cmp right`` must hold, else the builtin exception
+    named ``error`` with ``message.format(*values)`` (values are dims, evaluated then).
+    np.reshape, np.concatenate, np.zeros(n - 2), ... raise NumPy's errors through it."""
+    left: object
+    cmp: str             # == != < <= > >=
+    right: object
+    error: str           # "ValueError", "IndexError", ...
+    message: str
+    values: tuple = ()
+
+
 def _shape_text(shape):
     return "(" + ",".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -117,7 +130,12 @@ def elementwise_types(ufunc, args, const_values=()):
         warnings.simplefilter("ignore")
         # Run on stand-ins first: NumPy's own message and exception type for bad operands.
         ufunc(*[_stand_in(a, values.get(i)) for i, a in enumerate(args)])
-    resolved = ufunc.resolve_dtypes(tuple(operand_type(a) for a in args) + (None,) * ufunc.nout)
+    if all(a.weak for a in args):
+        # Python scalars only (a loop counter and a literal): computed in their default
+        # dtypes (int64, float64), where NumPy's own resolution would say "object"
+        resolved = ufunc.resolve_dtypes(tuple(a.dtype for a in args) + (None,) * ufunc.nout)
+    else:
+        resolved = ufunc.resolve_dtypes(tuple(operand_type(a) for a in args) + (None,) * ufunc.nout)
     return resolved[:ufunc.nin], resolved[ufunc.nin]
 
 

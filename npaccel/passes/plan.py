@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from .infer import dim_canonicaliser
 from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam, ScalarVar,
                         Storage, View, topo_order)
+from ..ir.nodes import INDEXED_VALUES
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,9 @@ def _reads(kernel: Kernel, materialised: set):
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if isinstance(node, (Param, View, Storage, ArrayVar)) or (id(node) in materialised and node not in kernel.stores):
+        # values computed from the loop index are leaves too: read at the kernel's index
+        if isinstance(node, (Param, View, Storage, ArrayVar, *INDEXED_VALUES)) or \
+                (id(node) in materialised and node not in kernel.stores):
             leaves.append(node)
             continue
         stack.extend(node.children())
@@ -114,12 +117,11 @@ def schedule_loops(plan: Plan) -> Plan:
     out = []
     for k in plan.kernels:
         flat = False
-        if k.kind == "elementwise" and len(k.shape) > 1:
+        if k.kind == "elementwise" and len(k.shape) >= 1:
+            # (1-d too: a strided or a size-1 broadcast input cannot be read at x[i])
             leaves = _reads(k, materialised)
             flat = all(leaf.ndim == 0 or (canon(leaf.shape) == canon(k.shape) and not isinstance(leaf, View)
                                           and getattr(leaf, "contiguous", True)) for leaf in leaves)
-        elif k.kind == "elementwise" and len(k.shape) == 1:
-            flat = not any(isinstance(leaf, View) for leaf in _reads(k, materialised))
         out.append(replace(k, flat=flat))
     return replace(plan, kernels=tuple(out))
 

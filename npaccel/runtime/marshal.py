@@ -9,15 +9,19 @@ Generating it keeps the hot path free of loops and lookups.
 from __future__ import annotations
 
 import copy
+import operator
 
 import numpy as np
 
-from ..ir.dims import render_py
+from ..ir.dims import render_py, symbols
 from ..ir.nodes import Const, DimValue, Param, ScalarParam
 from ..passes import infer
 
 _ERRORS = {1: (ValueError, "Integers to negative integer powers are not allowed."),
-           2: (MemoryError, "npaccel: out of memory for a temporary buffer")}
+           2: (MemoryError, "npaccel: out of memory for a temporary buffer"),
+           4: (IndexError, "index out of bounds: an index computed at run time is outside its axis"),
+           5: (IndexError, "npaccel: a slice x[k:k+n] with k computed at run time runs outside the array "
+                           "(NumPy would shorten it; npaccel needs a fixed length)")}
 
 
 def raise_kernel_error(code):
@@ -50,11 +54,25 @@ def _check_lines(checks, names):
             cond = " or ".join(f"{render_py(d)} == 0" for d in c.dims)
             lines.append(f"if {cond}:")
             lines.append(f"    raise ValueError('zero-size array to reduction operation {c.ufunc_name} which has no identity')")
+        elif isinstance(c, infer.DimCheck):
+            values = ", ".join(render_py(v) for v in c.values)
+            lines.append(f"if not ({render_py(c.left)} {c.cmp} {render_py(c.right)}):")
+            lines.append(f"    raise {c.error}({c.message!r}.format({values}))")
     return lines
 
 
 def _shape_text(shape):
     return "(" + ",".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _uses_symbol(graph, checks, name) -> bool:
+    """Does the Python side evaluate dim symbol ``name`` (output shapes, checks)?"""
+    dims = [d for node in graph.outputs for d in (*node.shape, getattr(node, "dim", 0))]
+    for c in checks:
+        dims += [getattr(c, f) for f in ("a", "b", "dim", "left", "right") if hasattr(c, f)]
+        dims += list(getattr(c, "values", ())) + [d for s in getattr(c, "shapes", ()) for d in s]
+        dims += list(getattr(c, "dims", ()))
+    return any(name in symbols(d) for d in dims)
 
 
 def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads):
@@ -68,6 +86,9 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads):
         if isinstance(p, Param) and p.ndim:
             dims = ", ".join(f"a{p.index}_d{d}" for d in range(p.ndim))
             body.append(f"{dims}, = {names[p.index]}.shape")
+    for p in graph.params:   # an int argument used as a size (np.zeros(n)): dims name it s<index>
+        if isinstance(p, ScalarParam) and p.dtype.kind in "iu" and _uses_symbol(graph, checks, f"s{p.index}"):
+            body.append(f"s{p.index} = _index({names[p.index]})")
     body += _check_lines(checks, names)
     if pending_error is not None:
         body.append("raise _copy(_pending)")
@@ -99,7 +120,7 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads):
     for pos, node in enumerate(graph.outputs):
         if id(node) in out_names:
             var = out_names[id(node)]
-            if node.ndim == 0:
+            if node.ndim == 0 and not node.array0d:
                 var = f"{var}[()]" + (".item()" if node.weak else "")
             results.append(var)
         elif isinstance(node, (Param, ScalarParam)):
@@ -117,7 +138,7 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads):
             body.append(f"return ({', '.join(results)}{',' if len(results) == 1 else ''})")
     lines += ["    " + b for b in body]
     source = "\n".join(lines) + "\n"
-    namespace = {"_empty": np.empty, "_new": ffi.new, "_entry": entry, "_nt": num_threads,
+    namespace = {"_index": operator.index, "_empty": np.empty, "_new": ffi.new, "_entry": entry, "_nt": num_threads,
                  "_raise": raise_kernel_error, "_pending": pending_error, "_copy": copy.copy,
                  "_shape_text": _shape_text, "_u64": lambda v: int(np.array(v, np.uint64).view(np.int64))}
     for pos, node in enumerate(graph.outputs):
