@@ -388,3 +388,20 @@ def test_explain_shows_the_loop_and_no_copy_for_a_swap():
     # sweep is one store, with a temporary only on the path where they are the same buffer
     loop = body[body.index("for (sv"):]
     assert loop.count("/* store") == 3 and "== (const void *)av" in loop
+
+
+def _add_into(x, y):
+    x[1:] += y[:-1]
+    return x
+
+
+def test_written_argument_overlapping_another_runs_as_numpy():
+    f = accelerate(_add_into, fallback="raise")
+    base = np.arange(10.0)
+    expected_base = base.copy()
+    _add_into(expected_base[2:], expected_base[:8])
+    got = f(base[2:], base[:8])          # the two arguments share memory
+    np.testing.assert_array_equal(base, expected_base)
+    assert got.base is base
+    a, b = np.arange(5.0), np.ones(5)
+    check_same(_add_into, lambda: (a.copy(), b.copy()))

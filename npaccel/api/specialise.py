@@ -76,7 +76,7 @@ def build_cpu(fn, signature, compiled: Compiled):
     log.info("%s(%s): %s in %.1f ms", fn.__qualname__, meta["signature"],
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
     caller = build_caller(compiled.graph, compiled.layout, compiled.checks, compiled.pending_error,
-                          entry, ffi, get_config().num_threads)
+                          entry, ffi, get_config().num_threads, plain=fn)
     return caller, hit
 
 

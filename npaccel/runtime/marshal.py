@@ -75,8 +75,12 @@ def _uses_symbol(graph, checks, name) -> bool:
     return any(name in symbols(d) for d in dims)
 
 
-def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads):
-    """A function taking the argument tuple and returning what the Python function would."""
+def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, plain=None):
+    """A function taking the argument tuple and returning what the Python function would.
+
+    If the function writes an argument that shares memory with another argument, the
+    compiled code could read half-written data: that call runs ``plain`` (the function
+    itself) instead, which is NumPy by definition."""
     names = {p.index: f"x{p.index}" for p in graph.params}
     lines = ["def npaccel_call(args):"]
     body = []
@@ -89,6 +93,12 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads):
     for p in graph.params:   # an int argument used as a size (np.zeros(n)): dims name it s<index>
         if isinstance(p, ScalarParam) and p.dtype.kind in "iu" and _uses_symbol(graph, checks, f"s{p.index}"):
             body.append(f"s{p.index} = _index({names[p.index]})")
+    written = graph.meta.get("written_params", ())
+    arrays = [p.index for p in graph.params if isinstance(p, Param)]
+    if written and plain is not None and len(arrays) > 1:
+        for w in written:
+            others = ", ".join(names[i] for i in arrays if i != w)
+            body.append(f"if _overlaps({names[w]}, ({others},)): return _plain(*args)")
     body += _check_lines(checks, names)
     if pending_error is not None:
         body.append("raise _copy(_pending)")
@@ -140,7 +150,8 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads):
     source = "\n".join(lines) + "\n"
     namespace = {"_index": operator.index, "_empty": np.empty, "_new": ffi.new, "_entry": entry, "_nt": num_threads,
                  "_raise": raise_kernel_error, "_pending": pending_error, "_copy": copy.copy,
-                 "_shape_text": _shape_text, "_u64": lambda v: int(np.array(v, np.uint64).view(np.int64))}
+                 "_shape_text": _shape_text, "_plain": plain,
+                 "_overlaps": lambda a, others: any(np.may_share_memory(a, o) for o in others), "_u64": lambda v: int(np.array(v, np.uint64).view(np.int64))}
     for pos, node in enumerate(graph.outputs):
         namespace[f"_dt{pos}"] = node.dtype
         if isinstance(node, Const):
