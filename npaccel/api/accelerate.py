@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import threading
 import warnings
 
 from ..config import get_config
 from ..errors import CompileError, FallbackWarning, TargetUnavailable, UnsupportedError
-from ..frontend.signature import signature_of
-from .specialise import build_cpu, explain_text, translate
+from ..frontend.signature import DeviceArraySpec, signature_of
+from ..passes.infer import ShapeGuard
+from .specialise import build_cpu, build_cuda, cuda_explain_text, explain_text, translate
+
+log = logging.getLogger("npaccel")
 
 _TARGETS = ("auto", "cpu", "cuda")
 _POLICIES = ("warn", "raise", "silent")
@@ -32,7 +36,7 @@ class Accelerated:
         self._lock = threading.RLock()
         self._warned = False
         self._stats = {"calls": 0, "compiles": 0, "memory_hits": 0, "disk_hits": 0,
-                       "fallbacks": 0, "fallback_reasons": []}
+                       "fallbacks": 0, "fallback_reasons": [], "gpu_signatures": 0}
         self._simple = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
                            for p in self.__signature__.parameters.values())
 
@@ -46,10 +50,18 @@ class Accelerated:
         return self._target or get_config().target
 
     def _resolve_target(self):
+        """'cpu' or 'cuda'. "auto" is the GPU when one is usable (a CUDA device, nvcc and
+        the driver), else the CPU, silently; "cuda" without them raises TargetUnavailable
+        naming what is missing."""
         target = self.target
+        if target == "cpu":
+            return "cpu"
+        from ..runtime.cuda import cuda_usable   # imported on demand: npaccel never needs CUDA
+        usable, detail = cuda_usable()
+        if usable:
+            return "cuda"
         if target == "cuda":
-            raise TargetUnavailable("target='cuda': the CUDA backend is not available in this "
-                                    "build of npaccel (use target='cpu' or 'auto')")
+            raise TargetUnavailable(f"target='cuda' is unavailable: {detail} (use target='cpu' or 'auto')")
         return "cpu"
 
     # ---- calls --------------------------------------------------------------------
@@ -85,15 +97,77 @@ class Accelerated:
             target = self._resolve_target()
             try:
                 compiled = translate(self._fn, key)
-                call, hit = build_cpu(self._fn, key, compiled) if target == "cpu" else (None, False)
+                call, hit = self._build_gpu(key, compiled) if target == "cuda" else self._build_cpu(key, compiled)
             except UnsupportedError as exc:
-                call = self._fall_back(exc.where, exc.construct, exc)
+                call = self._segmented(exc) if self.policy != "raise" and self._simple_params() else \
+                    self._fall_back(exc.where, exc.construct, exc)
             except CompileError as exc:
                 call = self._fall_back(None, f"compilation failed ({str(exc).splitlines()[0]})", exc)
             else:
                 self._stats["disk_hits" if hit else "compiles"] += 1
             self._specs[key] = call
             return call
+
+    def _build_cpu(self, key, compiled):
+        if any(isinstance(spec, DeviceArraySpec) for spec in key):
+            raise UnsupportedError("arguments in GPU memory (__cuda_array_interface__) need target='cuda' "
+                                   "or 'auto' with a usable GPU")
+        return build_cpu(self._fn, key, compiled)
+
+    def _build_gpu(self, key, compiled):
+        """Kernels the CUDA backend has no GPU code for yet run compiled on the CPU instead
+        (warned about under target="cuda", silent under "auto"); with arguments already in
+        GPU memory the plain function runs instead (their library executes it)."""
+        try:
+            call, hit = build_cuda(self._fn, key, compiled)
+        except UnsupportedError as exc:
+            if self.target == "cuda" and self.policy == "raise":
+                raise
+            if self.target == "cuda" and self.policy == "warn":
+                warnings.warn(f"npaccel: {exc}; {self.__qualname__} runs on the CPU for this signature",
+                              FallbackWarning, stacklevel=5)
+            log.info("%s: %s; compiled for the CPU instead", self.__qualname__, exc)
+            return self._build_cpu(key, compiled)
+        self._stats["gpu_signatures"] += 1
+        return call, hit
+
+    def _simple_params(self):
+        return all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                   for p in self.__signature__.parameters.values())
+
+    def _segmented(self, first_error):
+        """Compile what compiles; run each statement that does not in Python (api/segments)."""
+        from .segments import SegmentedFunction
+        fn, stats = self._fn, self._stats
+
+        def build(signature, lowered):
+            compiled = translate(fn, signature, lowered)
+            if any(isinstance(c, ShapeGuard) for c in compiled.checks):
+                # a guard falls back to the whole plain function, which a segment cannot
+                raise UnsupportedError("loop variables whose sizes are equal only at run time",
+                                       compiled.graph.meta.get("where"))
+            try:
+                call, hit = build_cpu(fn, signature, compiled, plain=None)
+            except CompileError as exc:
+                raise UnsupportedError(f"compilation failed ({str(exc).splitlines()[0]})",
+                                       compiled.graph.meta.get("where")) from exc
+            stats["disk_hits" if hit else "compiles"] += 1
+            return call
+
+        def on_python(index, error):
+            stats["fallbacks"] += 1
+            where, why = getattr(error, "where", None), getattr(error, "construct", str(error))
+            reason = f"{where}: {why}" if where else why
+            if reason not in stats["fallback_reasons"]:
+                stats["fallback_reasons"].append(reason)
+            if self.policy == "warn" and not self._warned:
+                self._warned = True
+                warnings.warn(f"npaccel: {reason}; that statement of {self.__qualname__} runs in Python, "
+                              "the rest stays compiled", FallbackWarning, stacklevel=4)
+        try:
+            return SegmentedFunction(fn, build, on_python)
+        except UnsupportedError as exc:
+            return self._fall_back(exc.where, exc.construct, exc)
 
     def _fall_back(self, where, why, exc):
         reason = f"{where}: {why}" if where else why
@@ -128,7 +202,10 @@ class Accelerated:
             compiled = translate(self._fn, key)
         except UnsupportedError as exc:
             return f"npaccel: {self.__qualname__} is not compiled for this signature: {exc}"
-        return explain_text(self._fn, key, compiled)
+        text = explain_text(self._fn, key, compiled)
+        if self.target == "cuda" or (self.target == "auto" and self._resolve_target() == "cuda"):
+            text += "\n\n" + cuda_explain_text(compiled)
+        return text
 
     def __get__(self, obj, objtype=None):
         if obj is None:

@@ -33,9 +33,10 @@ class Compiled:
     pending_error: object
 
 
-def translate(fn, signature) -> Compiled:
-    """Everything up to the C source; no compiler run. Raises UnsupportedError."""
-    graph, checks, pending = lower_function(fn, signature)
+def translate(fn, signature, lowered=None) -> Compiled:
+    """Everything up to the C source; no compiler run. Raises UnsupportedError.
+    ``lowered``: an already lowered (graph, checks, pending_error), e.g. a segment."""
+    graph, checks, pending = lowered or lower_function(fn, signature)
     plan = run_pipeline(Plan(graph=graph, equal_dims=tuple(checks)))
     source, layout = generate_c(plan)
     return Compiled(graph, plan, source, layout, checks, pending)
@@ -52,7 +53,7 @@ def cache_key(source, compiler, target="cpu"):
     })
 
 
-def build_cpu(fn, signature, compiled: Compiled):
+def build_cpu(fn, signature, compiled: Compiled, plain=True):
     """(call function, disk_hit) for a translated specialisation."""
     from ..build.cc import compile_c_shared
     from ..build.toolchain import find_c_compiler
@@ -76,8 +77,63 @@ def build_cpu(fn, signature, compiled: Compiled):
     log.info("%s(%s): %s in %.1f ms", fn.__qualname__, meta["signature"],
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
     caller = build_caller(compiled.graph, compiled.layout, compiled.checks, compiled.pending_error,
-                          entry, ffi, get_config().num_threads, plain=fn)
+                          entry, ffi, get_config().num_threads, plain=fn if plain is True else plain)
     return caller, hit
+
+
+def cuda_cache_key(source, nvcc, arch):
+    """Key of a CUDA kernel library: like the CPU key, with nvcc, its flags and the GPU
+    architecture (compute capability) in place of the C compiler and the CPU."""
+    from ..build.nvcc import normalise_arch, nvcc_flags
+    from ..build.toolchain import runtime_headers_digest
+    import numpy
+    return make_key({
+        "npaccel": __version__, "ir": IR_FORMAT_VERSION, "numpy": numpy.__version__,
+        "source": source, "compiler": [nvcc.path, nvcc.version], "flags": list(nvcc_flags(arch)),
+        "target": "cuda", "arch": normalise_arch(arch), "headers": runtime_headers_digest(),
+    })
+
+
+def compile_cuda(fn, signature, source, nvcc, arch):
+    """(path of the built CUDA kernel library, disk_hit); needs nvcc, not a GPU."""
+    from ..build import nvcc as nvcc_mod
+    from ..cache.store import default_store
+    meta = {"function": getattr(fn, "__qualname__", str(fn)), "module": getattr(fn, "__module__", "?"),
+            "signature": describe(signature), "target": "cuda", "arch": nvcc_mod.normalise_arch(arch)}
+    return default_store().get_or_build(
+        cuda_cache_key(source, nvcc, arch),
+        lambda workdir: nvcc_mod.compile_cuda_shared(source, workdir, nvcc, arch), source=source, meta=meta)
+
+
+def build_cuda(fn, signature, compiled: Compiled):
+    """(call function, disk_hit) on the GPU. Raises UnsupportedError for plans the CUDA
+    generator cannot compile yet, TargetUnavailable when there is no usable GPU."""
+    from ..build.nvcc import find_nvcc
+    from ..codegen.cuda_source import generate_cuda
+    from ..runtime import cuda as rt
+    from ..runtime.cuda_call import build_cuda_caller
+    source, layout = generate_cuda(compiled.plan)
+    nvcc = find_nvcc()
+    runtime = rt.cuda_runtime(nvcc)
+    arch = rt.device_arch(runtime, nvcc)
+    start = time.perf_counter()
+    path, hit = compile_cuda(fn, signature, source, nvcc, arch)
+    entry = rt.load_cuda_entry(path)
+    log.info("%s(%s): CUDA (%s) %s in %.1f ms", fn.__qualname__, describe(signature), arch,
+             "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
+    caller = build_cuda_caller(compiled.graph, layout, compiled.checks, compiled.pending_error, entry,
+                               runtime, rt.ffi)
+    return caller, hit
+
+
+def cuda_explain_text(compiled: Compiled) -> str:
+    from ..codegen.cuda_source import generate_cuda
+    from ..errors import UnsupportedError
+    try:
+        source, _ = generate_cuda(compiled.plan)
+    except UnsupportedError as exc:
+        return f"== generated CUDA ==\nnone: {exc} (runs on the CPU)"
+    return "== generated CUDA ==\n" + source
 
 
 def explain_text(fn, signature, compiled: Compiled) -> str:

@@ -498,7 +498,8 @@ class ControlFlowLowering:
                 for f in self.frames():
                     f.env = saved_env[id(f)]
                 self.lw.block = saved[0]
-                del self.lw.checks[saved[1]:]
+                # shape checks found while probing are facts of this signature: kept, so that
+                # dims proven equal (a broadcast inside the loop) compare equal below
                 del self.lw.storages[saved[2]:]
                 del self.lw.arrayvars[saved[3]:]
                 del self.lw.scalarvars[saved[4]:]
@@ -538,7 +539,15 @@ class ControlFlowLowering:
                 return after
             if after[2] and np.can_cast(after[1], b[1], "same_kind"):
                 return b
-        if b[0] == after[0] == "array" and b[1] == after[1] and self.same_shape(b[3], after[3]):
+        if b[0] == after[0] == "array" and b[1] == after[1] and len(b[3]) == len(after[3]):
+            if not self.same_shape(b[3], after[3]):
+                # e.g. two arguments swapped each step: their sizes must agree for one C variable
+                find = infer.dim_canonicaliser(self.lw.checks)
+                for x, y in zip(b[3], after[3]):
+                    if find(x) != find(y):
+                        if isinstance(x, int) and isinstance(y, int):
+                            raise self.unsupported(f"'{name}' changes shape in a loop")
+                        self.lw.checks.insert(0, infer.ShapeGuard(x, y, (b[3], after[3])))
             return b
         raise self.unsupported(f"'{name}' changes type in a loop ({self.describe(b)} -> {self.describe(after)})")
 

@@ -59,6 +59,13 @@ _REDUCTIONS = {"sum": Op.SUM, "prod": Op.PROD, "max": Op.MAX, "amax": Op.MAX, "m
 _BUILTIN_UFUNCS = {abs: np.absolute}
 
 
+class Unavailable:
+    """A name whose value (computed by a statement run in Python) compiled code cannot take."""
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+
 class UserError(Exception):
     """What the user's code raises under NumPy's rules (kept, raised at call time)."""
 
@@ -118,9 +125,9 @@ class FunctionLowerer(ControlFlowLowering):
     def unsupported(self, what, node=None):
         return UnsupportedError(what, self.src.where(node if node is not None else self.current))
 
-    def run_body(self):
+    def run_body(self, stmts=None):
         try:
-            for stmt in self.src.tree.body:
+            for stmt in self.src.tree.body if stmts is None else stmts:
                 self.stmt(stmt)
         except _Return as ret:
             return ret.value
@@ -237,7 +244,10 @@ class FunctionLowerer(ControlFlowLowering):
 
     def lookup(self, name, node):
         if name in self.env:
-            return self.env[name]
+            value = self.env[name]
+            if isinstance(value, Unavailable):
+                raise self.unsupported(f"'{name}' holds a {value.type_name} computed in Python", node)
+            return value
         found, value = self.src.lookup_global(name)
         if not found:
             with numpy_semantics():
@@ -465,7 +475,8 @@ class FunctionLowerer(ControlFlowLowering):
             with numpy_semantics():
                 return _PYOPS[kind](left, right)
         if kind is gast.MatMult:
-            raise self.unsupported("matrix product '@'", node)
+            from .calls_linalg import matmul_value
+            return matmul_value(self, left, right, node)
         if kind is gast.Pow and isinstance(left, Node) and isinstance(right, (int, float)) \
                 and not isinstance(right, bool):
             # NumPy's own fast paths for array ** Python scalar
@@ -516,8 +527,9 @@ class FunctionLowerer(ControlFlowLowering):
             bad = set(kwargs) - {"dtype"}
             if bad:
                 raise self.unsupported(f"np.{func.__name__}(..., {sorted(bad)[0]}=...)", node)
-            if "dtype" in kwargs:
-                raise self.unsupported(f"np.{func.__name__}(..., dtype=...)", node)
+            if "dtype" in kwargs and kwargs["dtype"] is not None:
+                from .calls_math import ufunc_with_dtype
+                return ufunc_with_dtype(self, func, tuple(args), kwargs["dtype"], node)
             return self.ufunc(func, tuple(args), node)
         if func in _BUILTIN_UFUNCS and not kwargs:
             return self.ufunc(_BUILTIN_UFUNCS[func], tuple(args), node)
@@ -626,7 +638,9 @@ class FunctionLowerer(ControlFlowLowering):
                 return np.where(cond, a, b)
         nodes = tuple(self.as_node(v, node) for v in (cond, a, b))
         with numpy_semantics():
-            out = np.result_type(*(infer.operand_type(n) for n in nodes[1:]))
+            # weak scalars by value (NEP 50): np.where(c, float32_array, 0) stays float32
+            out = np.result_type(*(infer._stand_in(n, getattr(n, "value", None)) if n.weak else n.dtype
+                                   for n in nodes[1:]))
             shape = infer.broadcast_shapes([n.shape for n in nodes], self.lw.checks)
         cond_node = nodes[0]
         in_dtypes = (np.dtype(bool), out, out)
@@ -664,12 +678,8 @@ class FunctionLowerer(ControlFlowLowering):
         if name in ("var", "std"):
             return self.variance(name, arg, axis, axes, bool(keepdims), dtype, ddof, out_dtype, reduced, node)
         if name == "mean":
-            total = self.lw.intern(Reduce(op=Op.SUM, arg=arg, axes=axes, keepdims=bool(keepdims),
-                                          dtype=out_dtype, shape=shape))
-            count = 1
-            for d in reduced:
-                count = dim_mul(count, d)
-            return self.ufunc(np.true_divide, (total, self.dim_value(count)), node)
+            from .calls_math import mean_of_sum
+            return mean_of_sum(self, arg, axes, bool(keepdims), dtype, out_dtype, shape, reduced, node)
         op = _REDUCTIONS[name]
         if op in (Op.MAX, Op.MIN) and any(d != 1 for d in reduced):
             self.lw.checks.append(infer.NonEmpty(tuple(reduced), "maximum" if op is Op.MAX else "minimum"))
@@ -698,19 +708,42 @@ class FunctionLowerer(ControlFlowLowering):
         return var
 
 
+class SegmentStop(Exception):
+    """A top-level statement of a segment cannot be compiled (see api/segments.py)."""
+
+    def __init__(self, index, error):
+        super().__init__(str(error))
+        self.index, self.error = index, error
+
+
 def lower_function(fn, signature, arg_names=None) -> tuple:
     """(Graph, checks, pending_error) for ``fn`` specialised on ``signature``."""
     import inspect
+    src = function_source(fn)
+    params = inspect.signature(fn).parameters
+    for p in params.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
+            raise UnsupportedError(f"parameter kind {p.kind.description} ('{p.name}')", src.where(src.tree))
+    return lower_statements(fn, list(params), signature, src.tree.body)
+
+
+def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=()) -> tuple:
+    """(Graph, checks, pending_error) for the statements ``stmts`` of ``fn`` with ``names``
+    bound to arguments of ``signature``.
+
+    ``live_out=None``: the whole body; the outputs are what it returns. Otherwise a segment
+    (api/segments.py): the outputs are the values of the ``live_out`` names after the last
+    statement, or what a ``return`` among them returns (``meta["returned"]``); a statement
+    that cannot compile raises ``SegmentStop`` with its index. ``unavailable`` names values
+    that compiled code cannot take (reading one stops the segment).
+    """
     load_handlers()
     src = function_source(fn)
     lw = Lowering()
     lowerer = FunctionLowerer(src, lw)
     lw.frames.append(lowerer)
-    params = inspect.signature(fn).parameters
-    for p in params.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
-            raise UnsupportedError(f"parameter kind {p.kind.description} ('{p.name}')", src.where(src.tree))
-    names = list(params)
+    for name, type_name in unavailable:
+        lowerer.env[name] = Unavailable(type_name)
     param_nodes = []
     for index, (name, spec) in enumerate(zip(names, signature)):
         if isinstance(spec, ArraySpec):
@@ -725,13 +758,34 @@ def lower_function(fn, signature, arg_names=None) -> tuple:
         node = lw.intern(node)
         lowerer.env[name] = node
         param_nodes.append(node)
-    pending = None
+    pending, returned, result, current = None, live_out is None, None, 0
     try:
-        result = lowerer.run_body()
+        if live_out is None:
+            result = lowerer.run_body(stmts)
+        else:
+            for current, stmt in enumerate(stmts):
+                try:
+                    lowerer.stmt(stmt)
+                except UnsupportedError as exc:
+                    raise SegmentStop(current, exc) from None
+    except _Return as ret:
+        result, returned = ret.value, True
     except UserError as err:
-        result, pending = None, err.original
+        pending = err.original
+    lw.checks[:] = list(dict.fromkeys(lw.checks))      # probing a loop body twice records checks twice
+    meta = {"names": dict(lowerer.env), "function": fn.__qualname__, "where": src.where(src.tree),
+            "written_params": tuple(sorted(lw.written_params)), "returned": returned}
     if pending is not None:
-        return Graph(params=tuple(param_nodes), outputs=(), output_kind="none"), lw.checks, pending
+        # statements before the error still run (they may write arguments), then it raises
+        return Graph(params=tuple(param_nodes), outputs=(), output_kind="none", meta=meta,
+                     body=tuple(lw.block)), lw.checks, pending
+    if not returned:
+        # a segment: the names later statements read, computed values first
+        bound = [n for n in live_out if n in lowerer.env]
+        static = {n: lowerer.env[n] for n in bound if not _is_value(lowerer.env[n])}
+        meta["segment_names"] = tuple(n for n in bound if n not in static)
+        meta["static_out"] = static
+        result = tuple(lowerer.env[n] for n in meta["segment_names"])
     if isinstance(result, tuple):
         outputs, kind = result, "tuple"
     elif result is None:
@@ -740,12 +794,17 @@ def lower_function(fn, signature, arg_names=None) -> tuple:
         outputs, kind = (result,), "single"
     out_nodes = []
     for value in outputs:
-        if isinstance(value, Node) or isinstance(value, (np.generic,) + _PY_SCALARS):
+        if _is_value(value):
             out_nodes.append(value if isinstance(value, Node) else lowerer.as_node(value))
         else:
-            raise UnsupportedError(f"returning a {type(value).__name__}", src.where(src.tree))
-    graph = Graph(params=tuple(param_nodes), outputs=tuple(out_nodes), output_kind=kind,
-                  meta={"names": dict(lowerer.env), "function": fn.__qualname__,
-                        "where": src.where(src.tree), "written_params": tuple(sorted(lw.written_params))},
+            exc = UnsupportedError(f"returning a {type(value).__name__}", src.where(stmts[current] if stmts else src.tree))
+            if live_out is not None:
+                raise SegmentStop(current, exc)
+            raise exc
+    graph = Graph(params=tuple(param_nodes), outputs=tuple(out_nodes), output_kind=kind, meta=meta,
                   body=tuple(lw.block))
     return graph, lw.checks, None
+
+
+def _is_value(value) -> bool:
+    return isinstance(value, Node) or isinstance(value, (np.generic,) + _PY_SCALARS)

@@ -37,6 +37,12 @@ class DimsEqual:
 
 
 @dataclass(frozen=True)
+class ShapeGuard(DimsEqual):
+    """Dims a compiled loop needs equal (one array variable holds both values); if they are
+    not, the call runs as plain Python instead, which is NumPy by definition."""
+
+
+@dataclass(frozen=True)
 class ScalarFits:
     """A run-time check: a Python int argument must fit ``dtype`` (else OverflowError)."""
     index: int

@@ -37,7 +37,9 @@ def _shape_expr(shape):
 def _check_lines(checks, names):
     lines = []
     for c in checks:
-        if isinstance(c, infer.DimsEqual):
+        if isinstance(c, infer.ShapeGuard):
+            lines.append(f"if {render_py(c.a)} != {render_py(c.b)}: return _plain(*args)")
+        elif isinstance(c, infer.DimsEqual):
             shapes = " + ' ' + ".join(f"_shape_text({_shape_expr(s)})" for s in c.shapes)
             lines.append(f"if {render_py(c.a)} != {render_py(c.b)}:")
             lines.append(f"    raise ValueError('operands could not be broadcast together with shapes ' + {shapes} + ' ')")
@@ -100,7 +102,8 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
             others = ", ".join(names[i] for i in arrays if i != w)
             body.append(f"if _overlaps({names[w]}, ({others},)): return _plain(*args)")
     body += _check_lines(checks, names)
-    if pending_error is not None:
+    runs = pending_error is None or bool(graph.body)   # statements before an error still run
+    if not runs:
         body.append("raise _copy(_pending)")
     out_names = {}
     for pos in layout.outputs:
@@ -123,7 +126,7 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
         conv = f"_u64({names[index]})" if p.dtype == np.uint64 else f"int({names[index]})"
         ints.append(conv)
     floats = [f"float({names[i]})" for i in layout.float_scalars] or ["0.0"]
-    if pending_error is None:
+    if runs:
         body.append(f"_rc = _entry(_new('int64_t[]', [{', '.join(ints)}]), _new('double[]', [{', '.join(floats)}]))")
         body.append("if _rc: _raise(_rc)")
     results = []
@@ -139,7 +142,10 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
             results.append(f"_const{pos}")
         elif isinstance(node, DimValue):
             results.append(f"int({render_py(node.dim)})")
-    if pending_error is None:
+    if pending_error is not None:
+        if runs:
+            body.append("raise _copy(_pending)")
+    else:
         if graph.output_kind == "none":
             body.append("return None")
         elif graph.output_kind == "single":
