@@ -313,6 +313,9 @@ class FunctionLowerer(ControlFlowLowering):
 
     def basic_index(self, base, index, node):
         items = index if isinstance(index, tuple) else (index,)
+        if any(isinstance(i, Node) and i.ndim and not i.weak for i in items):   # x[idx]: a Gather
+            from .calls_shapes import integer_array_index
+            return integer_array_index(self, base, index, node)
         # sizes computed from shapes (n = x.shape[0] - 1) bound slices symbolically
         items = tuple(slice(*(p.dim if isinstance(p, DimValue) else p for p in (i.start, i.stop, i.step)))
                       if isinstance(i, slice) else i for i in items)
@@ -553,6 +556,11 @@ class FunctionLowerer(ControlFlowLowering):
                     getattr(func, "__module__", None) in ("math", "numpy"):
                 with numpy_semantics():
                     return func(*args, **kwargs)
+        if func in (float, int) and len(args) == 1 and not kwargs and isinstance(args[0], Node) \
+                and args[0].ndim == 0 and (func is float or args[0].dtype.kind in "biu"):
+            # a Python scalar from a 0-d value (exact: no NaN/inf to int here)
+            value = self.cast_to(args[0], np.float64 if func is float else np.int64)
+            return self.lw.intern(dataclasses.replace(value, weak=True))
         if func is len and len(args) == 1 and isinstance(args[0], Node) and not kwargs:
             if args[0].ndim == 0:
                 with numpy_semantics():
