@@ -405,3 +405,45 @@ def test_written_argument_overlapping_another_runs_as_numpy():
     assert got.base is base
     a, b = np.arange(5.0), np.ones(5)
     check_same(_add_into, lambda: (a.copy(), b.copy()))
+
+
+# ---- boolean masks --------------------------------------------------------------------
+
+def _mask_reductions(x, m):
+    return x[m].sum(), x[m].mean(), np.sum(x[m]), np.mean(x[m], axis=0)
+
+
+def _mask_rows_mean(p, labels, k):
+    out = p[:k] * 0
+    for j in range(k):
+        out[j] = p[labels == j].mean(axis=0)
+    return out
+
+
+def _mask_writes(x, t):
+    y = x.copy()
+    y[y > t] = t
+    y[y < -t] += 1
+    return y
+
+
+def _mask_writes_int(x):
+    y = x.copy()
+    y[x % 3 == 0] = 1000 if x.dtype.itemsize > 1 else 7
+    return y
+
+
+@pytest.mark.parametrize("fn, make", [
+    (_mask_reductions, lambda: (rng.random(10), rng.random(10) > 0.5)),
+    (_mask_reductions, lambda: (rng.random(10), np.zeros(10, bool))),             # empty: nan mean
+    (_mask_reductions, lambda: (rng.random(10), np.zeros(9, bool))),              # IndexError
+    (_mask_reductions, lambda: (rng.random((6, 3)), rng.random(6) > 0.3)),
+    (_mask_reductions, lambda: (np.arange(12, dtype=np.int16).reshape(4, 3), np.array([1, 0, 1, 1], bool))),
+    (_mask_reductions, lambda: (rng.random((6, 3)).astype(np.float32), rng.random((6, 3)) > 0.3)),
+    (_mask_rows_mean, lambda: (rng.random((50, 3)), rng.integers(0, 4, 50), 4)),
+    (_mask_writes, lambda: (floats(4, 5), 0.5)),
+    (_mask_writes_int, lambda: (np.arange(10, dtype=np.int32),)),
+    (_mask_writes_int, lambda: (np.arange(10, dtype=np.uint8),)),
+])
+def test_boolean_masks(fn, make):
+    check_same(fn, make, rtol={np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-5})

@@ -19,7 +19,6 @@ from npaccel import FallbackWarning, accelerate
 SCALES = (0.001, 0.02)
 WAITING = {
     "logistic_regression": "matrix product",
-    "kmeans": "indexing with an array",
     "mlp": "matrix product",
     "nbody": "matrix product",
 }

@@ -10,7 +10,7 @@ import warnings
 from ..config import get_config
 from ..errors import CompileError, FallbackWarning, TargetUnavailable, UnsupportedError
 from ..frontend.signature import DeviceArraySpec, signature_of
-from ..passes.infer import ShapeGuard
+from ..passes.infer import NonNegativeGuard, ShapeGuard
 from .specialise import build_cpu, build_cuda, cuda_explain_text, explain_text, translate
 
 log = logging.getLogger("npaccel")
@@ -142,7 +142,7 @@ class Accelerated:
 
         def build(signature, lowered):
             compiled = translate(fn, signature, lowered)
-            if any(isinstance(c, ShapeGuard) for c in compiled.checks):
+            if any(isinstance(c, (ShapeGuard, NonNegativeGuard)) for c in compiled.checks):
                 # a guard falls back to the whole plain function, which a segment cannot
                 raise UnsupportedError("loop variables whose sizes are equal only at run time",
                                        compiled.graph.meta.get("where"))

@@ -289,7 +289,30 @@ class ControlFlowLowering:
         base = self.ensure_stored(base, name)
         index = self.expr(target_node.slice)
         region = self.basic_index(base, index, target_node)
+        from .masks import MaskedSelection
+        if isinstance(region, MaskedSelection):
+            region, value = self.masked_update(region, lambda old: value, target_node, elementwise=False)
         self.store_into(region, value, target_node)
+
+    def masked_update(self, sel, new_value, node, elementwise=True):
+        """``x[mask] = v`` as ``x[...] = where(mask, v, x)``: v must be a scalar (a value per
+        selected element would need the selection's run-time size)."""
+        base, mask = sel.base, sel.mask
+        value = new_value(base)
+        if not elementwise and isinstance(value, Node) and value.ndim and not value.weak:
+            raise self.unsupported("assigning an array through a boolean mask", node)
+        m = mask
+        if base.ndim > mask.ndim:
+            m = self.lw.intern(View(arg=mask, axes=tuple((d, 0, 1) for d in range(mask.ndim)) +
+                                    (None,) * (base.ndim - mask.ndim), fixed=(), dtype=mask.dtype,
+                                    shape=mask.shape + (1,) * (base.ndim - mask.ndim)))
+        value = self.as_node(value, node)
+        if value.dtype != base.dtype:
+            from .lower import numpy_semantics
+            with numpy_semantics():      # NumPy's casting errors (uint8 <- 1000, ...)
+                np.zeros(1, base.dtype)[...] = value.value if isinstance(value, Const) else np.zeros((), value.dtype)
+            value = self.cast_to(value, base.dtype)
+        return base, self.where(m, value, base, node)
 
     def augassign_array(self, target, rhs, op_kind, node):
         """``x op= v`` on an array: NumPy's in-place ufunc with out=x (same_kind casting)."""
@@ -297,6 +320,10 @@ class ControlFlowLowering:
         if isinstance(target, gast.Subscript):
             base = self.ensure_stored(self.expr(target.value), getattr(target.value, "id", "array"))
             region = self.basic_index(base, self.expr(target.slice), target)
+            from .masks import MaskedSelection
+            if isinstance(region, MaskedSelection):
+                region, value = self.masked_update(region, lambda old: self.binop(op_kind, old, rhs, node), node)
+                return self.store_into(region, value, node)
         else:
             region = self.ensure_stored(self.lookup(target.id, target), target.id)
         uf = _BINOPS[op_kind]

@@ -276,6 +276,9 @@ class FunctionLowerer(ControlFlowLowering):
         attr = node.attr
         if isinstance(base, Node):
             return self.array_attribute(base, attr, node)
+        from .masks import MaskedSelection
+        if isinstance(base, MaskedSelection):
+            return BoundMethod(base, attr)
         if isinstance(base, types.ModuleType) or isinstance(base, _PY_SCALARS + (tuple, np.generic, np.dtype)):
             with numpy_semantics():
                 return getattr(base, attr)
@@ -313,11 +316,14 @@ class FunctionLowerer(ControlFlowLowering):
 
     def basic_index(self, base, index, node):
         items = index if isinstance(index, tuple) else (index,)
+        if len(items) == 1 and isinstance(items[0], Node) and items[0].ndim and items[0].dtype.kind == "b":
+            from .masks import select          # x[mask]: only as the input of a reduction
+            return select(self, base, items[0], node)
         if any(isinstance(i, Node) and i.ndim and not i.weak for i in items):   # x[idx]: a Gather
             from .calls_shapes import integer_array_index
             return integer_array_index(self, base, index, node)
         # sizes computed from shapes (n = x.shape[0] - 1) bound slices symbolically
-        items = tuple(slice(*(p.dim if isinstance(p, DimValue) else p for p in (i.start, i.stop, i.step)))
+        items = tuple(slice(*(self.slice_dim(p) for p in (i.start, i.stop, i.step)))
                       if isinstance(i, slice) else i for i in items)
         index = items if isinstance(index, tuple) else items[0]
         runtime = {}
@@ -378,6 +384,26 @@ class FunctionLowerer(ControlFlowLowering):
             d += 1
         return self.lw.intern(View(arg=base, axes=tuple(axes), fixed=tuple(fixed), dtype=base.dtype,
                                    shape=tuple(shape)))
+
+    def slice_dim(self, part):
+        """A slice bound that is a size (x.shape[0] - 1, an int argument n) as a dim."""
+        if isinstance(part, DimValue):
+            return part.dim
+        if isinstance(part, (ScalarParam, Elementwise)) and part.ndim == 0 and part.dtype.kind in "iu":
+            from ..ir.dims import symbols
+            from .array_build import to_dim
+            try:
+                dim = to_dim(self, part)
+            except (UnsupportedError, UserError):
+                return part
+            for name in symbols(dim):
+                if name.startswith("s"):
+                    guard = infer.NonNegativeGuard(dim)
+                    if guard not in self.lw.checks:
+                        self.lw.checks.insert(0, guard)
+                    break
+            return dim
+        return part
 
     def runtime_index(self, i, n):
         """A dim naming a C local that holds ``i`` checked against ``n`` (IndexError else)."""
@@ -509,6 +535,11 @@ class FunctionLowerer(ControlFlowLowering):
         return self.call(func, args, kwargs, node)
 
     def call(self, func, args, kwargs, node):
+        from .masks import MaskedSelection, reduce_selection
+        if isinstance(func, BoundMethod) and isinstance(func.node, MaskedSelection):
+            return reduce_selection(self, func.name, func.node, args, kwargs, node)
+        if args and isinstance(args[0], MaskedSelection) and getattr(func, "__module__", "") == "numpy":
+            return reduce_selection(self, getattr(func, "__name__", "?"), args[0], args[1:], kwargs, node)
         if isinstance(func, BoundMethod) and func.name in METHOD_HANDLERS:
             return METHOD_HANDLERS[func.name](self, (func.node, *args), kwargs, node)
         try:

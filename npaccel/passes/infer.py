@@ -37,6 +37,21 @@ class DimsEqual:
 
 
 @dataclass(frozen=True)
+class MaskMatches:
+    """A run-time check: a boolean index must match the dim it indexes (else IndexError)."""
+    dim: object
+    mask_dim: object
+    axis: int
+
+
+@dataclass(frozen=True)
+class NonNegativeGuard:
+    """A slice bound taken from an int argument is compiled as a size (>= 0); a negative
+    one runs the call as plain Python instead."""
+    dim: object
+
+
+@dataclass(frozen=True)
 class ShapeGuard(DimsEqual):
     """Dims a compiled loop needs equal (one array variable holds both values); if they are
     not, the call runs as plain Python instead, which is NumPy by definition."""

@@ -37,7 +37,9 @@ def _shape_expr(shape):
 def _check_lines(checks, names):
     lines = []
     for c in checks:
-        if isinstance(c, infer.ShapeGuard):
+        if isinstance(c, infer.NonNegativeGuard):
+            lines.append(f"if {render_py(c.dim)} < 0: return _plain(*args)")
+        elif isinstance(c, infer.ShapeGuard):
             lines.append(f"if {render_py(c.a)} != {render_py(c.b)}: return _plain(*args)")
         elif isinstance(c, infer.DimsEqual):
             shapes = " + ' ' + ".join(f"_shape_text({_shape_expr(s)})" for s in c.shapes)
@@ -52,6 +54,11 @@ def _check_lines(checks, names):
             n = render_py(c.dim)
             lines.append(f"if not -{n} <= {c.index} < {n}:")
             lines.append(f"    raise IndexError(f'index {c.index} is out of bounds for axis {c.axis} with size {{{n}}}')")
+        elif isinstance(c, infer.MaskMatches):
+            a, m = render_py(c.dim), render_py(c.mask_dim)
+            lines.append(f"if {a} != {m}:")
+            lines.append(f"    raise IndexError(f'boolean index did not match indexed array along axis {c.axis}; "
+                         f"size of axis is {{{a}}} but size of corresponding boolean axis is {{{m}}}')")
         elif isinstance(c, infer.NonEmpty):
             cond = " or ".join(f"{render_py(d)} == 0" for d in c.dims)
             lines.append(f"if {cond}:")
