@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from ..ir import program as P
 from ..ir.dims import render_c, shape_size
-from ..ir.nodes import ArrayVar, Node, Param, Reduce, ScalarVar, Storage, View, topo_order
+from ..ir.nodes import ArrayVar, Elementwise, Graph, Node, Param, ScalarVar, Storage, View, topo_order
 from ..passes.infer import dim_canonicaliser
-from ..passes.plan import is_flat_store
+from ..passes.plan import Plan, is_flat_store, run_pipeline
 from .c_renderer import C
 
 
@@ -46,7 +46,17 @@ class StatementWriter:
         storages = [n for n in every if isinstance(n, Storage)]
         arrayvars = [n for n in every if isinstance(n, ArrayVar)]
         scalarvars = [n for n in every if isinstance(n, ScalarVar)]
-        reduces = [n for n in every if isinstance(n, Reduce)]
+        # what statements read that is computed first (reductions, matrix products and their
+        # operands): planned like a function's outputs, each into a buffer of its own
+        self.subplans = {}
+        reduces = []
+        for s in P.walk(body):
+            roots = self.roots_of(s)
+            if roots:
+                plan = self.subplan(roots)
+                self.subplans[id(s)] = plan
+                inline = self.inline_roots(plan, roots)
+                reduces += [n for n, _ in plan.materialised if id(n) not in inline]
         for n in scalarvars:
             decl.append(f"{C.ctype(n.dtype)} sv{n.vid} = 0;")
             gen.scalars[id(n)] = f"sv{n.vid}"
@@ -91,14 +101,41 @@ class StatementWriter:
     def check_error(self, depth):
         return ["if (npa_err) goto npa_done;"] if depth else []
 
-    def reductions_for(self, roots):
-        """Reduce kernels for the reductions ``roots`` read, innermost first."""
+    @staticmethod
+    def roots_of(s):
+        if isinstance(s, P.Store):
+            return (s.value,)
+        if isinstance(s, P.SetScalars):
+            return tuple(v for _, v in s.pairs)
+        if isinstance(s, P.For):
+            return tuple(b for b in (s.start, s.stop) if isinstance(b, Node))
+        if isinstance(s, (P.If, P.While)):
+            return (s.cond,)
+        return ()
+
+    def subplan(self, roots):
+        graph = Graph(params=self.gen.graph.params, outputs=tuple(roots), output_kind="tuple")
+        return run_pipeline(Plan(graph=graph, equal_dims=self.gen.plan.equal_dims))
+
+    @staticmethod
+    def inline_roots(plan, roots):
+        """Roots an elementwise kernel would store: the statement computes them itself."""
+        ids = {id(r) for r in roots}
+        return {id(n) for k in plan.kernels if k.kind == "elementwise" for n in k.stores if id(n) in ids}
+
+    def precompute(self, s):
+        """Kernels for what statement ``s`` reads that must be computed before it."""
+        plan = self.subplans.get(id(s))
+        if plan is None:
+            return []
+        inline = self.inline_roots(plan, self.roots_of(s))
         out = []
-        for n in topo_order([r for r in roots if isinstance(r, Node)]):
-            if isinstance(n, Reduce):
-                from ..passes.plan import Kernel
+        for k in plan.kernels:
+            stores = tuple(n for n in k.stores if id(n) not in inline)
+            if stores:
+                from dataclasses import replace
                 self.kernels += 1
-                out += self.gen.reduce_kernel(Kernel("reduce", n.arg.shape, (n,)), f"s{self.kernels}")
+                out += self.gen.kernel_lines(replace(k, stores=stores), f"s{self.kernels}")
         return out
 
     def scalar_expr(self, node):
@@ -110,14 +147,14 @@ class StatementWriter:
     def statement(self, s, depth):
         gen = self.gen
         if isinstance(s, P.Store):
-            lines = self.reductions_for([s.value])
+            lines = self.precompute(s)
             flat = is_flat_store(s.target, s.value, self.find)
             self.kernels += 1
             lines += gen.elementwise_loop(s.target.shape, [(s.value, Region(s.target, gen, self.writer_cls))],
                                           flat, f"store {self.kernels}")
             return lines + self.check_error(depth)
         if isinstance(s, P.SetScalars):
-            lines = self.reductions_for([v for _, v in s.pairs]) + ["{"]
+            lines = self.precompute(s) + ["{"]
             temps = []
             for j, (var, value) in enumerate(s.pairs):
                 pre, expr = self.scalar_expr(value)
@@ -141,7 +178,7 @@ class StatementWriter:
                     f"sizeof({ct}) * (size_t)({size} > 0 ? {size} : 0));",
                     f"    if (!av{s.var.vid}) {{ npa_err = NPA_ERR_NOMEM; goto npa_done; }}", "}"]
         if isinstance(s, P.For):
-            lines = self.reductions_for([s.start, s.stop]) + ["{"]
+            lines = self.precompute(s) + ["{"]
             bounds = []
             for name, b in (("start", s.start), ("stop", s.stop)):
                 if isinstance(b, int):
@@ -158,13 +195,13 @@ class StatementWriter:
             return lines + ["    }", "}"]
         if isinstance(s, P.While):
             lines = ["for (;;) {"]
-            inner = self.block(s.test, depth + 1) + self.reductions_for([s.cond])
+            inner = self.block(s.test, depth + 1) + self.precompute(s)
             pre, expr = self.scalar_expr(s.cond)
             inner += ["{"] + ["    " + p for p in pre] + [f"    if (!({expr})) break;", "}"]
             inner += self.block(s.body, depth + 1)
             return lines + ["    " + x for x in inner] + ["}"]
         if isinstance(s, P.If):
-            lines = self.reductions_for([s.cond]) + ["{"]
+            lines = self.precompute(s) + ["{"]
             pre, expr = self.scalar_expr(s.cond)
             lines += ["    " + p for p in pre]
             lines.append(f"    if ({expr}) {{")
