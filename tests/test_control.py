@@ -447,3 +447,59 @@ def _mask_writes_int(x):
 ])
 def test_boolean_masks(fn, make):
     check_same(fn, make, rtol={np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-5})
+
+
+# ---- the acceptance programs (whole, fallback raising) -----------------------------
+
+def _softmax_rows(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _scale(v, s):
+    return v * s
+
+
+def _shift(v):
+    return _scale(v, 2.0) - 1.0
+
+
+def _calls_two_helpers(x):
+    return _shift(x) + _scale(x, 0.5)
+
+
+def _mandelbrot_counts(cr, ci, max_iter):
+    zr = np.zeros_like(cr)
+    zi = np.zeros_like(ci)
+    counts = np.zeros(cr.shape, dtype=np.int64)
+    for _ in range(max_iter):
+        zr2 = zr * zr
+        zi2 = zi * zi
+        inside = zr2 + zi2 <= 4.0
+        counts += inside
+        zi = np.where(inside, 2.0 * zr * zi + ci, zi)
+        zr = np.where(inside, zr2 - zi2 + cr, zr)
+    return counts
+
+
+def _kmeans_assign(points, centroids):
+    d = ((points[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+    return np.argmin(d, axis=1)
+
+
+def _grid(h, w):
+    cr, ci = np.meshgrid(np.linspace(-2.2, 0.8, w), np.linspace(-1.2, 1.2, h))
+    return cr, ci
+
+
+@pytest.mark.parametrize("fn, make", [
+    (_jacobi, lambda: (floats(64, 48), 50)),
+    (_softmax_rows, lambda: (floats(7, 5),)),
+    (_calls_two_helpers, lambda: (floats(9),)),
+    (_mandelbrot_counts, lambda: (*_grid(30, 40), 30)),
+    (_kmeans_assign, lambda: (rng.random((40, 3)), rng.random((5, 3)))),
+    (_converge_reduced_condition, lambda: (rng.random(64), 1e-10)),
+])
+def test_acceptance_programs(fn, make):
+    f = check_same(fn, make, rtol={np.dtype(np.float64): 1e-12})
+    assert f.stats()["fallbacks"] == 0
