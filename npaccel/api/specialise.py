@@ -17,6 +17,7 @@ from ..frontend.signature import describe
 from ..ir.printer import format_graph
 from ..passes.plan import Plan, run_pipeline
 from ..runtime.loader import ffi, load_entry
+from ..codegen.c_library import uses_library
 from ..runtime.marshal import build_caller
 
 IR_FORMAT_VERSION = 1
@@ -68,7 +69,7 @@ def build_cpu(fn, signature, compiled: Compiled, plain=True):
             key, lambda workdir: compile_c_shared(compiled.source, workdir, compiler),
             source=compiled.source, meta=meta)
         try:
-            entry = load_entry(path)
+            entry = load_entry(path, blas=uses_library(compiled.plan))
             break
         except OSError:
             # evicted by another process between lookup and dlopen: look it up again
@@ -117,8 +118,15 @@ def build_cuda(fn, signature, compiled: Compiled):
     runtime = rt.cuda_runtime(nvcc)
     arch = rt.device_arch(runtime, nvcc)
     start = time.perf_counter()
-    path, hit = compile_cuda(fn, signature, source, nvcc, arch)
-    entry = rt.load_cuda_entry(path)
+    for attempt in (1, 2):
+        path, hit = compile_cuda(fn, signature, source, nvcc, arch)
+        try:
+            entry = rt.load_cuda_entry(path)
+            break
+        except OSError:
+            # evicted by another process between lookup and dlopen: look it up again
+            if attempt == 2:
+                raise
     log.info("%s(%s): CUDA (%s) %s in %.1f ms", fn.__qualname__, describe(signature), arch,
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
     caller = build_cuda_caller(compiled.graph, layout, compiled.checks, compiled.pending_error, entry,
@@ -144,6 +152,13 @@ def explain_text(fn, signature, compiled: Compiled) -> str:
     for node, reason in plan.materialised:
         label = names.get(id(node), "(unnamed)")
         parts.append(f"materialised {label}: {node.dtype}{list(node.shape)} ({reason})")
+    from ..ir.nodes import ArrayVar, Node, Storage, topo_order
+    from ..ir.program import statement_nodes, walk
+    stmt_nodes = [n for s in walk(plan.graph.body) for n in statement_nodes(s) if isinstance(n, Node)]
+    for node in topo_order(stmt_nodes):
+        if isinstance(node, (Storage, ArrayVar)):
+            kind = "buffer" if isinstance(node, Storage) else "pointer"
+            parts.append(f"{kind} {node.name}: {node.dtype}{list(node.shape)} ({node.why or 'program value'})")
     for name, _ in plan.dead:
         parts.append(f"never computed {name}: nothing returned depends on it")
     if not plan.materialised:

@@ -145,31 +145,33 @@ class ControlFlowLowering:
                 frame.env[k] = sub(v)
 
     # ---- buffers --------------------------------------------------------------------
-    def new_buffer(self, like, name):
+    def new_buffer(self, like, name, why="computed before a write"):
         """Somewhere to keep a value: a fixed Storage outside loops, a free pool slot inside
         (a fixed buffer could still be read through a loop variable next iteration)."""
         if self.lw.loop_depth == 0:
-            node = Storage(sid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape)
+            node = Storage(sid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape, why=why)
             self.lw.storages.append(node)
             return node
-        var = ArrayVar(vid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape)
+        var = ArrayVar(vid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape,
+                       why=why + ", in a pool slot")
         self.lw.arrayvars.append(var)
         self.emit(P.PickSlot(var))
         return var
 
     def temp_buffer(self, like, name):
         """A buffer read only by the next statement: always a fixed Storage."""
-        node = Storage(sid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape)
+        node = Storage(sid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape,
+                       why="right side of an overlapping write")
         self.lw.storages.append(node)
         return node
 
-    def materialise(self, value, name="value"):
+    def materialise(self, value, name="value", why="computed before a write"):
         """Compute a deferred value now: into a buffer, or a C local if 0-d."""
         if value.ndim == 0:
             var = ScalarVar(vid=self.new_id(), name=name, dtype=value.dtype, weak=value.weak)
             self.emit(P.SetScalars(((var, value),)))
             return var
-        buf = self.new_buffer(value, name)
+        buf = self.new_buffer(value, name, why)
         self.emit(P.Store(buf, value))
         return buf
 
@@ -179,7 +181,7 @@ class ControlFlowLowering:
         root = view_root(value)
         if isinstance(root, MUTABLE_LEAVES):
             return value
-        buf = self.new_buffer(root, name) if root.ndim else None
+        buf = self.new_buffer(root, name, "written in place") if root.ndim else None
         if buf is None:
             raise self.unsupported(f"writing into a 0-d value '{name}'")
         self.emit(P.Store(buf, root))
@@ -497,7 +499,7 @@ class ControlFlowLowering:
             v = self.env.get(name)
             if isinstance(v, Node) and not is_stored(v) and id(v) not in mapping and \
                     not isinstance(v, (Const, ScalarParam, DimValue, ScalarVar)):
-                mapping[id(v)] = self.materialise(v, name)
+                mapping[id(v)] = self.materialise(v, name, "computed once before a loop that reads it")
         if mapping:
             self.rebind_everywhere(mapping)
 
@@ -607,7 +609,8 @@ class ControlFlowLowering:
                         init = self.cast_to(init, var.dtype)
                     scalars.append((var, init))
             else:
-                var = ArrayVar(vid=self.new_id(), name=name, dtype=t[1], shape=t[3])
+                var = ArrayVar(vid=self.new_id(), name=name, dtype=t[1], shape=t[3],
+                               why="array rebound in a loop or branch (a pointer)")
                 self.lw.arrayvars.append(var)
                 if current is not None:
                     arrays.append((var, self.pointer_source(current, name)))
@@ -661,7 +664,7 @@ class ControlFlowLowering:
             else:
                 # two names bound to one value share one buffer, as they share one object
                 if id(value) not in homes:
-                    homes[id(value)] = self.new_buffer(value, var.name)
+                    homes[id(value)] = self.new_buffer(value, var.name, "new value of a loop variable")
                     self.emit(P.Store(homes[id(value)], value))
                 pointers.append((var, homes[id(value)]))
         if scalars:

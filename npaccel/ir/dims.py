@@ -80,10 +80,14 @@ def dim_floordiv(a, b):
 
 
 def dim_max(a, b):
+    if isinstance(a, DimOp) and a.op == "max" and b in (a.a, a.b):
+        return a                                     # max(max(x, 0), 0)
     return a if a == b else _make("max", a, b)
 
 
 def dim_min(a, b):
+    if isinstance(a, DimOp) and a.op == "min" and b in (a.a, a.b):
+        return a
     return a if a == b else _make("min", a, b)
 
 

@@ -172,6 +172,7 @@ class Storage(Node):
     Reading it reads its contents at that point of the program."""
     sid: int
     name: str
+    why: str = ""
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -180,6 +181,7 @@ class ArrayVar(Node):
     Param, a Storage or a pool slot. Reading it reads what it points at now."""
     vid: int
     name: str
+    why: str = ""
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -267,6 +269,23 @@ INDEXED_VALUES = (Iota, Broadcast, Concat, Reshape, Gather)
 class SameBuffer(Node):
     """bool: do two whole buffers (ArrayVar, Storage, Param) start at the same address?
     Pointer variables only ever point at whole allocations, so unequal means disjoint."""
+    a: Node
+    b: Node
+
+    def children(self):
+        return (self.a, self.b)
+
+
+# ---- library calls ---------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class MatMul(Node):
+    """``np.matmul(a, b)`` with NumPy's rules: the last two dims of each operand are the
+    matrices (a 1-d ``a`` is one row, a 1-d ``b`` one column, and that dim is dropped from
+    the result), the dims before them broadcast. ``a`` and ``b`` already have the loop
+    dtype, which is also ``dtype`` (the frontend casts them). Its result always gets a
+    buffer; a "library" kernel computes it (BLAS for float32/64, npaccel's loops otherwise).
+    """
     a: Node
     b: Node
 

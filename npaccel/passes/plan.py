@@ -30,6 +30,7 @@ from .infer import dim_canonicaliser
 from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam, ScalarVar,
                         Storage, View, topo_order)
 from ..ir.nodes import INDEXED_VALUES
+from ..ir.nodes import MatMul
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,10 @@ class Plan:
 
 def eliminate_dead_values(plan: Plan) -> Plan:
     """Values nothing returned depends on are never computed; record which names they were."""
-    live = {id(n) for n in topo_order(plan.graph.outputs)}
+    from ..ir.program import statement_nodes, walk
+    roots = list(plan.graph.outputs) + [n for s in walk(plan.graph.body) for n in statement_nodes(s)
+                                        if isinstance(n, Node)]
+    live = {id(n) for n in topo_order(roots)}
     names = plan.graph.meta.get("names", {})
     dead = tuple((name, node) for name, node in names.items()
                  if isinstance(node, Node) and id(node) not in live and not isinstance(node, (Param, ScalarParam)))
@@ -70,7 +74,9 @@ def plan_memory(plan: Plan) -> Plan:
     outputs = {id(o) for o in plan.graph.outputs}
     chosen = []
     for node in topo_order(plan.graph.outputs):
-        if id(node) in outputs and _needs_buffer(node):
+        if isinstance(node, MatMul):     # library call: its result, and operands it cannot address
+            chosen += library_buffers(node, chosen, outputs)
+        elif id(node) in outputs and _needs_buffer(node):
             chosen.append((node, "returned"))
         elif isinstance(node, Reduce):
             chosen.append((node, "reduction result read by a later loop"))
@@ -79,6 +85,8 @@ def plan_memory(plan: Plan) -> Plan:
 
 def fuse(plan: Plan) -> Plan:
     """Reductions first (in dependency order), then one loop nest per output shape."""
+    if any(isinstance(n, MatMul) for n, _ in plan.materialised):
+        return fuse_in_dependency_order(plan)
     kernels, groups = [], {}
     for node, _ in plan.materialised:
         if isinstance(node, Reduce):
@@ -138,6 +146,98 @@ def is_flat_store(target, value, find) -> bool:
     leaves = _reads(Kernel("elementwise", target.shape, (value,)), reductions)
     return all(leaf.ndim == 0 or (tuple(find(d) for d in leaf.shape) == shape and not isinstance(leaf, View)
                                   and getattr(leaf, "contiguous", True)) for leaf in leaves)
+
+
+# ---- library calls (matrix products) --------------------------------------------------------
+
+def _in_memory(node, have) -> bool:
+    """Can a library call read ``node`` where it lies (an array, a buffer, a view of one)?"""
+    while isinstance(node, View):
+        node = node.arg
+    return isinstance(node, (Param, Reduce, MatMul, Storage, ArrayVar)) or id(node) in have
+
+
+def library_buffers(node, chosen, outputs) -> list:
+    """(node, reason) pairs a MatMul adds to the memory plan: operands that are expressions
+    (computed into a packed buffer first; a transposed expression is computed untransposed
+    and read with the BLAS trans flag), then the product itself.
+
+    >>> import numpy as np
+    >>> from npaccel.ir.nodes import Param, Elementwise, MatMul, View
+    >>> from npaccel.ir.ops import Op
+    >>> f8 = np.dtype("float64")
+    >>> x = Param(index=0, name="x", dtype=f8, shape=(3, 4))
+    >>> e = Elementwise(op=Op.EXP, args=(x,), in_dtypes=(f8,), dtype=f8, shape=(3, 4))
+    >>> t = View(arg=e, axes=((1, 0, 1), (0, 0, 1)), fixed=(), dtype=f8, shape=(4, 3))
+    >>> m = MatMul(a=t, b=x, dtype=f8, shape=(4, 4))
+    >>> [(n is e, why) for n, why in library_buffers(m, [], {id(m)})]
+    [(True, 'operand of a matrix product'), (False, 'returned')]
+    """
+    have = {id(n) for n, _ in chosen}
+    added = []
+    for operand in (node.a, node.b):
+        if _in_memory(operand, have):
+            continue
+        target = operand
+        if isinstance(operand, View) and not operand.fixed and \
+                all(ax is not None and ax[1] == 0 and ax[2] == 1 for ax in operand.axes) and \
+                len(operand.axes) == operand.arg.ndim:
+            target = operand.arg            # a pure transpose: BLAS reads it transposed
+        added.append((target, "operand of a matrix product"))
+        have.add(id(target))
+    added.append((node, "returned" if id(node) in outputs else "matrix product result"))
+    return added
+
+
+def _buffer_deps(node, materialised) -> list:
+    """Materialised nodes whose buffers the kernel computing ``node`` reads."""
+    if isinstance(node, MatMul):
+        deps = []
+        for x in (node.a, node.b):
+            while id(x) not in materialised and isinstance(x, View):
+                x = x.arg
+            if id(x) in materialised:
+                deps.append(materialised[id(x)])
+        return deps
+    roots = [node.arg] if isinstance(node, Reduce) else list(node.children())
+    deps, seen = [], set()
+    while roots:
+        x = roots.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        if isinstance(x, (Reduce, MatMul)) and id(x) in materialised:
+            deps.append(x)        # read from its buffer; other values are recomputed here
+            continue
+        roots.extend(x.children())
+    return deps
+
+
+def fuse_in_dependency_order(plan: Plan) -> Plan:
+    """``fuse`` when there are library calls: each kernel runs after the kernels whose
+    buffers it reads. Library and reduction kernels take even steps, elementwise loop nests
+    odd ones; values of one shape ready at the same step share one loop nest (so the work
+    after a product fuses into the loop that reads the product's buffer)."""
+    materialised = {id(n): n for n, _ in plan.materialised}
+    step, order = {}, []
+    for node, _ in plan.materialised:
+        library = isinstance(node, (Reduce, MatMul))
+        s = max((step[id(d)] for d in _buffer_deps(node, materialised) if id(d) in step), default=-1) + 1
+        if s % 2 != (0 if library else 1):
+            s += 1
+        step[id(node)] = s
+        order.append((s, node))
+    kernels, groups = [], {}
+    for s, node in order:
+        if isinstance(node, MatMul):
+            kernels.append((s, Kernel("library", node.shape, (node,))))
+        elif isinstance(node, Reduce):
+            kernels.append((s, Kernel("reduce", node.arg.shape, (node,))))
+        else:
+            groups.setdefault((s, node.shape), []).append(node)
+    kernels += [(s, Kernel("elementwise", shape, tuple(nodes))) for (s, shape), nodes in groups.items()]
+    kernels.sort(key=lambda sk: sk[0])      # stable: program order within a step
+    return replace(plan, kernels=tuple(k for _, k in kernels))
 
 
 PIPELINE = (eliminate_dead_values, plan_memory, fuse, schedule_loops)
