@@ -1,5 +1,7 @@
 """Whole programs: in-place updates, run-time loops and branches, compiled with fallback
 raising and compared with NumPy through the harness (results and written arguments)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -503,3 +505,30 @@ def _grid(h, w):
 def test_acceptance_programs(fn, make):
     f = check_same(fn, make, rtol={np.dtype(np.float64): 1e-12})
     assert f.stats()["fallbacks"] == 0
+
+
+def _scalar_builtins(x, n):
+    best = 0.0
+    worst = 1e9
+    for i in range(n):
+        v = float(x[i])
+        best = max(best, math.exp(v) - 1.0)
+        worst = min(worst, math.sqrt(abs(v)))
+    return best, worst, len(x), x.ndim, x.size, x.shape[0]
+
+
+def test_scalar_builtins_and_math_in_loops():
+    check_same(_scalar_builtins, lambda: (floats(9), 9))
+    check_same(_scalar_builtins, lambda: (np.array([0.5, np.nan, 2.0]), 3))
+
+
+def _runtime_bounds(x, a, b):
+    s = x * 0
+    for i in range(a * 2, b + a):
+        s = s + i
+    return s
+
+
+def test_loop_bounds_from_arguments():
+    check_same(_runtime_bounds, lambda: (floats(3), 2, 9))
+    check_same(_runtime_bounds, lambda: (floats(3), 5, 1))

@@ -138,11 +138,13 @@ class StatementWriter:
                 out += self.gen.kernel_lines(replace(k, stores=stores), f"s{self.kernels}")
         return out
 
-    def scalar_expr(self, node):
-        """(lines, C expression) computing a 0-d value in place."""
-        w = self.writer_cls(self.gen, False)
+    def scalar_expr(self, node, w=None):
+        """(lines, C expression) computing a 0-d value in place (``w``: a writer shared by
+        several values of one C block, so their temporaries do not clash)."""
+        w = w or self.writer_cls(self.gen, False)
+        start = len(w.lines)
         value = w.value(node, ())
-        return w.lines, value
+        return w.lines[start:], value
 
     def statement(self, s, depth):
         gen = self.gen
@@ -156,8 +158,9 @@ class StatementWriter:
         if isinstance(s, P.SetScalars):
             lines = self.precompute(s) + ["{"]
             temps = []
+            w = self.writer_cls(self.gen, False)
             for j, (var, value) in enumerate(s.pairs):
-                pre, expr = self.scalar_expr(value)
+                pre, expr = self.scalar_expr(value, w)
                 lines += ["    " + p for p in pre]
                 lines.append(f"    const {C.ctype(var.dtype)} npa_t{j} = {C.cast(expr, value.dtype, var.dtype)};")
                 temps.append(f"sv{var.vid} = npa_t{j};")
@@ -180,11 +183,12 @@ class StatementWriter:
         if isinstance(s, P.For):
             lines = self.precompute(s) + ["{"]
             bounds = []
+            w = self.writer_cls(self.gen, False)
             for name, b in (("start", s.start), ("stop", s.stop)):
                 if isinstance(b, int):
                     bounds.append(f"INT64_C({b})")
                 else:
-                    pre, expr = self.scalar_expr(b)
+                    pre, expr = self.scalar_expr(b, w)
                     lines += ["    " + p for p in pre]
                     lines.append(f"    const int64_t npa_{name}{s.var.vid} = (int64_t)({expr});")
                     bounds.append(f"npa_{name}{s.var.vid}")

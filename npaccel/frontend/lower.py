@@ -279,7 +279,8 @@ class FunctionLowerer(ControlFlowLowering):
         from .masks import MaskedSelection
         if isinstance(base, MaskedSelection):
             return BoundMethod(base, attr)
-        if isinstance(base, types.ModuleType) or isinstance(base, _PY_SCALARS + (tuple, np.generic, np.dtype)):
+        if isinstance(base, types.ModuleType) or isinstance(base, _PY_SCALARS + (tuple, np.generic, np.dtype)) or \
+                (isinstance(base, np.ndarray) and base.ndim == 0):      # a constant: np.asarray(2).round
             with numpy_semantics():
                 return getattr(base, attr)
         raise self.unsupported(f"attribute '{attr}' of {type(base).__name__}", node)
@@ -293,10 +294,14 @@ class FunctionLowerer(ControlFlowLowering):
             return base.dtype
         if attr == "size":
             return self.dim_value(shape_size(base.shape))
-        if attr in _REDUCTIONS or attr in METHOD_HANDLERS or attr in ("mean", "std", "var", "copy", "transpose"):
+        if (attr in _REDUCTIONS and hasattr(np.ndarray, attr)) or attr in METHOD_HANDLERS or \
+                attr in ("mean", "std", "var", "copy", "transpose"):     # (x.amax is NumPy's AttributeError)
             return BoundMethod(base, attr)
         if attr == "T":
             return self.transpose(base, None, node)
+        if base.ndim and not hasattr(np.ndarray, attr):
+            with numpy_semantics():
+                raise AttributeError(f"'numpy.ndarray' object has no attribute '{attr}'")
         raise self.unsupported(f"array attribute '.{attr}'", node)
 
     def dim_value(self, dim):
@@ -307,6 +312,11 @@ class FunctionLowerer(ControlFlowLowering):
     def expr_Subscript(self, node):
         base = self.expr(node.value)
         index = self.expr(node.slice)
+        if isinstance(base, Node):   # a literal list (x[[0, 2]]) is an index array, not a tuple
+            if isinstance(node.slice, gast.List):
+                index = list(index)
+            elif isinstance(node.slice, gast.Tuple):
+                index = tuple(list(v) if isinstance(e, gast.List) else v for e, v in zip(node.slice.elts, index))
         if isinstance(base, (tuple, list, str)) and not isinstance(index, Node):
             with numpy_semantics():
                 return base[index]
@@ -319,8 +329,9 @@ class FunctionLowerer(ControlFlowLowering):
         if len(items) == 1 and isinstance(items[0], Node) and items[0].ndim and items[0].dtype.kind == "b":
             from .masks import select          # x[mask]: only as the input of a reduction
             return select(self, base, items[0], node)
-        if any(isinstance(i, Node) and i.ndim and not i.weak for i in items):   # x[idx]: a Gather
-            from .calls_shapes import integer_array_index
+        if any((isinstance(i, Node) and i.ndim and not i.weak) or isinstance(i, (list, np.ndarray))
+               for i in items):   # x[idx], x[[0, 2]]: a Gather
+            from .calls_indexing import integer_array_index
             return integer_array_index(self, base, index, node)
         # sizes computed from shapes (n = x.shape[0] - 1) bound slices symbolically
         items = tuple(slice(*(self.slice_dim(p) for p in (i.start, i.stop, i.step)))
@@ -564,6 +575,9 @@ class FunctionLowerer(ControlFlowLowering):
             if "dtype" in kwargs and kwargs["dtype"] is not None:
                 from .calls_math import ufunc_with_dtype
                 return ufunc_with_dtype(self, func, tuple(args), kwargs["dtype"], node)
+            if not any(isinstance(a, Node) for a in args):     # NumPy's own result: np.sin(2.0) is an np.float64
+                with numpy_semantics():
+                    return func(*args)
             return self.ufunc(func, tuple(args), node)
         if func in _BUILTIN_UFUNCS and not kwargs:
             return self.ufunc(_BUILTIN_UFUNCS[func], tuple(args), node)
@@ -584,9 +598,28 @@ class FunctionLowerer(ControlFlowLowering):
         if isinstance(func, (types.BuiltinFunctionType, type)) and \
                 all(not isinstance(a, Node) for a in (*args, *kwargs.values())):
             if func in (len, int, float, bool, complex, abs, min, max, round, range, tuple) or \
-                    getattr(func, "__module__", None) in ("math", "numpy"):
+                    getattr(func, "__module__", None) in ("math", "numpy") or \
+                    isinstance(getattr(func, "__self__", None), (np.generic, np.ndarray)):   # np.float64(2).round()
                 with numpy_semantics():
                     return func(*args, **kwargs)
+        if getattr(func, "__module__", None) == "math" and not kwargs and args and \
+                all(isinstance(a, Node) and a.ndim == 0 or isinstance(a, (int, float)) for a in args) and \
+                isinstance(getattr(np, func.__name__, None), np.ufunc):
+            # math.exp(s) on a value known at run time: the ufunc on float64, a Python float
+            uf = getattr(np, func.__name__)
+            floats = [self.cast_to(self.as_node(a, node), np.float64) for a in args]
+            value = self.ufunc(uf, tuple(floats), node)
+            if not isinstance(value, Node) or value.dtype != np.float64:
+                raise self.unsupported(f"math.{func.__name__}() of a run-time value", node)
+            return self.lw.intern(dataclasses.replace(value, weak=True))
+        if func in (min, max) and len(args) == 2 and not kwargs and any(isinstance(a, Node) for a in args):
+            a, b = (self.as_node(v, node) for v in args)
+            if a.ndim or b.ndim or a.dtype != b.dtype or a.weak != b.weak:
+                raise self.unsupported(f"{func.__name__}() of values of different types or arrays", node)
+            # Python's: the first of equals, and a NaN first argument wins only if first
+            better = self.ufunc(np.greater if func is max else np.less, (b, a), node)
+            return self.lw.intern(Elementwise(op=Op.WHERE, args=(better, b, a), in_dtypes=(np.dtype(bool), a.dtype, a.dtype),
+                                              dtype=a.dtype, shape=(), weak=a.weak))
         if func in (float, int) and len(args) == 1 and not kwargs and isinstance(args[0], Node) \
                 and args[0].ndim == 0 and (func is float or args[0].dtype.kind in "biu"):
             # a Python scalar from a 0-d value (exact: no NaN/inf to int here)
@@ -633,6 +666,10 @@ class FunctionLowerer(ControlFlowLowering):
     def as_node(self, value, where=None):
         if isinstance(value, Node):
             return value
+        if isinstance(value, np.generic) and value.dtype.kind in "biuf":   # np.float64 is a float, but strong
+            return self.lw.intern(Const(value=value, dtype=value.dtype, weak=False))
+        if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf":   # np.asarray(2.5)
+            return self.lw.intern(Const(value=value[()], dtype=value.dtype, weak=False, array0d=True))
         if isinstance(value, bool):
             return self.lw.intern(Const(value=value, dtype=np.dtype(bool), weak=True))
         if isinstance(value, int):
@@ -684,7 +721,8 @@ class FunctionLowerer(ControlFlowLowering):
         cond_node = nodes[0]
         in_dtypes = (np.dtype(bool), out, out)
         return self.lw.intern(Elementwise(op=Op.WHERE, args=(cond_node, nodes[1], nodes[2]),
-                                          in_dtypes=in_dtypes, dtype=out, shape=shape, weak=False))
+                                          in_dtypes=in_dtypes, dtype=out, shape=shape, weak=False,
+                                          array0d=not shape))   # np.where returns an ndarray, 0-d too
 
     def reduction(self, name, arg, args, kwargs, node):
         names = ("axis", "dtype", "out", "keepdims") if name in ("sum", "prod", "mean") else \
@@ -846,4 +884,5 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
 
 
 def _is_value(value) -> bool:
-    return isinstance(value, Node) or isinstance(value, (np.generic,) + _PY_SCALARS)
+    return isinstance(value, Node) or isinstance(value, (np.generic,) + _PY_SCALARS) or \
+        (isinstance(value, np.ndarray) and value.ndim == 0)
