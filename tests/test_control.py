@@ -532,3 +532,27 @@ def _runtime_bounds(x, a, b):
 def test_loop_bounds_from_arguments():
     check_same(_runtime_bounds, lambda: (floats(3), 2, 9))
     check_same(_runtime_bounds, lambda: (floats(3), 5, 1))
+
+
+def _scatter(x, idx, v):
+    y = x.copy()
+    y[idx] = v
+    return y
+
+
+def _scatter_rows(x, idx):
+    y = x.copy()
+    y[idx] = 0.5
+    y[:, idx[:2]] = -1.0 if False else y[:, idx[:2]] * 0 - 1.0
+    return y
+
+
+@pytest.mark.parametrize("fn, make", [
+    (_scatter, lambda: (floats(8), np.array([1, 3, -1]), floats(3))),
+    (_scatter, lambda: (floats(8), np.array([1, 1, 1]), np.array([1.0, 2.0, 3.0]))),   # last wins
+    (_scatter, lambda: (floats(8), np.array([1, 9]), floats(2))),                      # IndexError, no write
+    (_scatter, lambda: (np.arange(8), np.array([[0, 2], [4, 6]]), 7)),
+    (_scatter, lambda: (floats(8), np.array([0, 2]), floats(3))),                      # shape mismatch
+])
+def test_integer_array_writes(fn, make):
+    check_same(fn, make)

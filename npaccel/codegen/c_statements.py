@@ -148,6 +148,8 @@ class StatementWriter:
 
     def statement(self, s, depth):
         gen = self.gen
+        if isinstance(s, P.Store) and type(s.target).__name__ == "Gather":
+            return self.precompute(s) + self.scatter(s) + self.check_error(depth)
         if isinstance(s, P.Store):
             lines = self.precompute(s)
             flat = is_flat_store(s.target, s.value, self.find)
@@ -227,3 +229,46 @@ class StatementWriter:
         if isinstance(node, Param):
             return f"a{node.index}"
         raise NotImplementedError(f"no pointer for {type(node).__name__}")
+
+    def scatter(self, s):
+        """``x[idx] = v``: every index checked first, then one sequential loop of writes."""
+        g = s.target
+        shape = g.shape
+        idx = tuple(f"i{d}" for d in range(len(shape)))
+        loops = [f"for (int64_t i{d} = 0; i{d} < ({render_c(n)}); i{d}++) {{" for d, n in enumerate(shape)]
+        closes = ["}"] * len(shape)
+        out = ["/* scatter: checks, then writes in order */", "{"]
+        for writes in (False, True):
+            w = self.writer_cls(self.gen, False)
+            sub = self.gather_index(w, g, idx)
+            body = list(w.lines)
+            if writes:
+                value = w.value(s.value, w.child_index(idx, len(shape), s.value) if s.value.ndim else ())
+                body = list(w.lines) + [f"{self.gen.buffers[id(g.arg)].at(sub)} = {C.cast(value, s.value.dtype, g.dtype)};"]
+            out += loops + ["    " + b for b in body] + closes
+            if not writes:
+                out.append("if (npa_err) goto npa_done;")
+        return out + ["}"]
+
+    @staticmethod
+    def gather_index(w, node, idx):
+        """The index into ``node.arg`` that position ``idx`` of a Gather addresses."""
+        arg = node.arg
+        nb = node.ndim - (arg.ndim - len(node.axes))
+        bidx = tuple(idx[node.pos:node.pos + nb])
+        passing = list(idx[:node.pos]) + list(idx[node.pos + nb:])
+        sub = []
+        for d in range(arg.ndim):
+            n = arg.shape[d]
+            if d in node.axes:
+                ix = node.args[node.axes.index(d)]
+                value = w.value(ix, w.child_index(bidx, nb, ix) if ix.ndim else ())
+                if ix.dtype == "uint64":
+                    value = f"(({value}) > (uint64_t)INT64_MAX ? (int64_t)({render_c(n)}) : (int64_t)({value}))"
+                j = f"npa_s{len(w.lines)}_{d}"
+                w.lines.append(f"const int64_t {j} = npa_check_index((int64_t)({value}), {render_c(n)}, &npa_err);")
+                sub.append(j)
+            else:
+                i = passing.pop(0)
+                sub.append("0" if n == 1 else i)
+        return tuple(sub)

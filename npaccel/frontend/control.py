@@ -294,7 +294,34 @@ class ControlFlowLowering:
         from .masks import MaskedSelection
         if isinstance(region, MaskedSelection):
             region, value = self.masked_update(region, lambda old: value, target_node, elementwise=False)
+        if type(region).__name__ == "Gather":
+            return self.scatter_into(region, value, target_node)
         self.store_into(region, value, target_node)
+
+    def scatter_into(self, region, value, node):
+        """``x[idx] = v`` with integer arrays: a sequential store (the last of repeated
+        indices wins, as in NumPy) after every index is checked (no partial write)."""
+        if not isinstance(region.arg, MUTABLE_LEAVES):
+            raise self.unsupported("assigning through an integer array into a view", node)
+        base = region.arg
+        if isinstance(base, Param):
+            self.lw.written_params.add(base.index)
+        value = self.as_node(value, node)
+        from .lower import numpy_semantics
+        with numpy_semantics():
+            probe = np.zeros((1,) * max(region.ndim, 1), region.dtype)
+            probe[...] = value.value if isinstance(value, Const) and value.weak else np.zeros((1,) * value.ndim, value.dtype)
+            shape = infer.broadcast_shapes([region.shape, value.shape], self.lw.checks)
+            if value.ndim > region.ndim or not self.same_shape(shape, region.shape):
+                raise ValueError(f"shape mismatch: value array of shape {infer._shape_text(value.shape)} could not "
+                                 f"be broadcast to indexing result of shape {infer._shape_text(region.shape)}")
+        if value.dtype != region.dtype:
+            value = self.cast_to(value, region.dtype)
+        self.snapshot_readers(base, keep={id(value)})
+        if reads_any(value, lambda leaf: may_alias(leaf, base)) or \
+                any(reads_any(i, lambda leaf: may_alias(leaf, base)) for i in region.args):
+            raise self.unsupported("an integer-array write whose indices or values read the array written", node)
+        self.emit(P.Store(region, value))
 
     def masked_update(self, sel, new_value, node, elementwise=True):
         """``x[mask] = v`` as ``x[...] = where(mask, v, x)``: v must be a scalar (a value per
