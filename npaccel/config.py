@@ -24,6 +24,7 @@ class Config:
     disable: bool               # NPACCEL_DISABLE=1
     cache_max_size: int         # NPACCEL_CACHE_MAX_SIZE (bytes; K/M/G suffixes accepted)
     cuda_home: Path | None = None  # CUDA_HOME, else CUDA_PATH: where to look for bin/nvcc last
+    blas: str = ""              # NPACCEL_BLAS: "" find one (NumPy's OpenBLAS first), "none", or a library path
 
 
 def _choice(name, value, allowed):
@@ -85,6 +86,7 @@ def read_config(env=None) -> Config:
         disable=env.get("NPACCEL_DISABLE", "").strip() not in ("", "0"),
         cache_max_size=parse_size(env.get("NPACCEL_CACHE_MAX_SIZE", "").strip() or str(DEFAULT_CACHE_MAX_SIZE)),
         cuda_home=_first_path(env, "CUDA_HOME", "CUDA_PATH"),
+        blas=env.get("NPACCEL_BLAS", "").strip(),
     )
 
 

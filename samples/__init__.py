@@ -38,6 +38,8 @@ SAMPLES = [
     "rgb_to_gray",
     "particle_step",
     "alpha_blend",
+    "gemm_epilogue",
+    "attention",
 ]
 
 

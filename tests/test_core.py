@@ -334,7 +334,9 @@ def test_disable_runs_plain_python(fresh_config):
     assert f.stats()["compiles"] == 0 and f.stats()["fallbacks"] == 0
 
 
-def test_cuda_target_unavailable_is_clear():
+def test_cuda_target_unavailable_is_clear(monkeypatch):
+    from npaccel.build import devices   # no GPU, whatever this machine has (test_cuda_runtime.py)
+    monkeypatch.setattr(devices, "gpu_status", lambda: devices.GpuStatus(False, (), "none here"))
     with pytest.raises(npaccel.TargetUnavailable, match="cuda"):
         accelerate(lambda x: x + 1, target="cuda")(floats(3))
 

@@ -99,8 +99,9 @@ class Accelerated:
                 compiled = translate(self._fn, key)
                 call, hit = self._build_gpu(key, compiled) if target == "cuda" else self._build_cpu(key, compiled)
             except UnsupportedError as exc:
-                call = self._segmented(exc) if self.policy != "raise" and self._simple_params() else \
-                    self._fall_back(exc.where, exc.construct, exc)
+                segments = self.policy != "raise" and self._simple_params() and \
+                    not any(isinstance(spec, DeviceArraySpec) for spec in key)   # segments run on the CPU
+                call = self._segmented(exc) if segments else self._fall_back(exc.where, exc.construct, exc)
             except CompileError as exc:
                 call = self._fall_back(None, f"compilation failed ({str(exc).splitlines()[0]})", exc)
             else:

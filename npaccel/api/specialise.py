@@ -130,7 +130,7 @@ def build_cuda(fn, signature, compiled: Compiled):
     log.info("%s(%s): CUDA (%s) %s in %.1f ms", fn.__qualname__, describe(signature), arch,
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
     caller = build_cuda_caller(compiled.graph, layout, compiled.checks, compiled.pending_error, entry,
-                               runtime, rt.ffi)
+                               runtime, rt.ffi, plain=fn)
     return caller, hit
 
 

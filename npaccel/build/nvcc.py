@@ -122,6 +122,24 @@ def default_arch(nvcc: NvccCompiler) -> str:
     return archs[0] if archs else "sm_75"
 
 
+def arch_for_capability(nvcc: NvccCompiler, capability) -> str:
+    """The arch to build for a device of compute capability ``(major, minor)``: its own when
+    this nvcc supports it, else the newest older one it supports (the embedded PTX of that
+    one is JIT-compiled by the driver for the newer device).
+
+    Raises ValueError when the device is older than anything this nvcc can build.
+    """
+    wanted = int(normalise_arch(capability)[3:])
+    archs = [int(a[3:]) for a in supported_archs(nvcc)]
+    if not archs or wanted in archs:
+        return f"sm_{wanted}"
+    older = [a for a in archs if a <= wanted]
+    if not older:
+        raise ValueError(f"a GPU of compute capability {capability[0]}.{capability[1]} is older than "
+                         f"anything nvcc {nvcc.version} can build for (oldest: sm_{archs[0]})")
+    return f"sm_{max(older)}"
+
+
 def nvcc_flags(arch) -> tuple[str, ...]:
     """Every flag of a CUDA build (part of the cache key).
 

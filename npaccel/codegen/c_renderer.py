@@ -37,7 +37,7 @@ _FLOAT_CALLS = {
     Op.SINH: "sinh", Op.COSH: "cosh", Op.TANH: "tanh", Op.ARCSINH: "asinh",
     Op.ARCCOSH: "acosh", Op.ARCTANH: "atanh", Op.FLOOR: "floor", Op.CEIL: "ceil",
     Op.TRUNC: "trunc", Op.RINT: "rint", Op.ABSOLUTE: "fabs", Op.ARCTAN2: "atan2",
-    Op.HYPOT: "hypot", Op.COPYSIGN: "copysign", Op.FMAX: "fmax", Op.FMIN: "fmin",
+    Op.HYPOT: "hypot", Op.COPYSIGN: "copysign", Op.FMAX: "npa_fmax", Op.FMIN: "npa_fmin",
     Op.POWER: "pow", Op.FMOD: "fmod",
     Op.FABS: "fabs", Op.FLOAT_POWER: "pow", Op.HEAVISIDE: "npa_heaviside",
     Op.LOGADDEXP: "npa_logaddexp", Op.LOGADDEXP2: "npa_logaddexp2",
@@ -60,7 +60,7 @@ _TEMPLATES = {
     Op.CHECK_SLICE: "npa_check_slice({0}, {1}, {2}, &npa_err)",
     Op.LOGICAL_AND: "(({0} != 0) && ({1} != 0))", Op.LOGICAL_OR: "(({0} != 0) || ({1} != 0))",
     Op.LOGICAL_XOR: "(({0} != 0) != ({1} != 0))", Op.LOGICAL_NOT: "(!{0})",
-    Op.CLIP: "npa_minimum(npa_maximum({0}, {1}), {2})",   # NumPy's _NPY_CLIP
+    Op.CLIP: "npa_clip({0}, {1}, {2})",   # NumPy's clip loop (npaccel_math.h)
 }
 
 
@@ -117,6 +117,10 @@ class CRenderer:
         ctype = self.ctype(out)
         if op is Op.CAST:
             return self.cast(args[0], in0, out)
+        if kind in "biu" and op in (Op.FLOOR, Op.CEIL, Op.TRUNC):      # NumPy 2: integers unchanged
+            return args[0]
+        if in0 == np.float16 and op in (Op.MAXIMUM, Op.MINIMUM):   # NumPy's half loop: ties keep the first
+            return f"(({ctype})npa_{op.value}_h({args[0]}, {args[1]}))"
         if kind == "f" and op in _FLOAT_CALLS:
             name = _FLOAT_CALLS[op] + ("f" if in0 in _SINGLE else "")
             return f"{name}({', '.join(args)})"
@@ -130,7 +134,8 @@ class CRenderer:
             one = self.literal(1, in0)
             if kind == "f":
                 return f"({one} / {args[0]})"
-            return f"(({ctype})({args[0]} == 0 ? 0 : {one} / {args[0]}))"
+            # NumPy's integer loop: (T)(1.0 / x), so 1/0 is inf cast to T (npaccel_math.h)
+            return self.cast(f"(1.0 / (double)({args[0]}))", np.dtype(np.float64), out)
         if kind in "iu":
             if op in _HELPERS or op is Op.FMOD:
                 name = "npa_fmod" if op is Op.FMOD else _HELPERS[op]

@@ -33,6 +33,12 @@ class ArraySpec:
 
 
 @dataclass(frozen=True)
+class DeviceArraySpec(ArraySpec):
+    """An array in GPU memory (``__cuda_array_interface__``: CuPy, PyTorch, PyCUDA, ...);
+    compiled like an ndarray, but only the CUDA target can take it."""
+
+
+@dataclass(frozen=True)
 class ScalarSpec:
     dtype: np.dtype
     weak: bool
@@ -54,7 +60,26 @@ def spec_of(value):
         return ScalarSpec(_WEAK[t], True)
     if isinstance(value, np.generic) and value.dtype.kind in SUPPORTED_KINDS:
         return ScalarSpec(value.dtype, False)
-    return OtherSpec(t.__name__)
+    device = _device_spec(value)
+    return device if device is not None else OtherSpec(t.__name__)
+
+
+def _device_spec(value):
+    """DeviceArraySpec of an object exposing ``__cuda_array_interface__``, else None."""
+    try:
+        cai = value.__cuda_array_interface__
+    except (AttributeError, RuntimeError, TypeError):   # e.g. a torch tensor on the CPU
+        return None
+    try:
+        dtype = np.dtype(cai["typestr"])
+        shape, strides = tuple(cai["shape"]), cai.get("strides")
+    except (KeyError, TypeError, ValueError):
+        return None
+    if dtype.kind not in SUPPORTED_KINDS or not dtype.isnative or cai.get("mask") is not None:
+        return None
+    contiguous = strides is None or tuple(strides) == tuple(
+        int(np.prod(shape[d + 1:], dtype=np.int64)) * dtype.itemsize for d in range(len(shape)))
+    return DeviceArraySpec(dtype, tuple(s == 1 for s in shape), contiguous)
 
 
 def signature_of(args) -> tuple:
@@ -64,7 +89,8 @@ def signature_of(args) -> tuple:
 def describe_spec(spec) -> str:
     if isinstance(spec, ArraySpec):
         dims = ",".join("1" if one else "n" for one in spec.ones)
-        return f"{spec.dtype}[{dims}] {'C' if spec.contiguous else 'strided'}"
+        where = " device" if isinstance(spec, DeviceArraySpec) else ""
+        return f"{spec.dtype}[{dims}] {'C' if spec.contiguous else 'strided'}{where}"
     if isinstance(spec, ScalarSpec):
         if spec.weak:
             return {"b": "bool", "i": "int", "f": "float", "c": "complex"}[spec.dtype.kind]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 
 from .nodes import Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam, View, topo_order
+from .nodes import MatMul
 
 
 def _type(node: Node) -> str:
@@ -38,6 +39,8 @@ def format_node(node: Node, names: dict) -> str:
         body = f"{node.op.value}({args}){casts}"
     elif isinstance(node, Reduce):
         body = f"{node.op.value}({names[id(node.arg)]}, axes={node.axes}, keepdims={node.keepdims})"
+    elif isinstance(node, MatMul):
+        body = f"matmul({names[id(node.a)]}, {names[id(node.b)]})"
     elif isinstance(node, View):
         axes = ", ".join("new" if a is None else f"{a[0]}:{a[1]!r}+{a[2]}i" for a in node.axes)
         fixed = "".join(f", {d}={i!r}" for d, i in node.fixed)

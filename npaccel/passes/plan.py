@@ -80,12 +80,12 @@ def plan_memory(plan: Plan) -> Plan:
             chosen.append((node, "returned"))
         elif isinstance(node, Reduce):
             chosen.append((node, "reduction result read by a later loop"))
-    return replace(plan, materialised=tuple(chosen))
+    return replace(plan, materialised=tuple(epilogues_in_place(chosen, _outputs_final(plan.graph))))
 
 
 def fuse(plan: Plan) -> Plan:
     """Reductions first (in dependency order), then one loop nest per output shape."""
-    if any(isinstance(n, MatMul) for n, _ in plan.materialised):
+    if any(isinstance(n, MatMul) for n in topo_order([n for n, _ in plan.materialised])):
         return fuse_in_dependency_order(plan)
     kernels, groups = [], {}
     for node, _ in plan.materialised:
@@ -221,16 +221,20 @@ def fuse_in_dependency_order(plan: Plan) -> Plan:
     materialised = {id(n): n for n, _ in plan.materialised}
     step, order = {}, []
     for node, _ in plan.materialised:
-        library = isinstance(node, (Reduce, MatMul))
-        s = max((step[id(d)] for d in _buffer_deps(node, materialised) if id(d) in step), default=-1) + 1
+        product = in_place_product(node, materialised)
+        library = isinstance(node, (Reduce, MatMul)) or product is not None
+        deps = _buffer_deps(node, materialised) + (_buffer_deps(product, materialised) if product else [])
+        s = max((step[id(d)] for d in deps if id(d) in step), default=-1) + 1
         if s % 2 != (0 if library else 1):
             s += 1
         step[id(node)] = s
         order.append((s, node))
     kernels, groups = [], {}
     for s, node in order:
-        if isinstance(node, MatMul):
-            kernels.append((s, Kernel("library", node.shape, (node,))))
+        product = None if isinstance(node, MatMul) else in_place_product(node, materialised)
+        if isinstance(node, MatMul) or product is not None:
+            # an in-place epilogue writes the product, then the value, into the value's buffer
+            kernels.append((s, Kernel("library", node.shape, (node,) if product is None else (product, node))))
         elif isinstance(node, Reduce):
             kernels.append((s, Kernel("reduce", node.arg.shape, (node,))))
         else:
@@ -238,6 +242,91 @@ def fuse_in_dependency_order(plan: Plan) -> Plan:
     kernels += [(s, Kernel("elementwise", shape, tuple(nodes))) for (s, shape), nodes in groups.items()]
     kernels.sort(key=lambda sk: sk[0])      # stable: program order within a step
     return replace(plan, kernels=tuple(k for _, k in kernels))
+
+
+def in_place_product(node, materialised):
+    """The product an elementwise value is computed over in place (see epilogues_in_place):
+    a MatMul in its expression without a buffer of its own; else None."""
+    if isinstance(node, (Reduce, MatMul)):
+        return None
+    stack, seen = list(node.children()), set()
+    while stack:
+        x = stack.pop()
+        if id(x) in seen or (isinstance(x, (Reduce, MatMul)) and id(x) in materialised):
+            continue
+        seen.add(id(x))
+        if isinstance(x, MatMul):
+            return x
+        stack.extend(x.children())
+    return None
+
+
+def _outputs_final(graph) -> bool:
+    """Are the graph's outputs final (a function's results: its kernels compute them)? The
+    graphs statements plan for what they read (c_statements.py) recompute their elementwise
+    outputs themselves, from the buffers planned here, so those must hold the products."""
+    return bool(graph.meta.get("function"))
+
+
+def epilogues_in_place(chosen, outputs_final=True) -> list:
+    """A product read by one elementwise value only, of its shape and dtype, at the same
+    index (bias + relu, alpha * A @ B + beta * C, sigmoid(X @ w)) needs no buffer of its own:
+    the library kernel computes it into that value's buffer (an output, or the next
+    product's operand) and runs the value's loop there, in place. A returned value only
+    qualifies when ``outputs_final``.
+
+    >>> import numpy as np
+    >>> from npaccel.ir.nodes import Param, Elementwise, MatMul
+    >>> from npaccel.ir.ops import Op
+    >>> f8 = np.dtype("float64")
+    >>> x, w, b = (Param(index=i, name=n, dtype=f8, shape=s) for i, n, s in ((0, "x", (4, 3)), (1, "w", (3, 2)), (2, "b", (2,))))
+    >>> m = MatMul(a=x, b=w, dtype=f8, shape=(4, 2))
+    >>> y = Elementwise(op=Op.ADD, args=(m, b), in_dtypes=(f8, f8), dtype=f8, shape=(4, 2))
+    >>> [why for _, why in epilogues_in_place([(m, "matrix product result"), (y, "returned")])]
+    ['returned']
+    """
+    materialised = {id(n): n for n, _ in chosen}
+    readers = {}
+    for node, _ in chosen:
+        for dep in _buffer_deps(node, materialised):
+            if isinstance(dep, MatMul):
+                readers.setdefault(id(dep), []).append(node)
+    drop = set()
+    for m, why in chosen:
+        users = readers.get(id(m), [])
+        if not isinstance(m, MatMul) or why == "returned" or len(users) != 1:
+            continue
+        e = users[0]
+        if not outputs_final and dict((id(n), w) for n, w in chosen).get(id(e)) == "returned":
+            continue
+        if isinstance(e, (Reduce, MatMul)) or e.shape != m.shape or e.dtype != m.dtype or \
+                in_place_product(e, {k: v for k, v in materialised.items() if k not in drop}) is not None:
+            continue
+        if _read_at_same_index(e, m, materialised):
+            drop.add(id(m))
+    return [(n, why) for n, why in chosen if id(n) not in drop]
+
+
+def _read_at_same_index(e, m, materialised) -> bool:
+    """Is ``m`` reached from ``e`` only through elementwise values of e's shape?"""
+    def reaches(x, seen):
+        if x is m:
+            return True
+        if id(x) in seen or (isinstance(x, (Reduce, MatMul)) and id(x) in materialised):
+            return False
+        seen.add(id(x))
+        return any(reaches(c, seen) for c in x.children())
+    stack, seen = [e], set()
+    while stack:
+        x = stack.pop()
+        if x is m or id(x) in seen:
+            continue
+        seen.add(id(x))
+        if isinstance(x, Elementwise) and x.shape == e.shape:
+            stack.extend(x.children())
+        elif reaches(x, set()):
+            return False
+    return True
 
 
 PIPELINE = (eliminate_dead_values, plan_memory, fuse, schedule_loops)

@@ -6,20 +6,33 @@ import threading
 import cffi
 
 ENTRY_CDEF = "int npaccel_entry(const int64_t *I, const double *F);"
+# every library also exports this (runtime_c/npaccel_blas.h): the BLAS entry points its
+# matrix products call, handed over once after dlopen
+BLAS_INIT_CDEF = "int npaccel_blas_init(const int64_t *table, int64_t n);"
 
 ffi = cffi.FFI()
 ffi.cdef(ENTRY_CDEF)
+ffi.cdef(BLAS_INIT_CDEF)
 
 _loaded = {}
 _lock = threading.Lock()
 
 
-def load_entry(path):
-    """The entry function of the library at ``path`` (kept loaded for the process)."""
+def load_entry(path, blas=False):
+    """The entry function of the library at ``path`` (kept loaded for the process).
+    ``blas``: its code calls matrix-product helpers; give them the BLAS (runtime/blas.py)."""
     key = str(path)
     with _lock:
         lib = _loaded.get(key)
         if lib is None:
             lib = ffi.dlopen(key)
             _loaded[key] = lib
+        if blas and key not in _blas_registered:
+            from .blas import blas_table
+            table = blas_table()
+            lib.npaccel_blas_init(ffi.new("int64_t[]", table), len(table))
+            _blas_registered.add(key)
     return lib.npaccel_entry
+
+
+_blas_registered = set()

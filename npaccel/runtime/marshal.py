@@ -146,7 +146,7 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
         elif isinstance(node, (Param, ScalarParam)):
             results.append(names[node.index])
         elif isinstance(node, Const):
-            results.append(f"_const{pos}")
+            results.append(f"_const{pos}" + (".copy()" if node.array0d else ""))
         elif isinstance(node, DimValue):
             results.append(f"int({render_py(node.dim)})")
     if pending_error is not None:
@@ -168,7 +168,7 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
     for pos, node in enumerate(graph.outputs):
         namespace[f"_dt{pos}"] = node.dtype
         if isinstance(node, Const):
-            namespace[f"_const{pos}"] = node.value
+            namespace[f"_const{pos}"] = np.asarray(node.value) if node.array0d else node.value
     exec(compile(source, f"<npaccel call of {graph.meta.get('function', '?')}>", "exec"), namespace)
     fn = namespace["npaccel_call"]
     fn.source = source

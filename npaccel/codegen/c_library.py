@@ -1,0 +1,161 @@
+"""C for library kernels: a MatMul becomes calls of ``npa_matmul_<type>`` (npaccel_blas.h),
+one per product of the broadcast batch, with pointers and element strides read straight
+from the operands' buffers (views, transposes included: no copy is made here; the helper
+packs what a BLAS cannot address and maps transposes to its trans flags).
+
+A batch of small products runs its products in parallel, each on one thread with npaccel's
+loop; large products run one after another, each on all threads of the BLAS.
+
+>>> import numpy as np
+>>> from npaccel.ir.nodes import Param, MatMul
+>>> from npaccel.passes.plan import Plan, run_pipeline
+>>> from npaccel.ir.nodes import Graph
+>>> from npaccel.codegen.c_source import CSourceGenerator
+>>> f8 = np.dtype("float64")
+>>> a = Param(index=0, name="a", dtype=f8, shape=(2, 3))
+>>> b = Param(index=1, name="b", dtype=f8, shape=(3,))
+>>> m = MatMul(a=a, b=b, dtype=f8, shape=(2,))
+>>> source, _ = CSourceGenerator(run_pipeline(Plan(graph=Graph(params=(a, b), outputs=(m,))))).generate()
+>>> print([line.strip() for line in source.splitlines() if "npa_matmul_" in line][0])
+const int npa_rc = npa_matmul_f64(npa_nt, (2), (1), (3), a0, (3), (1), a1, (1), 0, o0, (1), 0);
+"""
+from __future__ import annotations
+
+from ..ir.dims import render_c
+from ..ir.nodes import MatMul, Reduce, View, topo_order
+from ..passes.infer import dim_canonicaliser
+from ..passes.plan import Kernel, _reads
+from .c_source import Buffer
+
+SUFFIX = {"float64": "f64", "float32": "f32", "float16": "f16", "bool": "b", "int8": "i8", "int16": "i16",
+          "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64"}
+# per-product multiply-adds below which a batch runs its products in parallel (each serial)
+BATCH_PARALLEL_MAX = 32768
+
+
+def strided(gen, node):
+    """(pointer C expression, element stride C expression per dim) of a value in memory,
+    seen through views; None if it has no buffer."""
+    if isinstance(node, View):
+        base = strided(gen, node.arg)
+        if base is None:
+            return None
+        ptr, strides = base
+        offset = [f"({render_c(pos)}) * {strides[d]}" for d, pos in node.fixed if strides[d] != "0"]
+        out = []
+        for axis in node.axes:
+            if axis is None:
+                out.append("0")
+                continue
+            d, start, step = axis
+            if start != 0 and strides[d] != "0":
+                offset.append(f"({render_c(start)}) * {strides[d]}")
+            out.append(strides[d] if step == 1 or strides[d] == "0" else f"({step}) * {strides[d]}")
+        if offset:
+            ptr = f"({ptr} + {' + '.join(offset)})"
+        return ptr, [s if n != 1 else "0" for s, n in zip(out, node.shape)]
+    buf = gen.buffers.get(id(node))
+    if buf is None:
+        return None
+    return buf.name, ["0" if n == 1 else s for s, n in zip(buf.strides, node.shape)]
+
+
+def library_kernel(gen, k, number):
+    """A MatMul into its buffer; or (stores: product, value) an elementwise value over a
+    product (plan.py, epilogues_in_place): the product into the value's buffer, then the
+    value's loop there."""
+    node = k.stores[-1]
+    dest = gen.out_buffers.get(id(node)) if hasattr(gen, "out_buffers") else None
+    dest = dest or gen.buffers[id(node)]
+    if len(k.stores) == 1:
+        return matmul_lines(gen, node, dest, f"kernel {number}")
+    product = k.stores[0]
+    lines = matmul_lines(gen, product, dest, f"kernel {number}")
+    gen.buffers[id(product)] = Buffer(dest.name, product, dest.strides)
+    return lines + gen.elementwise_loop(node.shape, [(node, dest)], _flat(gen, node, product),
+                                        f"kernel {number}, in place over the product")
+
+
+def _flat(gen, node, product):
+    """schedule_loops' rule, with the product read where the value is written."""
+    find = dim_canonicaliser(gen.plan.equal_dims)
+    shape = tuple(find(d) for d in node.shape)
+    # (what the value's expression reads from memory is materialised: any plan's nodes
+    # will do, the product's buffer is read at the loop index)
+    materialised = {id(n) for n in topo_order([node]) if isinstance(n, (Reduce, MatMul))}
+    leaves = _reads(Kernel("elementwise", node.shape, (node,)), materialised | {id(product)})
+    return len(shape) >= 1 and all(
+        leaf.ndim == 0 or (tuple(find(d) for d in leaf.shape) == shape and not isinstance(leaf, View)
+                           and getattr(leaf, "contiguous", True)) for leaf in leaves)
+
+
+def matmul_lines(gen, node, dest, label):
+    """C statements computing MatMul ``node`` into ``dest`` (a Buffer, C-contiguous)."""
+    a, b = node.a, node.b
+    sa, sb = strided(gen, a), strided(gen, b)
+    if sa is None or sb is None:
+        raise NotImplementedError("a matrix product operand without a buffer")
+    sfx = SUFFIX.get(node.dtype.name)
+    if sfx is None:
+        raise NotImplementedError(f"matrix product of {node.dtype}")
+    (pa, st_a), (pb, st_b) = sa, sb
+    a2, b2 = a.ndim >= 2, b.ndim >= 2
+    dims = {"M": a.shape[-2] if a2 else 1, "N": b.shape[-1] if b2 else 1, "K": a.shape[-1]}
+    sam, sak = (st_a[-2] if a2 else "0"), st_a[-1]
+    sbk, sbn = (st_b[-2], st_b[-1]) if b2 else (st_b[0], "0")
+    nb = node.ndim - int(a2) - int(b2)
+    out_strides = ["0" if n == 1 else s for s, n in zip(dest.strides, node.shape)]
+    scm = out_strides[nb] if a2 else "0"
+    scn = out_strides[-1] if b2 else "0"
+    what = "BLAS gemm/gemv/dot" if sfx in ("f32", "f64") else "npaccel loop"
+    lines = [f"/* {label}: matrix product {node.dtype}{list(node.shape)} ({what}, npaccel_blas.h) */", "{"]
+    mnk = ", ".join(f"({render_c(dims[x])})" for x in "MNK")
+    if nb == 0:
+        call = f"npa_matmul_{sfx}(npa_nt, {mnk}, {pa}, {sam}, {sak}, {pb}, {sbk}, {sbn}, {dest.name}, {scm}, {scn})"
+        lines += [f"    const int npa_rc = {call};", "    if (npa_rc) npa_err = npa_rc;", "}"]
+        return lines
+
+    def batch_offset(strides, ndim, core):
+        """Offset of batch element (j0, j1, ...) in an operand with ``ndim`` dims."""
+        terms = []
+        lead = ndim - core                    # its batch dims, aligned right with the result's
+        for j in range(nb):
+            d = j - (nb - lead)
+            if d >= 0 and strides[d] != "0":
+                terms.append(f"npa_j{j} * {strides[d]}")
+        return " + ".join(terms) or "0"
+    off_a = batch_offset(st_a, a.ndim, 2 if a2 else 1)
+    off_b = batch_offset(st_b, b.ndim, 2 if b2 else 1)
+    off_c = " + ".join(f"npa_j{j} * {out_strides[j]}" for j in range(nb) if out_strides[j] != "0") or "0"
+    bdims = [f"({render_c(node.shape[j])})" for j in range(nb)]
+    per = f"(double)({render_c(dims['M'])}) * ({render_c(dims['N'])}) * ({render_c(dims['K'])})"
+    lines.append(f"    const double npa_per = {per};")
+    lines.append(f"    const int64_t npa_nb = {' * '.join(bdims)};")
+    lines.append(f"    const int npa_par = npa_nt > 1 && npa_nb > 1 && npa_per < {BATCH_PARALLEL_MAX} "
+                 f"&& npa_per * npa_nb > NPA_MATMUL_PARALLEL_MIN;")
+    collapse = f" collapse({nb})" if nb > 1 else ""
+    lines.append(f"    #pragma omp parallel for{collapse} num_threads(npa_nt) if(npa_par) schedule(static)")
+    for j in range(nb):
+        lines.append("    " * (j + 1) + f"for (int64_t npa_j{j} = 0; npa_j{j} < {bdims[j]}; npa_j{j}++) {{")
+    ind = "    " * (nb + 1)
+    args = (f"{mnk}, {pa} + ({off_a}), {sam}, {sak}, {pb} + ({off_b}), {sbk}, {sbn}, "
+            f"{dest.name} + ({off_c}), {scm}, {scn}")
+    lines += [f"{ind}if (npa_par) {{",
+              f"{ind}    npa_matmul_loop_{sfx}(1, {args});",
+              f"{ind}}} else {{",
+              f"{ind}    const int npa_rc = npa_matmul_{sfx}(npa_nt, {args});",
+              f"{ind}    if (npa_rc) {{",
+              f"{ind}        #pragma omp atomic write",
+              f"{ind}        npa_err = npa_rc;",
+              f"{ind}    }}",
+              f"{ind}}}"]
+    for j in reversed(range(nb)):
+        lines.append("    " * (j + 1) + "}")
+    lines.append("}")
+    return lines
+
+
+def uses_library(plan) -> bool:
+    """Does the plan call a library (so the runtime must register the BLAS)?"""
+    return any(k.kind == "library" for k in plan.kernels)
+

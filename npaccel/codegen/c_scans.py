@@ -1,0 +1,184 @@
+"""Loop nests for the reductions that carry more than one value: argmax/argmin (a value and
+its index) and the scans cumsum/cumprod (every partial result is stored).
+
+Both follow NumPy's sequential definitions exactly, so they are bit-for-bit NumPy's:
+
+- argmax keeps the first maximum; a NaN beats everything and the first NaN wins (NumPy's
+  ``if (!(v <= best))`` loop that stops at a NaN). With ``axis`` the kept dims run in
+  parallel; over all dims each thread scans a contiguous chunk and the chunks are merged
+  by (value, index), so the answer does not depend on the thread count.
+- cumsum/cumprod accumulate sequentially in the result dtype (as ``add.accumulate``:
+  no pairwise summation, float32 stays float32), starting from the first element (so
+  ``cumsum([-0.0])`` is ``-0.0``). Along an axis the other dims run in parallel; the
+  flattened form (axis=None) is one sequential loop in C order.
+
+>>> import numpy as np
+>>> from npaccel.ir.nodes import Param, Reduce
+>>> from npaccel.ir.ops import Op
+>>> x = Param(index=0, name="x", dtype=np.dtype("float64"), shape=(5,))
+>>> am = Reduce(op=Op.ARGMAX, arg=x, axes=(0,), keepdims=False, dtype=np.dtype("int64"), shape=())
+>>> better("x", "b", "i", "bi", am)
+'(!((b) != (b)) && ((x) > (b) || ((x) != (x)) || ((x) == (b) && (i) < (bi))))'
+"""
+from __future__ import annotations
+
+from ..ir.dims import render_c
+from ..ir.nodes import Scan
+from ..ir.ops import Op
+from .c_source import PARALLEL_MIN_ELEMENTS, KernelWriter
+
+
+def _r(gen):
+    from .c_renderer import C
+    return getattr(gen, "renderer", C)
+
+
+def index_or_scan_kernel(gen, k, number):
+    node = k.stores[0]
+    if isinstance(node, Scan):
+        return scan_kernel(gen, k, number)
+    return arg_reduce_kernel(gen, k, number)
+
+
+def _loops(ds, dims, depth):
+    return ["    " * (depth + j) + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{"
+            for j, d in enumerate(ds)]
+
+
+def _closes(n, depth):
+    return ["    " * (depth + j) + "}" for j in reversed(range(n))]
+
+
+def first_wins_step(v, b, node):
+    """The sequential step's condition: ``v`` (a later element) replaces the best ``b``."""
+    cmp = "<=" if node.op is Op.ARGMAX else ">="
+    return f"(!(({b}) != ({b})) && !(({v}) {cmp} ({b})))"
+
+
+def better(v, b, i, bi, node):
+    """Whether candidate (v, i) beats (b, bi) in a merge of two chunks: a NaN beats any
+    number, and among equals (or NaNs) the smaller index."""
+    cmp = ">" if node.op is Op.ARGMAX else "<"
+    return (f"(!(({b}) != ({b})) && (({v}) {cmp} ({b}) || (({v}) != ({v})) || "
+            f"(({v}) == ({b}) && ({i}) < ({bi}))))")
+
+
+def arg_reduce_kernel(gen, k, number):
+    node = k.stores[0]
+    arg = node.arg
+    r = arg.ndim
+    R = _r(gen)
+    vt = R.ctype(arg.dtype)
+    kept = [d for d in range(r) if d not in node.axes]
+    red = [d for d in range(r) if d in node.axes]
+    dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
+    full = tuple(f"i{d}" for d in range(r))
+    w = KernelWriter(gen, False)
+    value = w.value(arg, full)
+    lin = "0"
+    for d in red:
+        lin = f"i{d}" if lin == "0" else f"({lin}) * {dims[d]} + i{d}"
+    step = [f"const {vt} npa_v = {value};",
+            f"if (npa_bi < 0 || {first_wins_step('npa_v', 'npa_bv', node)}) {{ npa_bv = npa_v; npa_bi = {lin}; }}"]
+    body = w.lines + step
+    out_idx = tuple(f"i{d}" for d in kept) if not node.keepdims else \
+        tuple("0" if d in node.axes else f"i{d}" for d in range(r))
+    out = gen.buffers[id(node)].at(out_idx)
+    store = f"{out} = npa_bi < 0 ? 0 : npa_bi;"
+    total = " * ".join(dims.values()) or "1"
+    lines = [f"/* kernel {number}: {node.op.value} over axes {node.axes} (first occurrence, NaN wins) */", "{"]
+    init = [f"{vt} npa_bv = 0;", "int64_t npa_bi = -1;"]
+    if kept:
+        collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
+        lines.append(f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) "
+                     f"schedule(static){collapse}")
+        lines += _loops(kept, dims, 0)
+        depth = len(kept)
+        lines += ["    " * depth + x for x in init]
+        lines += _loops(red, dims, depth)
+        lines += ["    " * (depth + len(red)) + b for b in body]
+        lines += _closes(len(red), depth)
+        lines.append("    " * depth + store)
+        lines += _closes(len(kept), 0)
+        return lines + ["}"]
+    # all dims: per-thread (value, index), merged by value then index
+    lines.append(f"{vt} npa_pv[NPA_MAX_THREADS];")
+    lines.append("int64_t npa_pi[NPA_MAX_THREADS];")
+    lines.append("int npa_used = 1;")
+    lines.append(f"#pragma omp parallel num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS})")
+    lines.append("{")
+    lines += ["    " + x for x in init]
+    lines.append("    const int npa_t = NPA_THREAD_NUM();")
+    if red:
+        collapse = f" collapse({len(red)})" if len(red) > 1 else ""
+        lines.append(f"    #pragma omp for schedule(static){collapse}")
+        lines += ["    " + x for x in _loops(red, dims, 0)]
+        lines += ["    " * (len(red) + 1) + b for b in body]
+        lines += ["    " + x for x in _closes(len(red), 0)]
+    else:   # 0-d: the one element
+        lines.append("    if (npa_t == 0) {")
+        lines += ["        " + b for b in body]
+        lines.append("    }")
+    lines.append("    if (npa_t < NPA_MAX_THREADS) { npa_pv[npa_t] = npa_bv; npa_pi[npa_t] = npa_bi; }")
+    lines.append("    if (npa_t == 0) npa_used = NPA_NUM_THREADS();")
+    lines.append("}")
+    lines += init
+    lines.append("for (int t = 0; t < npa_used && t < NPA_MAX_THREADS; t++) {")
+    lines.append(f"    if (npa_pi[t] >= 0 && (npa_bi < 0 || "
+                 f"{better('npa_pv[t]', 'npa_bv', 'npa_pi[t]', 'npa_bi', node)} || "
+                 f"((npa_bv != npa_bv) && (npa_pv[t] != npa_pv[t]) && npa_pi[t] < npa_bi))) "
+                 "{ npa_bv = npa_pv[t]; npa_bi = npa_pi[t]; }")
+    lines.append("}")
+    lines.append(store)
+    return lines + ["}"]
+
+
+def scan_kernel(gen, k, number):
+    node = k.stores[0]
+    arg = node.arg
+    r = arg.ndim
+    R = _r(gen)
+    dt = node.dtype
+    ct = R.ctype(dt)
+    axis = None if node.flatten else node.axes[0]
+    dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
+    full = tuple(f"i{d}" for d in range(r))
+    w = KernelWriter(gen, False)
+    value = R.cast(w.value(arg, full), arg.dtype, dt)
+    if dt.kind == "b":
+        combine = "({a} || {b})" if node.op is Op.CUMSUM else "({a} && {b})"
+    else:
+        combine = "(({t})({a} + {b}))" if node.op is Op.CUMSUM else "(({t})({a} * {b}))"
+    step = [f"const {ct} npa_v = {value};",
+            f"npa_acc = npa_first ? npa_v : {combine.format(a='npa_acc', b='npa_v', t=ct)};",
+            "npa_first = 0;"]
+    buf = gen.buffers[id(node)]
+    lines = [f"/* kernel {number}: {node.op.value} "
+             f"{'flattened' if axis is None else f'along axis {axis}'} (sequential along it) */", "{"]
+    if axis is None:
+        lines += [f"{ct} npa_acc = 0;", "int npa_first = 1;", "int64_t npa_k = 0;"]
+        order = list(range(r))
+        lines += _loops(order, dims, 0)
+        depth = len(order)
+        lines += ["    " * depth + b for b in w.lines + step]
+        lines.append("    " * depth + f"{buf.at(('npa_k',))} = npa_acc;")
+        lines.append("    " * depth + "npa_k++;")
+        lines += _closes(len(order), 0)
+        return lines + ["}"]
+    kept = [d for d in range(r) if d != axis]
+    total = " * ".join(dims.values()) or "1"
+    depth = 0
+    if kept:
+        collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
+        lines.append(f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) "
+                     f"schedule(static){collapse}")
+        lines += _loops(kept, dims, 0)
+        depth = len(kept)
+    lines += ["    " * depth + x for x in (f"{ct} npa_acc = 0;", "int npa_first = 1;")]
+    lines += _loops([axis], dims, depth)
+    lines += ["    " * (depth + 1) + b for b in w.lines + step]
+    lines.append("    " * (depth + 1) + f"{buf.at(full)} = npa_acc;")
+    lines += _closes(1, depth)
+    lines += _closes(len(kept), 0)
+    return lines + ["}"]
+

@@ -1,0 +1,276 @@
+"""Building blocks of the array handlers: sizes as dims, dtype arguments, casts, and typed
+scalar/elementwise values that fold to NumPy scalars when every operand is known.
+
+A size may be a Python int, ``x.shape[k]`` / ``len(x)`` / ``x.size`` (a DimValue), an int
+argument of the function (dim symbol ``s<index>``) or integer arithmetic over those:
+
+>>> from npaccel.ir.dims import Sym
+>>> nonnegative(dim_of_factors(3, [Sym("a0_d0")])), nonnegative(Sym("s1"))
+(True, False)
+>>> exact_quotient(dim_of_factors(6, [Sym("a0_d0"), Sym("a0_d1")]), dim_of_factors(2, [Sym("a0_d1")]))
+(3 * a0_d0)
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+import operator
+
+import numpy as np
+
+from ..ir.dims import DimOp, Sym, dim_add, dim_floordiv, dim_max, dim_min, dim_mul, dim_sub
+from ..ir.nodes import Const, DimValue, Elementwise, Iota, Node, ScalarParam
+from ..ir.ops import OPS, Op
+from ..passes import infer
+from .lower import UserError
+
+SUPPORTED_KINDS = "biuf"
+_DIM_OPS = {Op.ADD: dim_add, Op.SUBTRACT: dim_sub, Op.MULTIPLY: dim_mul,
+            Op.FLOOR_DIVIDE: dim_floordiv, Op.MAXIMUM: dim_max, Op.MINIMUM: dim_min}
+
+
+def fail(exc):
+    """NumPy's (or Python's) error for this program: raised when the function is called."""
+    raise UserError(exc)
+
+
+def is_node(v) -> bool:
+    return isinstance(v, Node)
+
+
+def bind(fl, node, name, args, kwargs, positional, keyword=(), unsupported=()):
+    """Bind a call like Python would: ``positional``/``keyword`` are (name, default) pairs
+    (keyword ones are keyword-only). Names in ``unsupported`` must be left at None."""
+    P = inspect.Parameter
+    params = [P(n, P.POSITIONAL_OR_KEYWORD, default=d) for n, d in positional]
+    params += [P(n, P.KEYWORD_ONLY, default=d) for n, d in keyword]
+    try:
+        bound = inspect.Signature(params).bind(*args, **kwargs)
+    except TypeError as exc:
+        fail(TypeError(f"{name}() {exc}"))
+    bound.apply_defaults()
+    values = dict(bound.arguments)
+    for n in unsupported:
+        if values.get(n) is not None:
+            raise fl.unsupported(f"{name}(..., {n}=...)", node)
+    return values
+
+
+# ---- sizes ------------------------------------------------------------------------------
+def to_dim(fl, value, node=None):
+    """The dim a size argument stands for (int, DimValue, int argument, arithmetic)."""
+    if isinstance(value, Node):
+        if value.ndim:
+            fail(TypeError("only integer scalar arrays can be converted to a scalar index"))
+        if isinstance(value, DimValue):
+            return value.dim
+        if value.dtype.kind not in "iub":
+            fail(TypeError(f"'{'float' if value.dtype.kind == 'f' else value.dtype}' object cannot be "
+                           "interpreted as an integer"))
+        if isinstance(value, Const):
+            return int(value.value)
+        if isinstance(value, ScalarParam) and value.dtype.kind in "iu":
+            return Sym(f"s{value.index}")
+        if isinstance(value, Elementwise) and value.op in _DIM_OPS and value.dtype.kind in "iu":
+            a, b = (to_dim(fl, x, node) for x in value.args)
+            return _DIM_OPS[value.op](a, b)
+        raise fl.unsupported("a size computed at run time from values other than shapes and int arguments", node)
+    try:
+        return operator.index(value)
+    except TypeError as exc:
+        fail(exc)
+
+
+def nonnegative(d) -> bool:
+    """Provably >= 0: array dims, ints >= 0 and sums/products/max/min of those."""
+    if isinstance(d, int):
+        return d >= 0
+    if isinstance(d, Sym):
+        return d.name.startswith("a")
+    if d.op in ("+", "*", "//", "min"):
+        return nonnegative(d.a) and nonnegative(d.b)
+    if d.op == "max":
+        return nonnegative(d.a) or nonnegative(d.b)
+    return False
+
+
+def simplify(d):
+    """``d`` without max(x, 0) around an x that is never negative (slices make those).
+
+    >>> simplify(dim_max(dim_add(Sym("a0_d0"), 0), 0))
+    a0_d0
+    """
+    if not isinstance(d, DimOp):
+        return d
+    a, b = simplify(d.a), simplify(d.b)
+    if d.op == "max" and b == 0 and nonnegative(a):
+        return a
+    if d.op == "max" and a == 0 and nonnegative(b):
+        return b
+    return {"+": dim_add, "-": dim_sub, "*": dim_mul, "//": dim_floordiv, "max": dim_max, "min": dim_min}[d.op](a, b)
+
+
+def surely_differ(a, b) -> bool:
+    """Known at compile time to differ: two different ints, or an array dim (never 1: the
+    signature records dims of 1) against 1."""
+    a, b = simplify(a), simplify(b)
+    if isinstance(a, int) and isinstance(b, int):
+        return a != b
+    for x, y in ((a, b), (b, a)):
+        if isinstance(x, Sym) and x.name.startswith("a") and y == 1:
+            return True
+    return False
+
+
+def require(fl, left, cmp, right, error, message, values=()):
+    """A size condition NumPy checks: decided now when both sides are known, else at run
+    time (``message.format(*values)``)."""
+    if isinstance(left, int) and isinstance(right, int):
+        if not _CMP[cmp](left, right):
+            fail(getattr(builtins, error)(message.format(*values)))
+        return
+    left, right = simplify(left), simplify(right)
+    if cmp == "==" and left == right:
+        return
+    check = infer.DimCheck(left, cmp, right, error, message, tuple(values))
+    if check not in fl.lw.checks:
+        fl.lw.checks.append(check)
+
+
+_CMP = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+        ">": operator.gt, ">=": operator.ge}
+
+
+def shape_arg(fl, shape, node=None):
+    """A shape argument (an int or a sequence of them) as a tuple of dims, with NumPy's
+    "negative dimensions are not allowed"."""
+    items = shape if isinstance(shape, (tuple, list)) else (shape,)
+    dims = tuple(to_dim(fl, s, node) for s in items)
+    for d in dims:
+        if not nonnegative(d):
+            require(fl, d, ">=", 0, "ValueError", "negative dimensions are not allowed")
+    return dims
+
+
+def factors(d):
+    """(int coefficient, sorted atoms) of a product of dims."""
+    d = simplify(d)
+    if isinstance(d, int):
+        return d, ()
+    if isinstance(d, DimOp) and d.op == "*":
+        ca, fa = factors(d.a)
+        cb, fb = factors(d.b)
+        return ca * cb, tuple(sorted(fa + fb, key=repr))
+    return 1, (d,)
+
+
+def dim_of_factors(coef, atoms):
+    out = coef
+    for a in atoms:
+        out = dim_mul(out, a)
+    return out
+
+
+def same_size(a, b) -> bool:
+    return factors(a) == factors(b)
+
+
+def exact_quotient(total, part):
+    """total / part when part's factors divide total's, else None."""
+    ct, ft = factors(total)
+    cp, fp = factors(part)
+    rest = list(ft)
+    for f in fp:
+        if f not in rest:
+            return None
+        rest.remove(f)
+    if cp == 0 or ct % cp:
+        return None
+    return dim_of_factors(ct // cp, rest)
+
+
+# ---- dtypes, values ---------------------------------------------------------------------
+def dtype_arg(fl, dtype, default, node=None):
+    if dtype is None:
+        return np.dtype(default)
+    if isinstance(dtype, Node):
+        raise fl.unsupported("a dtype computed at run time", node)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        fail(exc)
+    if dt.kind not in SUPPORTED_KINDS:
+        raise fl.unsupported(f"arrays of dtype {dt}", node)
+    return dt
+
+
+def strong_dtype(value):
+    """The dtype NumPy gives ``np.asarray(value)`` (Python scalars are not weak here)."""
+    if isinstance(value, Node):
+        return value.dtype
+    return np.asarray(value).dtype
+
+
+def as_array(fl, value, node=None):
+    """A value used as an array (np.asarray): weak scalars become strong 0-d values."""
+    if isinstance(value, Node):
+        if value.weak:
+            return cast(fl, value, value.dtype, force=True)
+        return value
+    if isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, (complex, np.complexfloating)):
+        dt = strong_dtype(value)
+        if dt.kind not in SUPPORTED_KINDS:
+            raise fl.unsupported(f"a {type(value).__name__} where an array is expected", node)
+        return const(fl, value, dt)
+    raise fl.unsupported(f"a {type(value).__name__} where an array is expected", node)
+
+
+def const(fl, value, dtype):
+    dtype = np.dtype(dtype)
+    return fl.lw.intern(Const(value=np.array(value).astype(dtype)[()], dtype=dtype, weak=False))
+
+
+def cast(fl, value, dtype, force=False):
+    """``value`` converted to ``dtype`` as ``astype`` does (unsafe casting)."""
+    dtype = np.dtype(dtype)
+    if not isinstance(value, Node):
+        with np.errstate(all="ignore"):
+            return np.array(value).astype(dtype)[()]
+    if value.dtype == dtype and not (force and value.weak):
+        return value
+    if isinstance(value, Const):
+        return const(fl, value.value, dtype)
+    return fl.lw.intern(Elementwise(op=Op.POSITIVE, args=(value,), in_dtypes=(dtype,), dtype=dtype,
+                                    shape=value.shape))
+
+
+def ew(fl, op, args, dtype, out=None):
+    """``op`` over ``args``, each converted to ``dtype`` first (no NumPy promotion), the
+    result of type ``out`` (default: dtype; bool for comparisons). Folds known operands."""
+    dtype = np.dtype(dtype)
+    out = np.dtype(out) if out is not None else (np.dtype(bool) if op in _COMPARE else dtype)
+    if op is Op.WHERE:
+        in_dtypes = (np.dtype(bool), dtype, dtype)
+    else:
+        in_dtypes = (dtype,) * len(args)
+    if not any(isinstance(a, Node) for a in args):
+        vals = [np.array(a).astype(d)[()] for a, d in zip(args, in_dtypes)]
+        with np.errstate(all="ignore"):
+            res = np.where(*vals) if op is Op.WHERE else OPS[op].ufunc(*vals)
+        return np.array(res).astype(out)[()]
+    nodes = tuple(a if isinstance(a, Node) else const(fl, a, d) for a, d in zip(args, in_dtypes))
+    shape = infer.broadcast_shapes([n.shape for n in nodes], fl.lw.checks)
+    return fl.lw.intern(Elementwise(op=op, args=nodes, in_dtypes=in_dtypes, dtype=out, shape=shape))
+
+
+_COMPARE = (Op.EQUAL, Op.NOT_EQUAL, Op.LESS, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL,
+            Op.LOGICAL_AND, Op.LOGICAL_OR)
+
+
+def iota(fl, axis, shape):
+    return fl.lw.intern(Iota(axis=axis, shape=tuple(shape), dtype=np.dtype(np.int64)))
+
+
+def dim_node(fl, d):
+    """A dim as an int64 value (a Python int when known)."""
+    return d if isinstance(d, int) else fl.dim_value(d)
