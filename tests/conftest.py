@@ -8,6 +8,9 @@ import pytest
 os.environ.setdefault("NPACCEL_CACHE_DIR", tempfile.mkdtemp(prefix="npaccel-test-cache-"))
 # Tests that claim acceleration must prove it: unsupported code is an error, not a warning.
 os.environ.setdefault("NPACCEL_FALLBACK", "raise")
+# The CPU by default, also on a GPU machine (else every test would build with nvcc); the
+# gpu tests name target="cuda" themselves.
+os.environ.setdefault("NPACCEL_TARGET", "cpu")
 
 from npaccel.config import reload_config  # noqa: E402
 
