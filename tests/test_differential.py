@@ -12,7 +12,7 @@ Python function written as source text; NumPy runs every expression alone first:
 
 A failure reports the program's source text. Generation is derandomized (a fixed seed), so
 every run checks the same programs; ``NPACCEL_DIFF_GROUPS`` sets how many groups (default
-60, eight expressions each: 480 programs). Float results use the harness's
+100, eight expressions each: 800 programs). Float results use the harness's
 relative tolerance widened for values that went through a reordered reduction (see RTOL);
 integers and bools are exact.
 """
@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from npaccel import accelerate
 from harness import check_same
 
-GROUPS = int(os.environ.get("NPACCEL_DIFF_GROUPS", "60"))
+GROUPS = int(os.environ.get("NPACCEL_DIFF_GROUPS", "100"))
 PER_GROUP = 8
 MIN_PROGRAMS = 300 if GROUPS >= 40 else GROUPS * PER_GROUP // 2
 # a float16 result is exact to a few half ulps (NumPy rounds float16 math through float32

@@ -433,3 +433,20 @@ def test_complex_is_a_clear_unsupported_error(case):
     fn, make = COMPLEX_CASES[case]
     with pytest.raises(UnsupportedError, match="complex"):
         accelerate(fn, fallback="raise")(*make())
+
+
+def test_int64_uint64_comparisons_compare_values():
+    """NumPy 2 compares int64 with uint64 exactly (mixed loops), not through a C conversion."""
+    u = np.array([0, 3, 2 ** 63 + 5, 2 ** 64 - 1], np.uint64)
+    i = np.array([-1, 3, -(2 ** 63), 2 ** 63 - 1], np.int64)
+    check_same(lambda a, b: (a == b, a != b, a < b, a <= b, a > b, a >= b, b < a, b >= a, a >= b[::-1]), lambda: (u, i))
+    check_same(lambda a, b: (a >= b, b == a, a < b), lambda: (u[:2].reshape(2, 1), np.array(-2, np.int16)))
+
+
+@pytest.mark.parametrize("dtype", INTS)
+def test_integer_arrays_compare_with_any_python_int(dtype):
+    """NumPy 2 compares by value: uint8_array < 1000 is all True, int8_array > -300 too."""
+    x = sample(dtype, 7)
+    check_same(lambda a: (a < 1000, a == 1000, a >= -1, a != -1, a > -300, 300 == a, a <= 2 ** 40), lambda: (x,))
+    check_same(lambda a, s: (a < s, a == s, s >= a), lambda: (x, 1000))
+    check_same(lambda a, s: (a < s, a != s), lambda: (x, -1))

@@ -44,6 +44,8 @@ SHAPES = {
     "blas-size": ((70, 90), (90, 60)),
     "blas-gemv": ((300, 200), (200,)),
     "single-row": ((1, 40), (40, 50)),
+    "many-small-batches": ((64, 40, 50), (64, 50, 30)),     # products in parallel, one thread each
+    "few-large-batches": ((3, 100, 120), (120, 90)),        # products in turn, all threads each
 }
 
 
@@ -104,6 +106,9 @@ LAYOUTS = {
     "a @ b @ b.T": lambda a, b: a @ b @ b.T,
     "(a @ b).T @ a": lambda a, b: (a @ b).T @ a,
     "a[:, None] @ b[None]": lambda a, b: a[:, None] @ b[None],
+    "a.sum(axis=0) @ b": lambda a, b: a.sum(axis=0) @ b,
+    "a @ b.max(axis=1)": lambda a, b: a @ b.max(axis=1),
+    "np.ones_like(a) @ b": lambda a, b: np.ones_like(a) @ b,
 }
 
 
@@ -120,6 +125,9 @@ def test_non_contiguous_and_negative_stride_arguments(dtype):
     check_same(matmul_op, lambda: (base_a[::2, ::2], base_b[::2, ::-1]), rtol=RTOL)
     check_same(matmul_op, lambda: (base_a.T[::2], base_b[::-2, 5]), rtol=RTOL)
     check_same(matmul_op, lambda: (base_a[:, ::-1].T, base_b[:80].T), rtol=RTOL)
+    # zero strides (a broadcast argument): packed before the BLAS call
+    check_same(matmul_op, lambda: (np.broadcast_to(base_a[:1, :70], (50, 70)), base_b[:70]), rtol=RTOL)
+    check_same(matmul_op, lambda: (base_a[:40, :70], np.broadcast_to(base_b[:70, :1], (70, 30))), rtol=RTOL)
 
 
 def test_transposed_operands_need_no_copy():

@@ -3,8 +3,9 @@ one per product of the broadcast batch, with pointers and element strides read s
 from the operands' buffers (views, transposes included: no copy is made here; the helper
 packs what a BLAS cannot address and maps transposes to its trans flags).
 
-A batch of small products runs its products in parallel, each on one thread with npaccel's
-loop; large products run one after another, each on all threads of the BLAS.
+A batch of small products runs its products in parallel, each on one thread (the BLAS
+set to one thread around the batch: it would run a product this small on one thread
+anyway); large products run one after another, each on all threads of the BLAS.
 
 >>> import numpy as np
 >>> from npaccel.ir.nodes import Param, MatMul
@@ -29,8 +30,9 @@ from .c_source import Buffer
 
 SUFFIX = {"float64": "f64", "float32": "f32", "float16": "f16", "bool": "b", "int8": "i8", "int16": "i16",
           "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64"}
-# per-product multiply-adds below which a batch runs its products in parallel (each serial)
-BATCH_PARALLEL_MAX = 32768
+# per-product multiply-adds below which a batch runs its products in parallel, each serial
+# (OpenBLAS itself uses one thread for a gemm below 65536 * GEMM_MULTITHREAD_THRESHOLD (4))
+BATCH_PARALLEL_MAX = 262144
 
 
 def strided(gen, node):
@@ -133,6 +135,9 @@ def matmul_lines(gen, node, dest, label):
     lines.append(f"    const int64_t npa_nb = {' * '.join(bdims)};")
     lines.append(f"    const int npa_par = npa_nt > 1 && npa_nb > 1 && npa_per < {BATCH_PARALLEL_MAX} "
                  f"&& npa_per * npa_nb > NPA_MATMUL_PARALLEL_MIN;")
+    blas = sfx in ("f32", "f64")
+    if blas:
+        lines.append("    const int npa_before = npa_par ? npa_blas_threads_begin(1) : 0;")
     collapse = f" collapse({nb})" if nb > 1 else ""
     lines.append(f"    #pragma omp parallel for{collapse} num_threads(npa_nt) if(npa_par) schedule(static)")
     for j in range(nb):
@@ -140,17 +145,15 @@ def matmul_lines(gen, node, dest, label):
     ind = "    " * (nb + 1)
     args = (f"{mnk}, {pa} + ({off_a}), {sam}, {sak}, {pb} + ({off_b}), {sbk}, {sbn}, "
             f"{dest.name} + ({off_c}), {scm}, {scn}")
-    lines += [f"{ind}if (npa_par) {{",
-              f"{ind}    npa_matmul_loop_{sfx}(1, {args});",
-              f"{ind}}} else {{",
-              f"{ind}    const int npa_rc = npa_matmul_{sfx}(npa_nt, {args});",
-              f"{ind}    if (npa_rc) {{",
-              f"{ind}        #pragma omp atomic write",
-              f"{ind}        npa_err = npa_rc;",
-              f"{ind}    }}",
+    lines += [f"{ind}const int npa_rc = npa_matmul_{sfx}(npa_par ? 1 : npa_nt, {args});",
+              f"{ind}if (npa_rc) {{",
+              f"{ind}    #pragma omp atomic write",
+              f"{ind}    npa_err = npa_rc;",
               f"{ind}}}"]
     for j in reversed(range(nb)):
         lines.append("    " * (j + 1) + "}")
+    if blas:
+        lines.append("    if (npa_par) npa_blas_threads_end(1, npa_before);")
     lines.append("}")
     return lines
 

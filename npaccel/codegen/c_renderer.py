@@ -50,6 +50,10 @@ _INFIX = {Op.ADD: "+", Op.SUBTRACT: "-", Op.MULTIPLY: "*", Op.TRUE_DIVIDE: "/",
           Op.EQUAL: "==", Op.NOT_EQUAL: "!=", Op.LESS: "<", Op.LESS_EQUAL: "<=",
           Op.GREATER: ">", Op.GREATER_EQUAL: ">="}
 _BOOL_INFIX = {Op.ADD: "||", Op.MULTIPLY: "&&"}
+# comparison -> (result when the first operand is the negative signed one, result when the
+# second is), for NumPy's mixed int64/uint64 loops
+_MIXED_SIGN_ORDER = {Op.EQUAL: (False, False), Op.NOT_EQUAL: (True, True), Op.LESS: (True, False),
+                     Op.LESS_EQUAL: (True, False), Op.GREATER: (False, True), Op.GREATER_EQUAL: (False, True)}
 _HELPERS = {Op.FLOOR_DIVIDE: "npa_floordiv", Op.REMAINDER: "npa_remainder",
             Op.LEFT_SHIFT: "npa_lshift", Op.RIGHT_SHIFT: "npa_rshift"}
 _TEMPLATES = {
@@ -168,6 +172,14 @@ class CRenderer:
         if kind == "f" and op in (Op.ISNAN, Op.ISINF, Op.ISFINITE, Op.SIGNBIT):
             fn = {Op.ISNAN: "isnan", Op.ISINF: "isinf", Op.ISFINITE: "isfinite", Op.SIGNBIT: "signbit"}[op]
             return f"({fn}({args[0]}) != 0)"
+        if op in _MIXED_SIGN_ORDER and {np.dtype(d).kind for d in in_dtypes} == {"i", "u"}:
+            # NumPy 2's int64/uint64 comparison loops compare the mathematical values: a
+            # negative signed operand is below every unsigned one (C would convert it)
+            negative_first = np.dtype(in_dtypes[0]).kind == "i"
+            signed = args[0] if negative_first else args[1]
+            when_negative = "1" if _MIXED_SIGN_ORDER[op][0 if negative_first else 1] else "0"
+            return (f"(({signed}) < 0 ? {when_negative} : "
+                    f"((uint64_t)({args[0]}) {_INFIX[op]} (uint64_t)({args[1]})))")
         if op in _INFIX:
             expr = f"{args[0]} {_INFIX[op]} {args[1]}"
             return f"({expr})" if out.kind == "b" else f"(({ctype})({expr}))"

@@ -17,6 +17,8 @@ before the kernel runs.
 """
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from ..ir.dims import shape_size
@@ -99,7 +101,7 @@ def _same_size(lw, x, y, message, values=None, error="ValueError"):
     values = (x, y) if values is None else values
     if isinstance(x, int) and isinstance(y, int):
         with numpy_semantics():
-            raise getattr(__import__("builtins"), error)(message.format(*values))
+            raise getattr(builtins, error)(message.format(*values))
     check = infer.DimCheck(left=x, cmp="==", right=y, error=error, message=message, values=tuple(values))
     if check not in lw.lw.checks:
         lw.lw.checks.append(check)
@@ -340,7 +342,7 @@ def _tensordot(lw, args, kwargs, node):
     if done:
         with numpy_semantics():
             return np.tensordot(a, b, axes)
-    if isinstance(axes, Node) or any(isinstance(x, Node) for x in np.ravel(np.array(axes, dtype=object))):
+    if _has_node(axes):
         raise lw.unsupported("np.tensordot with run-time axes", node)
     a, b = _array(lw, a, node), _array(lw, b, node)
     with numpy_semantics():
@@ -366,6 +368,12 @@ def _tensordot(lw, args, kwargs, node):
         result = _intern(lw, Elementwise(op=Op.CAST, args=(result,), in_dtypes=(dtype,), dtype=dtype,
                                          shape=(), array0d=True))
     return result
+
+
+def _has_node(value):
+    if isinstance(value, (tuple, list)):
+        return any(_has_node(v) for v in value)
+    return isinstance(value, Node)
 
 
 def parse_einsum(subscripts, count):

@@ -1,11 +1,10 @@
-"""NumPy functions and methods that decide dtypes and values exactly as NumPy 2 does:
-casts (``astype``, ``np.asarray/array(x, dtype=)``, ``copy``, ufunc ``dtype=``), ``clip``,
-``round``/``around``, ``nan_to_num``, ``isclose``/``allclose``, ``divmod``.
+"""NumPy functions and methods that decide values exactly as NumPy 2 does: ``clip``,
+``round``/``around``, ``nan_to_num``, ``isclose``/``allclose``, ``divmod``; and the helpers the
+other fidelity modules share (casts: ``calls_casts.py``, reductions: ``calls_reductions.py``).
 
 Each handler replays NumPy's own algorithm (its Python source or its C loop's formula) with
 the ufuncs the graph already has, so dtypes, NaN and signed zeros follow by construction;
 errors that depend only on types are NumPy's own, raised by calling NumPy on stand-ins.
-Reductions beyond sum/prod/min/max live in ``calls_reductions.py``.
 
 >>> round_steps(np.dtype("float32"), 2)
 ('multiply', 100.0, 'rint', 'true_divide')
@@ -22,10 +21,10 @@ import operator
 
 import numpy as np
 
-from ..ir.nodes import Elementwise, Node, Param, ScalarParam, View
-from ..ir.ops import UFUNC_OPS, Op
+from ..ir.nodes import Elementwise, Node, Param
+from ..ir.ops import Op
 from ..passes import infer
-from .calls import CALL_HANDLERS, register, register_method
+from .calls import register, register_method
 from .lower import numpy_semantics
 
 NOVALUE = np._NoValue
@@ -33,7 +32,7 @@ _CLIP = np._core.umath.clip
 _COMPILED_KINDS = "biuf"
 
 
-# ---- shared helpers (calls_reductions.py uses them too) ----------------------------------
+# ---- shared helpers (calls_casts.py and calls_reductions.py use them) ----------------------------------
 
 def bind(func, args, kwargs):
     """NumPy's parameters by name, with Python's TypeError for a bad call."""
@@ -91,99 +90,6 @@ def _stand_in(value):
         return np.zeros((1,) * value.ndim, value.dtype) if not value.weak else \
             {"b": True, "i": 1, "u": 1, "f": 1.0}[value.dtype.kind]
     return value
-
-
-# ---- casts ----------------------------------------------------------------------------------
-
-@register_method("astype")
-def _astype(lw, args, kwargs, node):
-    a = args[0]
-    if a.weak:
-        with numpy_semantics():
-            raise AttributeError(f"'{type(_stand_in(a)).__name__}' object has no attribute 'astype'")
-    options = bind(np.ndarray.astype, args, kwargs)
-    static(lw, "astype", options, ("dtype", "order", "casting", "subok", "copy"), node)
-    run_numpy(np.zeros((), a.dtype).astype, *args[1:], **kwargs)     # NumPy's errors
-    dtype = np.dtype(options["dtype"])
-    if not options["copy"] and dtype == a.dtype:
-        return a
-    return cast(lw, a, dtype, array0d=is_array(a), node=node)
-
-
-def _array_like(func, name):
-    previous = CALL_HANDLERS.get(func)
-
-    def handler(lw, args, kwargs, node):
-        options = bind(func, args, kwargs)
-        first = next(iter(options.values()))
-        if not isinstance(first, Node):
-            if previous is not None:
-                return previous(lw, args, kwargs, node)
-            if has_node(*args, *kwargs.values()):
-                raise lw.unsupported(f"np.{name}() of a sequence holding run-time values", node)
-            result = run_numpy(func, *args, **kwargs)
-            # a 0-d constant stays in the graph (later calls on it compile, not fold to arrays)
-            return lw.as_node(result, node) if result.ndim == 0 and result.dtype.kind in _COMPILED_KINDS else result
-        static(lw, name, options, tuple(options)[1:], node)
-        if options.get("like") is not None:
-            raise lw.unsupported(f"np.{name}(..., like=...)", node)
-        if options.get("ndmax", 0):
-            raise lw.unsupported(f"np.{name}(..., ndmax=...)", node)
-        rest = {k: v for k, v in options.items() if k not in (next(iter(options)), "like", "ndmax")}
-        probe = np.zeros((1,) * first.ndim, first.dtype) if not first.weak else _stand_in(first)
-        result = run_numpy(func, probe, **rest)                     # NumPy's errors and dtype
-        dtype, ndmin = result.dtype, options.get("ndmin", 0)
-        a = first
-        copy = options.get("copy", True if func is np.array else None)
-        if dtype != a.dtype or a.weak or copy:
-            a = cast(lw, a, dtype, array0d=True, node=node)
-        if ndmin > a.ndim:
-            extra = ndmin - a.ndim
-            a = lw.lw.intern(View(arg=a, axes=(None,) * extra + tuple((d, 0, 1) for d in range(a.ndim)),
-                                  fixed=(), dtype=a.dtype, shape=(1,) * extra + a.shape))
-        return a
-    return handler
-
-
-for _f, _n in ((np.asarray, "asarray"), (np.asanyarray, "asanyarray"), (np.array, "array")):
-    register(_f)(_array_like(_f, _n))
-
-
-@register_method("copy")
-def _copy_method(lw, args, kwargs, node):
-    a = args[0]
-    options = bind(np.ndarray.copy, args, kwargs)
-    static(lw, "copy", options, ("order",), node)
-    run_numpy(np.zeros((), a.dtype).copy, *args[1:], **kwargs)
-    return cast(lw, a, a.dtype, array0d=is_array(a), node=node)
-
-
-def ufunc_with_dtype(lw, uf, args, dtype, node):
-    """``uf(*args, dtype=dtype)``: the loop NumPy picks when the output dtype is fixed."""
-    if not has_node(*args, dtype):
-        return run_numpy(uf, *args, dtype=dtype)
-    if isinstance(dtype, Node):
-        raise lw.unsupported(f"np.{uf.__name__}(..., dtype=<run-time value>)", node)
-    op = UFUNC_OPS.get(uf)
-    if op is None or uf.nout != 1:
-        raise lw.unsupported(f"np.{uf.__name__}", node)
-    nodes = tuple(lw.as_node(a, node) for a in args)
-    known = {i: n.value for i, n in enumerate(nodes) if getattr(n, "weak", False) and hasattr(n, "value")}
-    with numpy_semantics():
-        dtype = np.dtype(dtype)
-        uf(*[known.get(i, _stand_in(n)) for i, n in enumerate(nodes)], dtype=dtype)
-        resolved = uf.resolve_dtypes(tuple(infer.operand_type(n) for n in nodes) + (None,),
-                                     signature=(None,) * uf.nin + (dtype,), casting="same_kind")
-        shape = infer.broadcast_shapes([n.shape for n in nodes], lw.lw.checks)
-    in_dtypes, out = resolved[:uf.nin], resolved[uf.nin]
-    if any(d.kind not in _COMPILED_KINDS for d in (*in_dtypes, out)):
-        raise lw.unsupported("complex numbers", node)
-    for n, d in zip(nodes, in_dtypes):
-        if isinstance(n, ScalarParam) and n.weak and n.dtype.kind == "i" and d.kind in "iu":
-            check = infer.ScalarFits(n.index, n.name, d)
-            if check not in lw.lw.checks:
-                lw.lw.checks.append(check)
-    return lw.lw.intern(Elementwise(op=op, args=nodes, in_dtypes=tuple(in_dtypes), dtype=out, shape=shape))
 
 
 # ---- clip -------------------------------------------------------------------------------------
@@ -443,29 +349,31 @@ def _py_divmod(lw, args, kwargs, node):
     return run_numpy(builtins.divmod, *args) if result is None else result
 
 
-# ---- mean (lower.py's reductions call this) ------------------------------------------------------
+# ---- comparisons of integer arrays with Python ints (lower.py's ufunc() calls this) -------------
 
-def mean_of_sum(lw, arg, axes, keepdims, dtype, out_dtype, shape, reduced, node):
-    """NumPy's ``_mean``: sum in float64 for bool/int input and in float32 for float16
-    (unless ``dtype`` says otherwise), divide by the element count (an intp: float32 sums
-    are divided in float64), cast back to the sum's dtype, then to the mean's."""
-    from ..ir.dims import dim_mul
-    from ..ir.nodes import Reduce
-    half = dtype is None and arg.dtype == np.float16
-    if dtype is not None:
-        sum_dtype = np.dtype(dtype)
-    elif arg.dtype.kind in "biu":
-        sum_dtype = np.dtype(np.float64)
-    else:
-        sum_dtype = np.dtype(np.float32) if half else arg.dtype
-    total = lw.lw.intern(Reduce(op=Op.SUM, arg=arg, axes=axes, keepdims=keepdims, dtype=sum_dtype, shape=shape))
-    count = 1
-    for d in reduced:
-        count = dim_mul(count, d)
-    count = lw.as_node(lw.dim_value(count), node)
-    mean = lw.ufunc(np.true_divide, (total, cast(lw, count, np.intp, node=node)), node)
-    if half and not shape:           # a scalar result: arr.dtype.type(ret / rcount)
-        return cast(lw, mean, out_dtype, node=node)
-    if mean.dtype != sum_dtype:
-        mean = cast(lw, mean, sum_dtype, node=node)
-    return mean if mean.dtype == out_dtype else cast(lw, mean, out_dtype, node=node)
+_COMPARISONS = (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
+_I64, _U64 = np.dtype(np.int64), np.dtype(np.uint64)
+
+
+def exact_int_comparison(lw, uf, nodes, in_dtypes, node):
+    """NumPy 2 compares an integer array with a Python int by value, even one outside the
+    array's dtype (``uint8_array < 1000`` is all True, no OverflowError): such a comparison
+    runs in int64, or in NumPy's mixed int64/uint64 loop for uint64 arrays. A Python int
+    known to fit the dtype, or any other operands, keep NumPy's loop."""
+    if uf not in _COMPARISONS or any(d.kind not in "iu" for d in in_dtypes):
+        return in_dtypes
+    weak = [n.weak and n.dtype.kind in "iu" for n in nodes]
+    if weak.count(True) != 1:
+        return in_dtypes
+    k = weak.index(True)
+    scalar, dt = nodes[k], in_dtypes[1 - k]
+    if hasattr(scalar, "value"):
+        value = int(scalar.value)
+        info = np.iinfo(dt)
+        if info.min <= value <= info.max:
+            return in_dtypes
+        if not np.iinfo(_I64).min <= value <= np.iinfo(_I64).max:
+            raise lw.unsupported("comparing an integer array with a Python int beyond int64", node)
+    out = [None, None]
+    out[k], out[1 - k] = _I64, (_U64 if dt == _U64 else _I64)
+    return tuple(out)

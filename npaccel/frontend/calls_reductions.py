@@ -268,3 +268,29 @@ def _average(lw, args, kwargs, node):
             axis = np.lib.array_utils.normalize_axis_tuple(axis, a.ndim, argname="axis")
     return lw.reduction("mean", a, (), _reduction_kwargs(dict(o, axis=axis), "axis"), node)
 
+
+# ---- mean (lower.py's reduction() calls this) ------------------------------------------------------
+
+def mean_of_sum(lw, arg, axes, keepdims, dtype, out_dtype, shape, reduced, node):
+    """NumPy's ``_mean``: sum in float64 for bool/int input and in float32 for float16
+    (unless ``dtype`` says otherwise), divide by the element count (an intp: float32 sums
+    are divided in float64), cast back to the sum's dtype, then to the mean's."""
+    from ..ir.dims import dim_mul
+    half = dtype is None and arg.dtype == np.float16
+    if dtype is not None:
+        sum_dtype = np.dtype(dtype)
+    elif arg.dtype.kind in "biu":
+        sum_dtype = np.dtype(np.float64)
+    else:
+        sum_dtype = np.dtype(np.float32) if half else arg.dtype
+    total = lw.lw.intern(Reduce(op=Op.SUM, arg=arg, axes=axes, keepdims=keepdims, dtype=sum_dtype, shape=shape))
+    count = 1
+    for d in reduced:
+        count = dim_mul(count, d)
+    count = lw.as_node(lw.dim_value(count), node)
+    mean = lw.ufunc(np.true_divide, (total, cast(lw, count, np.intp, node=node)), node)
+    if half and not shape:           # a scalar result: arr.dtype.type(ret / rcount)
+        return cast(lw, mean, out_dtype, node=node)
+    if mean.dtype != sum_dtype:
+        mean = cast(lw, mean, sum_dtype, node=node)
+    return mean if mean.dtype == out_dtype else cast(lw, mean, out_dtype, node=node)

@@ -573,7 +573,7 @@ class FunctionLowerer(ControlFlowLowering):
             if bad:
                 raise self.unsupported(f"np.{func.__name__}(..., {sorted(bad)[0]}=...)", node)
             if "dtype" in kwargs and kwargs["dtype"] is not None:
-                from .calls_math import ufunc_with_dtype
+                from .calls_casts import ufunc_with_dtype
                 return ufunc_with_dtype(self, func, tuple(args), kwargs["dtype"], node)
             if not any(isinstance(a, Node) for a in args):     # NumPy's own result: np.sin(2.0) is an np.float64
                 with numpy_semantics():
@@ -698,6 +698,9 @@ class FunctionLowerer(ControlFlowLowering):
         with numpy_semantics():
             in_dtypes, out_dtype = infer.elementwise_types(uf, nodes, known)
             shape = infer.broadcast_shapes([n.shape for n in nodes], self.lw.checks)
+        if out_dtype.kind == "b" and len(nodes) == 2:     # uint8_array < 1000 compares values (NumPy 2)
+            from .calls_math import exact_int_comparison
+            in_dtypes = exact_int_comparison(self, uf, nodes, in_dtypes, node)
         for n, d in zip(nodes, in_dtypes):
             if isinstance(n, ScalarParam) and n.weak and n.dtype.kind == "i" and d.kind in "iu":
                 check = infer.ScalarFits(n.index, n.name, d)
@@ -755,7 +758,7 @@ class FunctionLowerer(ControlFlowLowering):
         if name in ("var", "std"):
             return self.variance(name, arg, axis, axes, bool(keepdims), dtype, ddof, out_dtype, reduced, node)
         if name == "mean":
-            from .calls_math import mean_of_sum
+            from .calls_reductions import mean_of_sum
             return mean_of_sum(self, arg, axes, bool(keepdims), dtype, out_dtype, shape, reduced, node)
         op = _REDUCTIONS[name]
         if op in (Op.MAX, Op.MIN) and any(d != 1 for d in reduced):

@@ -285,6 +285,8 @@ def epilogues_in_place(chosen, outputs_final=True) -> list:
     >>> [why for _, why in epilogues_in_place([(m, "matrix product result"), (y, "returned")])]
     ['returned']
     """
+    if not any(isinstance(n, MatMul) for n, _ in chosen):
+        return list(chosen)
     materialised = {id(n): n for n, _ in chosen}
     readers = {}
     for node, _ in chosen:
