@@ -448,3 +448,12 @@ def test_created_and_joined_values_can_be_written_and_looped():
     same(padded_jacobi, X, 5)
     same(gathered_rows, X, np.array([1, 3, -1]))
     same(written_through, X)
+
+
+def _copies_of_0d(x):
+    return np.copy(x), np.zeros(()), np.full((), 2, dtype=np.int8), np.copy(x.sum())
+
+
+def test_0d_copies_and_fills_are_arrays():
+    check_same(_copies_of_0d, lambda: (np.array(3.0),))
+    check_same(_copies_of_0d, lambda: (np.arange(3.0),))

@@ -39,7 +39,7 @@ def probe(fn, *args, **kwargs):
 def copy_of(fl, a):
     """A new array with a's values (np.copy): never the argument object itself."""
     return fl.lw.intern(Elementwise(op=Op.POSITIVE, args=(a,), in_dtypes=(a.dtype,), dtype=a.dtype,
-                                    shape=a.shape))
+                                    shape=a.shape, array0d=a.ndim == 0))
 
 
 def fill(fl, value, shape):
