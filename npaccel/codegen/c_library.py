@@ -159,6 +159,12 @@ def matmul_lines(gen, node, dest, label):
 
 
 def uses_library(plan) -> bool:
-    """Does the plan call a library (so the runtime must register the BLAS)?"""
-    return any(k.kind == "library" for k in plan.kernels)
+    """Does the plan call a library (so the runtime must register the BLAS)? Also through
+    a product a program statement reads (a matrix product inside a loop)."""
+    if any(k.kind == "library" for k in plan.kernels):
+        return True
+    from ..ir.nodes import MatMul, Node, topo_order
+    from ..ir.program import statement_nodes, walk
+    roots = [n for s in walk(plan.graph.body) for n in statement_nodes(s) if isinstance(n, Node)]
+    return any(isinstance(n, MatMul) for n in topo_order(roots))
 

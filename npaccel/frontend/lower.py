@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir.dims import dim_add, dim_max, dim_mul, dim_sub, shape_size
-from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, Interner, Node, Param, Reduce, ScalarParam,
+from ..ir.nodes import (ArrayVar, MatMul, Const, DimValue, Elementwise, Graph, Interner, Node, Param, Reduce, ScalarParam,
                         Storage, View)
 from ..ir.ops import UFUNC_OPS, Op
 from ..passes import infer
@@ -234,7 +234,12 @@ class FunctionLowerer(ControlFlowLowering):
         method = getattr(self, "expr_" + type(node).__name__, None)
         if method is None:
             raise self.unsupported(f"'{type(node).__name__}' expression", node)
-        return method(node)
+        value = method(node)
+        if self.lw.loop_depth and isinstance(value, MatMul):
+            # in a loop, a product is computed once where it is written, as NumPy does; left
+            # deferred, every statement reading it would run the library call again
+            value = self.materialise(value, "product", "matrix product, computed once per iteration")
+        return value
 
     def expr_Constant(self, node):
         return node.value
