@@ -200,7 +200,7 @@ class CSourceGenerator:
                 decl.append(f"{ct} {name}[1];")
             else:
                 size = render_c(shape_size(node.shape))
-                decl.append(f"{ct} *{name} = ({ct} *)malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));")
+                decl.append(f"{ct} *{name} = ({ct} *)npa_malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));")
                 decl.append(f"if (!{name}) return NPA_ERR_NOMEM;")
                 free.append(f"free({name});")
             self.buffers[id(node)] = Buffer(name, node, [f"({render_c(s)})" for s in _strides_of(node.shape)])

@@ -8,8 +8,8 @@ NumPy was linked against, the scipy-openblas packages), resolves the CBLAS funct
 generated code calls plus OpenBLAS's thread-count setter/getter, and caches the result.
 ``blas_table()`` is the int64 table that ``npaccel_blas_init`` (runtime_c/npaccel_blas.h)
 receives, in the order of its ``NPA_BLAS_*`` slots. Without any BLAS the table is all zeros,
-the generated code runs its own blocked loops, and one ``PerformanceWarning``-style warning
-says so (``NPACCEL_BLAS=none`` forces that; ``NPACCEL_BLAS=/path/lib.so`` picks a library).
+the generated code runs its own blocked loops, and one ``BlasWarning`` says so
+(``NPACCEL_BLAS=none`` forces that; ``NPACCEL_BLAS=/path/lib.so`` picks a library).
 
 >>> info = find_blas()
 >>> info is None or {"sgemm", "dgemm", "sgemv", "dgemv", "sdot", "ddot"} <= set(info.symbols)
@@ -26,6 +26,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import BuildWarning
+
 log = logging.getLogger("npaccel")
 
 # slot order of npaccel_blas.h's table (NPA_BLAS_SGEMM ... NPA_BLAS_ILP64)
@@ -36,7 +38,7 @@ _THREADS = ("openblas_set_num_threads", "openblas_get_num_threads")
 _SCHEMES = (("scipy_", "64_", True), ("", "64_", True), ("scipy_", "", None), ("", "", None))
 
 
-class BlasWarning(UserWarning):
+class BlasWarning(BuildWarning):
     """No BLAS was found: matrix products run as npaccel's own loops (slower)."""
 
 
