@@ -52,21 +52,6 @@ static inline int64_t npa_check_slice(int64_t start, int64_t len, int64_t n, int
     return start;
 }
 
-/* A pool slot no live pointer points at (allocated on first use), for array values that
-   loops rebind: a value written there cannot clobber one still reachable by a name. */
-static inline void *npa_pick(void **pool, int n, const void *const *live, int m, size_t bytes) {
-    for (int pass = 0; pass < 2; pass++) {
-        for (int s = 0; s < n; s++) {
-            if ((pool[s] == NULL) != (pass == 1)) continue;
-            int used = 0;
-            for (int j = 0; j < m && pool[s]; j++) used |= (live[j] == pool[s]);
-            if (used) continue;
-            if (!pool[s]) pool[s] = malloc(bytes ? bytes : 1);
-            return pool[s];
-        }
-    }
-    return NULL;
-}
 
 /* glibc's libmvec has SIMD versions of these; declaring them lets gcc vectorise loops that
  * call them without -ffast-math (which stays off: it changes results). */
@@ -184,5 +169,24 @@ NPA_INT_UNSIGNED(uint64_t, u64)
 #include "npaccel_math.h"
 /* matrix products: BLAS entry points registered at load time, loops below the crossover */
 #include "npaccel_blas.h"
+
+#ifndef NPA_CUDA
+/* A pool slot no live pointer points at (allocated on first use), for array values that
+   loops rebind: a value written there cannot clobber one still reachable by a name. */
+static inline void *npa_pick(void **pool, int n, const void *const *live, int m, size_t bytes) {
+    for (int pass = 0; pass < 2; pass++) {
+        for (int s = 0; s < n; s++) {
+            if ((pool[s] == NULL) != (pass == 1)) continue;
+            int used = 0;
+            for (int j = 0; j < m && pool[s]; j++) used |= (live[j] == pool[s]);
+            if (used) continue;
+            if (!pool[s]) pool[s] = npa_malloc(bytes);
+            return pool[s];
+        }
+    }
+    return NULL;
+}
+#endif
+
 
 #endif

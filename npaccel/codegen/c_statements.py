@@ -69,7 +69,7 @@ class StatementWriter:
                 decl.append(f"{ct} {name}[1];")
             else:
                 size = render_c(shape_size(n.shape))
-                decl.append(f"{ct} *{name} = ({ct} *)malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));")
+                decl.append(f"{ct} *{name} = ({ct} *)npa_malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));")
                 decl.append(f"if (!{name}) {{ npa_err = NPA_ERR_NOMEM; goto npa_done; }}")
                 free.append(f"free({name});")
             gen.buffers[id(n)] = Buffer(name, n, [f"({render_c(s)})" for s in _strides_of(n.shape)])
