@@ -556,3 +556,18 @@ def _scatter_rows(x, idx):
 ])
 def test_integer_array_writes(fn, make):
     check_same(fn, make)
+
+
+def _logistic_regression_10_steps(X, y, lr):
+    w = np.zeros(X.shape[1])
+    for _ in range(10):
+        p = 1.0 / (1.0 + np.exp(-(X @ w)))
+        grad = X.T @ (p - y) / X.shape[0]
+        w = w - lr * grad
+    return w
+
+
+def test_logistic_regression_trained_in_a_compiled_loop():
+    make = lambda: (rng.standard_normal((300, 8)), (rng.random(300) > 0.5).astype(np.float64), 0.5)  # noqa: E731
+    f = check_same(_logistic_regression_10_steps, make, rtol={np.dtype(np.float64): 1e-10})
+    assert "for %" in f.explain(*make()) and f.stats()["fallbacks"] == 0

@@ -29,7 +29,7 @@ from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, MUTABLE_LEAVES, 
 from ..ir.ops import Op
 from ..passes import infer
 
-UNROLL_MAX = 16          # static ranges up to this many iterations unroll (indices stay static)
+UNROLL_MAX = 4           # static ranges this short unroll (the counter stays a static int); longer: a C loop
 _PROBE_ROUNDS = 4
 
 
