@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 
+import samples
+
 from harness import check_same
 from npaccel import accelerate
 
@@ -470,20 +472,6 @@ def _calls_two_helpers(x):
     return _shift(x) + _scale(x, 0.5)
 
 
-def _mandelbrot_counts(cr, ci, max_iter):
-    zr = np.zeros_like(cr)
-    zi = np.zeros_like(ci)
-    counts = np.zeros(cr.shape, dtype=np.int64)
-    for _ in range(max_iter):
-        zr2 = zr * zr
-        zi2 = zi * zi
-        inside = zr2 + zi2 <= 4.0
-        counts += inside
-        zi = np.where(inside, 2.0 * zr * zi + ci, zi)
-        zr = np.where(inside, zr2 - zi2 + cr, zr)
-    return counts
-
-
 def _kmeans_assign(points, centroids):
     d = ((points[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
     return np.argmin(d, axis=1)
@@ -498,7 +486,7 @@ def _grid(h, w):
     (_jacobi, lambda: (floats(64, 48), 50)),
     (_softmax_rows, lambda: (floats(7, 5),)),
     (_calls_two_helpers, lambda: (floats(9),)),
-    (_mandelbrot_counts, lambda: (*_grid(30, 40), 30)),
+    (samples.load("mandelbrot").mandelbrot, lambda: (*_grid(30, 40), 30)),
     (_kmeans_assign, lambda: (rng.random((40, 3)), rng.random((5, 3)))),
     (_converge_reduced_condition, lambda: (rng.random(64), 1e-10)),
 ])

@@ -58,6 +58,20 @@ class Buffer:
         return f"{self.name}[{' + '.join(terms) or '0'}]"
 
 
+def declare_buffer(name, node, decl, free, on_fail) -> Buffer:
+    """C declaration (and free) of a C-contiguous buffer for ``node``; large ones on huge
+    pages (npa_malloc)."""
+    ct = C.ctype(node.dtype)
+    if node.ndim == 0:
+        decl.append(f"{ct} {name}[1];")
+    else:
+        size = render_c(shape_size(node.shape))
+        decl.append(f"{ct} *{name} = ({ct} *)npa_malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));")
+        decl.append(f"if (!{name}) {{ {on_fail} }}")
+        free.append(f"free({name});")
+    return Buffer(name, node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+
+
 class KernelWriter:
     """Emits the loop body that computes nodes at an index, each node once per index."""
 
@@ -194,16 +208,8 @@ class CSourceGenerator:
         for node, _ in self.plan.materialised:
             if id(node) in self.buffers:
                 continue
-            ct = C.ctype(node.dtype)
             name = f"t{len(decl)}"
-            if node.ndim == 0:
-                decl.append(f"{ct} {name}[1];")
-            else:
-                size = render_c(shape_size(node.shape))
-                decl.append(f"{ct} *{name} = ({ct} *)npa_malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));")
-                decl.append(f"if (!{name}) return NPA_ERR_NOMEM;")
-                free.append(f"free({name});")
-            self.buffers[id(node)] = Buffer(name, node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+            self.buffers[id(node)] = declare_buffer(name, node, decl, free, "return NPA_ERR_NOMEM;")
         return decl, free
 
     # ---- kernels ----------------------------------------------------------------------

@@ -38,7 +38,7 @@ class StatementWriter:
 
     # ---- declarations ------------------------------------------------------------------
     def declarations(self, body):
-        from .c_source import Buffer, _strides_of
+        from .c_source import Buffer, _strides_of, declare_buffer
         gen = self.gen
         decl, free = [], []
         nodes = [n for s in P.walk(body) for n in P.statement_nodes(s) if isinstance(n, Node)]
@@ -63,16 +63,8 @@ class StatementWriter:
         for n in storages + reduces:
             if id(n) in gen.buffers:
                 continue
-            ct = C.ctype(n.dtype)
             name = f"st{n.sid}" if isinstance(n, Storage) else f"r{len(gen.buffers)}"
-            if n.ndim == 0:
-                decl.append(f"{ct} {name}[1];")
-            else:
-                size = render_c(shape_size(n.shape))
-                decl.append(f"{ct} *{name} = ({ct} *)npa_malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));")
-                decl.append(f"if (!{name}) {{ npa_err = NPA_ERR_NOMEM; goto npa_done; }}")
-                free.append(f"free({name});")
-            gen.buffers[id(n)] = Buffer(name, n, [f"({render_c(s)})" for s in _strides_of(n.shape)])
+            gen.buffers[id(n)] = declare_buffer(name, n, decl, free, "npa_err = NPA_ERR_NOMEM; goto npa_done;")
         self.pools = {}
         for n in arrayvars:
             key = (n.dtype.name, tuple(repr(self.find(d)) for d in n.shape))

@@ -20,6 +20,8 @@ for real, so that a name keeps one C type through the loop (else: UnsupportedErr
 """
 from __future__ import annotations
 
+import contextlib
+
 import gast
 import numpy as np
 
@@ -535,12 +537,8 @@ class ControlFlowLowering:
         (kind, dtype, weak, shape) or a static Python value that does not change."""
         types = {n: self.type_of(self.env[n]) if n in self.env else None for n in carried}
         for _ in range(_PROBE_ROUNDS):
-            saved_env = {id(f): dict(f.env) for f in self.frames()}
-            saved = (self.lw.block, len(self.lw.checks), len(self.lw.storages), len(self.lw.arrayvars),
-                     len(self.lw.scalarvars), set(self.lw.written_params), self.lw.loop_depth)
-            self.lw.block = []
-            self.lw.loop_depth += 1
-            try:
+            with self.scratch():
+                self.lw.loop_depth += 1
                 vars_ = self.make_vars(carried, types, probe=True)
                 self.lw.loops.append(LoopFrame(vars_))
                 try:
@@ -550,17 +548,6 @@ class ControlFlowLowering:
                 finally:
                     self.lw.loops.pop()
                 after = {n: self.type_of(self.env[n]) if n in self.env else None for n in carried}
-            finally:
-                for f in self.frames():
-                    f.env = saved_env[id(f)]
-                self.lw.block = saved[0]
-                # shape checks found while probing are facts of this signature: kept, so that
-                # dims proven equal (a broadcast inside the loop) compare equal below
-                del self.lw.storages[saved[2]:]
-                del self.lw.arrayvars[saved[3]:]
-                del self.lw.scalarvars[saved[4]:]
-                self.lw.written_params = saved[5]
-                self.lw.loop_depth = saved[6]
             merged = {n: self.merge_type(n, types[n], after[n]) for n in carried}
             if merged == types:
                 return types
@@ -757,23 +744,30 @@ class ControlFlowLowering:
         return cond
 
     def probe_branch(self, carried, stmts):
-        saved_env = {id(f): dict(f.env) for f in self.frames()}
-        saved = (self.lw.block, len(self.lw.checks), len(self.lw.storages), len(self.lw.arrayvars),
-                 len(self.lw.scalarvars), set(self.lw.written_params))
-        self.lw.block = []
-        try:
+        with self.scratch():
             try:
                 for s in stmts:
                     self.stmt(s)
             except _Jump:
                 return {}
             return {n: self.type_of(self.env[n]) if n in self.env else None for n in carried}
+
+    @contextlib.contextmanager
+    def scratch(self):
+        """Lower something only to learn about it: names, statements and buffers are put
+        back afterwards. (Shape checks found are facts of this signature and stay, so that
+        dims proven equal inside a loop compare equal when its types are merged.)"""
+        saved_env = {id(f): dict(f.env) for f in self.frames()}
+        saved = (self.lw.block, len(self.lw.storages), len(self.lw.arrayvars), len(self.lw.scalarvars),
+                 set(self.lw.written_params), self.lw.loop_depth)
+        self.lw.block = []
+        try:
+            yield
         finally:
             for f in self.frames():
                 f.env = saved_env[id(f)]
             self.lw.block = saved[0]
-            del self.lw.checks[saved[1]:]
-            del self.lw.storages[saved[2]:]
-            del self.lw.arrayvars[saved[3]:]
-            del self.lw.scalarvars[saved[4]:]
-            self.lw.written_params = saved[5]
+            del self.lw.storages[saved[1]:]
+            del self.lw.arrayvars[saved[2]:]
+            del self.lw.scalarvars[saved[3]:]
+            self.lw.written_params, self.lw.loop_depth = saved[4], saved[5]
