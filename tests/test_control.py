@@ -559,3 +559,18 @@ def test_logistic_regression_trained_in_a_compiled_loop():
     make = lambda: (rng.standard_normal((300, 8)), (rng.random(300) > 0.5).astype(np.float64), 0.5)  # noqa: E731
     f = check_same(_logistic_regression_10_steps, make, rtol={np.dtype(np.float64): 1e-10})
     assert "for %" in f.explain(*make()) and f.stats()["fallbacks"] == 0
+
+
+def _write_through_reshape(x):
+    y = x.reshape(2, 3)
+    y[0] = 1.0
+    return x
+
+
+def test_writing_into_a_reshape_is_not_silently_a_copy():
+    from npaccel import UnsupportedError
+    with pytest.raises(UnsupportedError, match="reshape"):
+        accelerate(_write_through_reshape, fallback="raise")(np.arange(6.0))
+    f = accelerate(_write_through_reshape, fallback="silent")
+    x = np.arange(6.0)
+    assert f(x) is x and x[:3].tolist() == [1.0, 1.0, 1.0]

@@ -153,3 +153,17 @@ def _scalar_conversions(x):
 def test_float_of_a_value_compiles():
     from harness import check_same
     check_same(_scalar_conversions, lambda: (np.arange(5.0),))
+
+
+def _view_across_a_python_statement(x):
+    u = x * 2
+    v = u[2:]
+    print("between")
+    u[3] = -1.0
+    return v, u
+
+
+def test_views_stay_views_across_python_statements(capsys):
+    f = accelerate(_view_across_a_python_statement, fallback="silent")
+    got, expected = f(np.arange(6.0)), _view_across_a_python_statement(np.arange(6.0))
+    assert_same_value(got, expected)

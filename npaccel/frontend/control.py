@@ -183,6 +183,10 @@ class ControlFlowLowering:
         root = view_root(value)
         if isinstance(root, MUTABLE_LEAVES):
             return value
+        if type(root).__name__ in ("Reshape", "Broadcast") and is_stored(root.arg):
+            # NumPy's reshape is often a view (a write reaches the original) and
+            # broadcast_to is read-only: a private copy would give a different answer
+            raise self.unsupported(f"writing into the {type(root).__name__.lower()} of an array")
         buf = self.new_buffer(root, name, "written in place") if root.ndim else None
         if buf is None:
             raise self.unsupported(f"writing into a 0-d value '{name}'")

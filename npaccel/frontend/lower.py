@@ -844,15 +844,20 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
         lowerer.env[name] = node
         param_nodes.append(node)
     pending, returned, result, current = None, live_out is None, None, 0
+    assigned_at = {}        # name -> index of the statement that last bound it (segments)
     try:
         if live_out is None:
             result = lowerer.run_body(stmts)
         else:
             for current, stmt in enumerate(stmts):
+                before = {k: id(v) for k, v in lowerer.env.items()}
                 try:
                     lowerer.stmt(stmt)
                 except UnsupportedError as exc:
                     raise SegmentStop(current, exc) from None
+                for k, v in lowerer.env.items():
+                    if before.get(k) != id(v):
+                        assigned_at[k] = current
     except _Return as ret:
         result, returned = ret.value, True
     except UserError as err:
@@ -867,6 +872,14 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
     if not returned:
         # a segment: the names later statements read, computed values first
         bound = [n for n in live_out if n in lowerer.env]
+        for n in bound:
+            v = lowerer.env[n]
+            if isinstance(v, View) or (type(v).__name__ in ("Reshape", "Broadcast") and
+                                       isinstance(view_root(v.arg), (Param, Storage, ArrayVar))):
+                # a view handed on to a statement run in Python must be a real NumPy view
+                # (writes through it reach the array): the statement making it runs in Python
+                raise SegmentStop(assigned_at.get(n, 0), UnsupportedError(
+                    f"a view '{n}' used by a statement that runs in Python", src.where(stmts[assigned_at.get(n, 0)])))
         static = {n: lowerer.env[n] for n in bound if not _is_value(lowerer.env[n])}
         meta["segment_names"] = tuple(n for n in bound if n not in static)
         meta["static_out"] = static
