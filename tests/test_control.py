@@ -574,3 +574,30 @@ def test_writing_into_a_reshape_is_not_silently_a_copy():
     f = accelerate(_write_through_reshape, fallback="silent")
     x = np.arange(6.0)
     assert f(x) is x and x[:3].tolist() == [1.0, 1.0, 1.0]
+
+
+def _iteration_locals(x, n):
+    acc = x * 0
+    for i in range(n):
+        t = x * i          # set before it is read, and never read after the loop
+        s = t + 1
+        acc = acc + s
+    return acc
+
+
+def _augassign_carried_inside(x, n):
+    c = 0
+    out = x * 0
+    for i in range(n):
+        c += 1
+        out = out + c
+    return out
+
+
+def test_iteration_locals_are_not_carried():
+    check_same(_iteration_locals, lambda: (floats(5), 4))
+    check_same(_augassign_carried_inside, lambda: (floats(5), 4))
+    text = accelerate(_iteration_locals, fallback="raise").explain(floats(5), 4)
+    body = text.split("== generated C")[1]
+    loop = body[body.index("for (sv"):]
+    assert loop.count("/* store") == 1        # only acc is written per iteration

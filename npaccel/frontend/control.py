@@ -107,6 +107,30 @@ def read_names(stmts) -> set:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
+def exposed_names(stmts) -> set:
+    """Names a block may read before it assigns them (conservatively: an assignment inside
+    a branch or a nested loop does not count as made)."""
+    defined, exposed = set(), set()
+    for stmt in stmts:
+        exposed |= read_names([stmt]) - defined
+        for n in gast.walk(stmt):              # x += v reads x first
+            if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name) and n.target.id not in defined:
+                exposed.add(n.target.id)
+        if isinstance(stmt, (gast.Assign, gast.AnnAssign)) or \
+                (isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name)):
+            defined |= set(assigned_names([stmt]))
+    return exposed
+
+
+def read_outside(tree, node) -> set:
+    """Names read anywhere in function ``tree`` outside the lines of ``node``."""
+    first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    if first is None or last is None:
+        return read_names(tree.body)            # unknown extent: everything counts
+    return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+            and not first <= getattr(n, "lineno", first) <= last}
+
+
 def _has_jump(stmts) -> bool:
     return any(isinstance(n, (gast.Break, gast.Continue)) for s in stmts for n in gast.walk(s))
 
@@ -502,7 +526,13 @@ class ControlFlowLowering:
             self.lw.control_depth -= 1
 
     def _lower_loop(self, stmts, run_body, extra, reads):
-        carried = [n for n in assigned_names(stmts) if n not in extra]
+        loop_node = self.current
+        live = exposed_names(stmts) | read_outside(self.src.tree, loop_node) | read_names(reads)
+        assigned = [n for n in assigned_names(stmts) if n not in extra]
+        # a name the body always sets before reading it, and that nothing reads after the
+        # loop, is not carried: it stays a deferred value inside one iteration
+        carried = [n for n in assigned if n in live]
+        before = {n: self.env[n] for n in assigned if n not in carried and n in self.env}
         used = read_names(stmts) | read_names(reads)
         self.hoist_for_loop(used)
         types = self.probe_types(carried, run_body)
@@ -522,6 +552,12 @@ class ControlFlowLowering:
             self.lw.block = outer
         for name, var in frame.names.items():
             self.env[name] = var
+        for name in assigned:
+            if name not in carried:          # iteration-local: not visible after the loop
+                if name in before:
+                    self.env[name] = before[name]
+                else:
+                    self.env.pop(name, None)
         return tuple(body)
 
     def hoist_for_loop(self, used):
