@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..ir import program as P
 from ..ir.dims import render_c, shape_size
-from ..ir.nodes import ArrayVar, Elementwise, Graph, Node, Param, ScalarVar, Storage, View, topo_order
+from ..ir.nodes import ArrayVar, Graph, Node, Param, ScalarVar, Storage, View, topo_order
 from ..passes.infer import dim_canonicaliser
 from ..passes.plan import Plan, is_flat_store, run_pipeline
 from .c_renderer import C
@@ -25,7 +25,7 @@ class Region:
     def at(self, idx):
         node = self.node
         while isinstance(node, View):
-            idx = self.writer_cls.view_index(None, node, idx if idx != "FLAT" else idx)
+            idx = self.writer_cls.view_index(None, node, idx)
             node = node.arg
         return self.gen.buffers[id(node)].at(idx)
 

@@ -175,21 +175,16 @@ class ControlFlowLowering:
         """Somewhere to keep a value: a fixed Storage outside loops, a free pool slot inside
         (a fixed buffer could still be read through a loop variable next iteration)."""
         if self.lw.loop_depth == 0:
-            node = Storage(sid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape, why=why)
-            self.lw.storages.append(node)
-            return node
+            return Storage(sid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape, why=why)
         var = ArrayVar(vid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape,
                        why=why + ", in a pool slot")
-        self.lw.arrayvars.append(var)
         self.emit(P.PickSlot(var))
         return var
 
     def temp_buffer(self, like, name):
         """A buffer read only by the next statement: always a fixed Storage."""
-        node = Storage(sid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape,
+        return Storage(sid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape,
                        why="right side of an overlapping write")
-        self.lw.storages.append(node)
-        return node
 
     def materialise(self, value, name="value", why="computed before a write"):
         """Compute a deferred value now: into a buffer, or a C local if 0-d."""
@@ -466,7 +461,6 @@ class ControlFlowLowering:
         if not isinstance(step, int):
             raise self.unsupported("range() with a step known only at run time", node)
         counter = ScalarVar(vid=self.new_id(), name=node.target.id, dtype=np.dtype(np.int64), weak=True)
-        self.lw.scalarvars.append(counter)
 
         def body():
             self.env[node.target.id] = counter
@@ -654,7 +648,6 @@ class ControlFlowLowering:
             current = self.env.get(name)
             if t[0] == "scalar":
                 var = ScalarVar(vid=self.new_id(), name=name, dtype=t[1], weak=t[2])
-                self.lw.scalarvars.append(var)
                 if current is not None:
                     init = self.as_node(current)
                     if init.ndim != 0:
@@ -665,7 +658,6 @@ class ControlFlowLowering:
             else:
                 var = ArrayVar(vid=self.new_id(), name=name, dtype=t[1], shape=t[3],
                                why="array rebound in a loop or branch (a pointer)")
-                self.lw.arrayvars.append(var)
                 if current is not None:
                     arrays.append((var, self.pointer_source(current, name)))
             made[name] = var
@@ -794,12 +786,11 @@ class ControlFlowLowering:
 
     @contextlib.contextmanager
     def scratch(self):
-        """Lower something only to learn about it: names, statements and buffers are put
-        back afterwards. (Shape checks found are facts of this signature and stay, so that
+        """Lower something only to learn about it: names and statements are put back
+        afterwards. (Shape checks found are facts of this signature and stay, so that
         dims proven equal inside a loop compare equal when its types are merged.)"""
         saved_env = {id(f): dict(f.env) for f in self.frames()}
-        saved = (self.lw.block, len(self.lw.storages), len(self.lw.arrayvars), len(self.lw.scalarvars),
-                 set(self.lw.written_params), self.lw.loop_depth)
+        saved = (self.lw.block, set(self.lw.written_params), self.lw.loop_depth)
         self.lw.block = []
         try:
             yield
@@ -807,7 +798,4 @@ class ControlFlowLowering:
             for f in self.frames():
                 f.env = saved_env[id(f)]
             self.lw.block = saved[0]
-            del self.lw.storages[saved[1]:]
-            del self.lw.arrayvars[saved[2]:]
-            del self.lw.scalarvars[saved[3]:]
-            self.lw.written_params, self.lw.loop_depth = saved[4], saved[5]
+            self.lw.written_params, self.lw.loop_depth = saved[1], saved[2]

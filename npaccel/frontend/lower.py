@@ -107,7 +107,6 @@ class Lowering:
         self.block = []              # program statements being emitted (ir/program.py)
         self.frames = []             # active FunctionLowerers, outermost first
         self.next_id = 0
-        self.storages, self.arrayvars, self.scalarvars = [], [], []
         self.written_params = set()
         self.loop_depth = 0          # run-time loops around the statement being lowered
         self.loops = []              # their LoopFrames, innermost last

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.nodes import Elementwise, Node, Reduce, View
+from ..ir.nodes import Elementwise, Reduce, View
 from ..ir.ops import Op
 from ..passes import infer
 
