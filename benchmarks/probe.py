@@ -65,14 +65,15 @@ def main(sample, engine, scale):
     result = fn(*first_args)
     first_call_s = time.perf_counter() - t0
     out_bytes = sum(o.nbytes for o in engines.as_outputs(result))
-    del result, first_args
     # A second call in the same fresh process: first minus second is what loading from the
-    # cache cost, apart from effects both calls share (page faults on fresh memory).
+    # cache cost, apart from effects both calls share. The first result stays alive during
+    # it, so the second call's outputs are fresh memory too (page faults on first touch),
+    # as the first call's were, whatever allocator recycles freed blocks.
     second_args = engines.fresh_args(args)
     t0 = time.perf_counter()
     fn(*second_args)
     second_call_s = time.perf_counter() - t0
-    del second_args
+    del second_args, result, first_args
     call_args = engines.fresh_args(args)
     gc.collect()
     _release_heap()

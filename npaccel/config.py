@@ -25,6 +25,7 @@ class Config:
     cache_max_size: int         # NPACCEL_CACHE_MAX_SIZE (bytes; K/M/G suffixes accepted)
     cuda_home: Path | None = None  # CUDA_HOME, else CUDA_PATH: where to look for bin/nvcc last
     blas: str = ""              # NPACCEL_BLAS: "" find one (NumPy's OpenBLAS first), "none", or a library path
+    output_pool: int = 0        # NPACCEL_OUTPUT_POOL: bytes of dropped results kept for reuse (runtime/outputs)
 
 
 def _choice(name, value, allowed):
@@ -87,7 +88,17 @@ def read_config(env=None) -> Config:
         cache_max_size=parse_size(env.get("NPACCEL_CACHE_MAX_SIZE", "").strip() or str(DEFAULT_CACHE_MAX_SIZE)),
         cuda_home=_first_path(env, "CUDA_HOME", "CUDA_PATH"),
         blas=env.get("NPACCEL_BLAS", "").strip(),
+        output_pool=parse_size(env.get("NPACCEL_OUTPUT_POOL", "").strip() or str(_default_output_pool())),
     )
+
+
+def _default_output_pool() -> int:
+    """1 GiB, or an eighth of the memory on a smaller machine."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        ram = 8 * 1024**3
+    return min(1024**3, ram // 8)
 
 
 _config: Config | None = None

@@ -13,6 +13,18 @@
  */
 #ifndef NPACCEL_BLAS_H
 #define NPACCEL_BLAS_H
+enum { NPA_CBLAS_ROW_MAJOR = 101, NPA_CBLAS_NO_TRANS = 111, NPA_CBLAS_TRANS = 112 };
+
+/* How a BLAS can read the R x Cn matrix with strides (sr, sc): 0 if it cannot (pack it).
+ * NO_TRANS: row-major with leading dimension *ld; TRANS: column-major (the CUDA backend's
+ * cuBLAS calls use it too, npaccel_cuda_blas.h). */
+static inline int npa_blas_layout(int64_t R, int64_t Cn, int64_t sr, int64_t sc, int64_t *ld) {
+    const int64_t r1 = R > 1 ? R : 1, c1 = Cn > 1 ? Cn : 1;
+    if ((sc == 1 || Cn == 1) && (R == 1 || sr >= c1)) { *ld = R == 1 ? c1 : sr; return NPA_CBLAS_NO_TRANS; }
+    if ((sr == 1 || R == 1) && (Cn == 1 || sc >= r1)) { *ld = Cn == 1 ? r1 : sc; return NPA_CBLAS_TRANS; }
+    return 0;
+}
+
 #ifndef NPA_CUDA     /* host code of CPU kernel libraries only */
 #include <sys/mman.h>
 
@@ -41,8 +53,6 @@ static inline void *npa_malloc(size_t bytes) {
 #endif
 /* multiply-adds above which a loop (or a batch of small products) runs on all threads */
 #define NPA_MATMUL_PARALLEL_MIN 262144
-
-enum { NPA_CBLAS_ROW_MAJOR = 101, NPA_CBLAS_NO_TRANS = 111, NPA_CBLAS_TRANS = 112 };
 
 /* Table slots; npaccel/runtime/blas.py fills them in this order. */
 enum { NPA_BLAS_SGEMM, NPA_BLAS_DGEMM, NPA_BLAS_SGEMV, NPA_BLAS_DGEMV, NPA_BLAS_SDOT,
@@ -85,14 +95,6 @@ static inline int npa_blas_threads_begin(int nt) {
 
 static inline void npa_blas_threads_end(int nt, int before) {
     if (before > 0 && before != nt) ((void (*)(int))(intptr_t)npa_blas[NPA_BLAS_SET_THREADS])(before);
-}
-
-/* How a BLAS can read the R x Cn matrix with strides (sr, sc): 0 if it cannot (pack it). */
-static inline int npa_blas_layout(int64_t R, int64_t Cn, int64_t sr, int64_t sc, int64_t *ld) {
-    const int64_t r1 = R > 1 ? R : 1, c1 = Cn > 1 ? Cn : 1;
-    if ((sc == 1 || Cn == 1) && (R == 1 || sr >= c1)) { *ld = R == 1 ? c1 : sr; return NPA_CBLAS_NO_TRANS; }
-    if ((sr == 1 || R == 1) && (Cn == 1 || sc >= r1)) { *ld = Cn == 1 ? r1 : sc; return NPA_CBLAS_TRANS; }
-    return 0;
 }
 
 static inline int npa_blas_fits(int64_t M, int64_t N, int64_t K) {

@@ -162,3 +162,101 @@ CASES.update({
     "empty": (zero_d, lambda: (np.ones((0, 3)), np.ones((0, 3))), None),
     "mixed_dtypes": (mixed_dtypes, lambda: (_values("int16", (19,), 24), _values("float32", (19,), 25)), 1e-6),
 })
+
+
+# ---- index reductions, scans, matrix products, whole programs -----------------------------
+
+def index_reduce(x):
+    return (np.argmax(x), np.argmin(x), x.argmax(axis=0), x.argmin(axis=1), np.argmax(x, axis=1, keepdims=True),
+            np.argmin(x[::-1], axis=0))
+
+
+def scans(x):
+    return np.cumsum(x), np.cumprod(x, axis=0), np.cumsum(x, axis=1), np.cumsum(x[:, ::-2], axis=0)
+
+
+def products(a, b):
+    return a @ b, a.T @ a, np.dot(a[0], b), a @ b[:, 0], a[0] @ a[1], a[::-1] @ b[:, ::-2], 2.0 * a @ b + 1.0
+
+
+def batched(q, k):
+    return q @ k.transpose(0, 2, 1), q @ k[0].T, np.matmul(q[:, 0], k[0, :2].T)
+
+
+def _ties_and_nans():
+    x = _values("float64", (9, 40), 26)
+    x[2, 5] = x[2, 30] = 100.0          # equal maxima: the first wins
+    x[4, 7] = x[4, 3] = np.nan           # NaNs: the first wins, for argmin too
+    x[:, 11] = -100.0
+    return (x,)
+
+
+def _product_args(dtype, m=7, k=33, n=5):
+    def make():
+        return _values(dtype, (m, k), 27) % 5 if dtype != "bool" else _values(dtype, (m, k), 27), \
+            _values(dtype, (k, n), 28)
+    return make
+
+
+def _programs():
+    # whole programs from test_control.py (loops, in-place updates, branches, masks,
+    # scatters); the functions are shared, so the GPU runs exactly what the CPU tests run
+    import test_control as tc
+    rng = np.random.default_rng(31)
+    f = rng.standard_normal
+    return {
+        "program_jacobi_swap": (tc._jacobi, lambda: (f((20, 30)), 7)),
+        "program_heat_in_place": (tc._heat_in_place, lambda: (f((25, 17)), 0.2, 5)),
+        "program_inplace_param": (tc._inplace_param, lambda: (f(10), f(10))),
+        "program_overlap_shift": (tc._overlap_shift_right, lambda: (np.arange(10.0),)),
+        "program_written_view": (tc._return_written_param, lambda: (f(8)[::-1],)),
+        "program_augassign_int": (tc._augassign_int_cast, lambda: (np.arange(12, dtype=np.uint8).reshape(3, 4)[:, ::-1],)),
+        "program_scalar_accumulator": (tc._scalar_accumulator, lambda: (f(10), 9)),
+        "program_nested_int8": (tc._nested_loops, lambda: (np.arange(6, dtype=np.int8), 3, 4)),
+        "program_fir_slices": (tc._fir, lambda: (f(200), f(9))),
+        "program_index_loop": (tc._index_loop, lambda: (f(6), 6)),
+        "program_index_error": (tc._index_loop, lambda: (f(6), 8)),                          # IndexError
+        "program_row_updates": (tc._row_updates, lambda: (f((5, 3)), f((5, 3)))),
+        "program_converge": (tc._converge, lambda: (rng.random(100), 1e-6)),
+        "program_while_residual": (tc._converge_reduced_condition, lambda: (rng.random(50), 1e-8)),
+        "program_break": (tc._break_on_value, lambda: (rng.random(10), 50)),
+        "program_continue": (tc._continue_odd, lambda: (f(5), 7)),
+        "program_if_branches": (tc._runtime_if, lambda: (-np.ones(4), 1.0)),
+        "program_if_in_loop": (tc._if_array_in_loop, lambda: (rng.random(6) * 12, 9)),
+        "program_while_true": (tc._while_true_break, lambda: (rng.random(3) + 1,)),
+        "program_mask_writes": (tc._mask_writes, lambda: (f((4, 5)), 0.5)),
+        "program_mask_rows_mean": (tc._mask_rows_mean, lambda: (rng.random((50, 3)), rng.integers(0, 4, 50), 4)),
+        "program_scatter_last_wins": (tc._scatter, lambda: (f(8), np.array([1, 1, 1]), np.array([1.0, 2.0, 3.0]))),
+        "program_scatter_index_error": (tc._scatter, lambda: (f(8), np.array([1, 9]), f(2))),    # IndexError
+        "program_scalar_builtins": (tc._scalar_builtins, lambda: (np.array([0.5, np.nan, 2.0]), 3)),
+        "program_logistic_loop": (tc._logistic_regression_10_steps,
+                                  lambda: (f((300, 8)), (rng.random(300) > 0.5).astype(np.float64), 0.5)),
+    }
+
+
+CASES.update({
+    "index_float64": (index_reduce, lambda: (_values("float64", (9, 40), 26),), None),
+    "index_ties_nans": (index_reduce, _ties_and_nans, None),
+    "index_int16": (index_reduce, lambda: (_values("int16", (30, 7), 29),), None),
+    "index_float16": (index_reduce, lambda: (_values("float16", (5, 300), 30),), None),
+    "index_bool": (index_reduce, lambda: (_values("bool", (6, 50), 31),), None),
+    "scan_float64": (scans, lambda: (_values("float64", (6, 9), 32),), None),
+    "scan_float32": (scans, lambda: (_values("float32", (40, 3), 33),), None),
+    "scan_int8_wraps": (scans, lambda: (_values("int8", (5, 7), 34),), None),
+    "scan_uint64": (scans, lambda: (_values("uint64", (4, 6), 35),), None),
+    "scan_bool": (scans, lambda: (_values("bool", (5, 8), 36),), None),
+    "matmul_float64": (products, _product_args("float64"), 1e-12),
+    "matmul_float32": (products, _product_args("float32"), 1e-5),
+    "matmul_float16": (products, _product_args("float16"), {np.dtype(np.float16): 2e-3}),
+    "matmul_int32": (products, _product_args("int32"), None),
+    "matmul_int8_wraps": (products, lambda: (_values("int8", (7, 33), 27), _values("int8", (33, 5), 28)), None),
+    "matmul_uint16": (products, lambda: (_values("uint16", (7, 33), 27), _values("uint16", (33, 5), 28)), None),
+    "matmul_bool": (products, _product_args("bool"), None),
+    "matmul_batched_float32": (batched, lambda: (_values("float32", (4, 6, 8), 37), _values("float32", (4, 5, 8), 38)),
+                               1e-5),
+    "matmul_batched_float64": (batched, lambda: (_values("float64", (3, 2, 9), 39), _values("float64", (3, 4, 9), 40)),
+                               1e-12),
+    "matmul_empty_k": (lambda a, b: a @ b, lambda: (np.ones((3, 0)), np.ones((0, 4))), None),
+    "matmul_shape_mismatch": (lambda a, b: a @ b, lambda: (np.ones((3, 4)), np.ones((5, 2))), None),   # ValueError
+})
+CASES.update({name: (fn, make, 1e-10) for name, (fn, make) in _programs().items()})

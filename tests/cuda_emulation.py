@@ -6,7 +6,9 @@ same source text an nvcc build gets, the runtime helper, the device scratch allo
 the copies, the launches (each block's threads are real threads synchronising through
 barriers and warp shuffles), error codes and result assembly. Only the compiler (g++,
 with UndefinedBehaviorSanitizer: signed overflow the GPU code must not have is reported)
-and the device differ. The gpu tests run the same cases on a real device.
+and the device differ. cuBLAS is tests/cuda_emu/cublas_emu.cpp, a host library with the
+entry points npaccel dlopens (plain loops, cuBLAS's argument checks). The gpu tests run the
+same cases on a real device.
 """
 from __future__ import annotations
 
@@ -33,6 +35,17 @@ def emulator_compiler():
     return shutil.which("g++")
 
 
+def build_cublas_emulation(workdir) -> Path:
+    """tests/cuda_emu/cublas_emu.cpp as a shared library (the emulated libcublas)."""
+    from npaccel.build.driver import run_compiler
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    source_file, output = EMU_DIR / "cublas_emu.cpp", workdir / "libcublas_emu.so"
+    command = [emulator_compiler(), "-O1", "-fPIC", "-shared", str(source_file), "-o", str(output)]
+    return run_compiler(command, source=source_file.read_text(), source_file=source_file, output=output,
+                        what="g++ (cuBLAS emulation)")
+
+
 def emulated_compile(source, workdir, nvcc, arch):
     """compile_cuda_shared's stand-in: the same source, built for the host emulation."""
     from npaccel.build.driver import run_compiler
@@ -48,9 +61,10 @@ def emulated_compile(source, workdir, nvcc, arch):
 
 
 @pytest.fixture(scope="module")
-def emulated_gpu():
-    """Patch npaccel so that target="cuda" finds an "nvcc" (g++ + emulation) and a "GPU".
-    Yields the file UBSan reports are appended to (absent or empty while nothing undefined ran)."""
+def emulated_gpu(tmp_path_factory):
+    """Patch npaccel so that target="cuda" finds an "nvcc" (g++ + emulation), a "GPU" and a
+    "libcublas" (the emulation's). Yields the file UBSan reports are appended to (absent or
+    empty while nothing undefined ran)."""
     from npaccel.build import devices, nvcc
     from npaccel.runtime import cuda
     gxx = emulator_compiler()
@@ -63,6 +77,8 @@ def emulated_gpu():
         mp.setattr(nvcc, "compile_cuda_shared", emulated_compile)
         mp.setattr(nvcc, "supported_archs", lambda compiler: ("sm_80",))
         mp.setattr(devices, "gpu_status", lambda: devices.GpuStatus(True, ("emulated GPU",), "tests/cuda_emu"))
+        cublas = build_cublas_emulation(tmp_path_factory.mktemp("cublas"))
+        mp.setattr(cuda, "find_cublas", lambda: str(cublas))
         cuda._usable.clear()
         yield UB_LOG
     cuda._usable.clear()

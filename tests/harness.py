@@ -17,7 +17,8 @@ from npaccel import accelerate
 # Elementwise float results may differ from NumPy's by a few ulp per op (vector libm), which
 # cancellation in a chain can magnify relative to a small result: the tolerance is relative
 # to each value plus the same fraction of the largest magnitude. Reductions may reorder sums.
-# Integers and bools are always exact.
+# Integers and bools are always exact; so are complex results unless ``rtol`` names their
+# dtype (each part is compared as a float, with NaN positions and signed zeros).
 ULP_RTOL = {np.dtype(np.float64): 1e-13, np.dtype(np.float32): 4e-6}
 REDUCTION_RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-5}
 
@@ -58,11 +59,14 @@ def assert_same_value(actual, expected, rtol=None, where="result"):
         tol = (rtol or ULP_RTOL).get(e.dtype, 0) if isinstance(rtol or ULP_RTOL, dict) else rtol
         finite = np.abs(e[np.isfinite(e)])
         scale = float(finite.max()) if finite.size else 0.0
-        np.testing.assert_allclose(a, e, rtol=tol, atol=tol * scale, equal_nan=True, err_msg=where)
-        if e.dtype.kind == "f":
-            zeros = (e == 0) & (a == 0)
-            assert np.array_equal(np.signbit(a[zeros]), np.signbit(e[zeros])), f"{where}: sign of zero"
-            assert np.array_equal(np.isnan(a), np.isnan(e)), f"{where}: NaN positions"
+        # complex: each part as a float, against the largest complex magnitude
+        parts = (("", a, e),) if e.dtype.kind == "f" else (("real part", a.real, e.real), ("imag part", a.imag, e.imag))
+        for name, pa, pe in parts:
+            at = f"{where} {name}".rstrip()
+            np.testing.assert_allclose(pa, pe, rtol=tol, atol=tol * scale, equal_nan=True, err_msg=at)
+            zeros = (pe == 0) & (pa == 0)
+            assert np.array_equal(np.signbit(pa[zeros]), np.signbit(pe[zeros])), f"{at}: sign of zero"
+            assert np.array_equal(np.isnan(pa), np.isnan(pe)), f"{at}: NaN positions"
     else:
         assert np.array_equal(a, e), f"{where}: values differ\nnpaccel: {a}\nNumPy:   {e}"
 

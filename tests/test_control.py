@@ -601,3 +601,107 @@ def test_iteration_locals_are_not_carried():
     body = text.split("== generated C")[1]
     loop = body[body.index("for (sv"):]
     assert loop.count("/* store") == 1        # only acc is written per iteration
+
+
+# ---- arrays only updated in place keep their one buffer (no pointer, no copy) ----------
+
+def _accumulate_alias(x, m):
+    y = x * 2.0                   # deferred until the loop writes it
+    z = y                         # the same object: sees every update
+    for k in range(m):
+        y += x[k % x.shape[0]]
+        y *= 0.5
+    return z
+
+
+def _accumulate_argument(y, x, m):
+    for _ in range(m):
+        y += x
+    return y.sum()
+
+
+def _accumulate_nested(x, m):
+    acc = np.zeros_like(x)
+    for i in range(m):
+        for j in range(i):
+            acc += x * j
+        acc -= 1.0
+    return acc
+
+
+def _accumulate_then_rebind(x, m):
+    y = np.zeros(x.shape[0])
+    for k in range(m):
+        y += x
+        if k == 2:
+            y = y * 3.0           # rebound too: a loop variable after all
+    return y
+
+
+def _accumulate_bad_cast(x, m):
+    y = np.zeros(x.shape[0], dtype=np.int64)
+    for _ in range(m):
+        y += x                    # float into int: NumPy's UFuncTypeError
+    return y
+
+
+@pytest.mark.parametrize("fn, make", [
+    (_accumulate_alias, lambda: (floats(7), 5)),
+    (_accumulate_alias, lambda: (floats(7), 0)),
+    (_accumulate_argument, lambda: (floats(4, 3), floats(3), 4)),
+    (_accumulate_nested, lambda: (floats(3, 4), 4)),
+    (_accumulate_then_rebind, lambda: (floats(6), 5)),
+    (_accumulate_bad_cast, lambda: (floats(6), 2)),
+])
+def test_arrays_updated_in_place_in_loops(fn, make):
+    check_same(fn, make)
+
+
+def test_in_place_accumulator_is_the_output_buffer():
+    text = accelerate(samples.function("fir_filter"), fallback="raise").explain(floats(300), floats(16))
+    assert "pointer y" not in text and "right side of an overlapping write" not in text
+    c = text.split("== generated C")[1]
+    assert "npa_malloc" not in c             # y lives in the returned array itself
+
+
+# ---- X @ w then X.T @ f(z): one sweep over the rows of X (codegen/c_matvec.py) ---------
+
+def _glm_steps(X, y, lr, n):
+    w = np.zeros(X.shape[1], dtype=X.dtype)
+    z = X @ w
+    for _ in range(n):
+        z = X @ w
+        r = np.tanh(z) - y
+        w = w - lr * (X.T @ r)
+    return w, z                  # z read after the loop: the fused sweep stores it too
+
+
+def _power_iteration(A, v, n):
+    for _ in range(n):
+        u = A @ v
+        v = A.T @ (u * 0.5)
+        v = v / np.sqrt(np.sum(v * v))
+    return v
+
+
+@pytest.mark.parametrize("fn, make", [
+    (_glm_steps, lambda: (floats(300, 7), floats(300), 0.01, 4)),
+    (_glm_steps, lambda: (floats(300, 7).astype(np.float32), floats(300).astype(np.float32), 0.01, 4)),
+    (_glm_steps, lambda: (np.asfortranarray(floats(300, 7)), floats(300), 0.01, 3)),   # not fused: strided rows
+    (_glm_steps, lambda: (floats(300, 7), floats(600)[::2], 0.01, 3)),                 # y strided: not fused
+    (_glm_steps, lambda: (floats(0, 7), floats(0), 0.01, 3)),
+    (_glm_steps, lambda: (floats(40, 0), floats(40), 0.01, 2)),
+    (_power_iteration, lambda: (floats(50, 30), floats(30), 5)),
+])
+def test_matrix_vector_pairs(fn, make):
+    # sums in another order than BLAS's, carried through a few iterations
+    check_same(fn, make, rtol={np.dtype(np.float64): 1e-11, np.dtype(np.float32): 1e-4})
+
+
+def test_logistic_regression_reads_x_once_per_step():
+    args = samples.load("logistic_regression").inputs(0.01)
+    text = accelerate(samples.function("logistic_regression"), fallback="raise").explain(*args)
+    assert "in one sweep over the rows of X" in text
+    fortran = (np.asfortranarray(args[0]),) + args[1:]
+    text = accelerate(samples.function("logistic_regression"), fallback="raise").explain(*fortran)
+    assert "in one sweep over the rows of X" not in text

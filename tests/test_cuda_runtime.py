@@ -33,6 +33,10 @@ def _loop(x, n):
     return x
 
 
+def _complex_scale(z):
+    return z * 2.0 + 1.0
+
+
 # ---- target resolution on this machine and with a part missing ---------------------------------
 
 def test_target_cuda_without_a_gpu_raises_target_unavailable(monkeypatch):
@@ -115,19 +119,19 @@ def test_sample_on_emulated_device_matches_numpy(name, emulated_gpu):
 
 
 def test_unsupported_kernels_run_on_the_cpu(emulated_gpu):
-    """Loops have no GPU code yet: target="cuda" says so and runs the CPU build; "auto" is
-    silent; fallback="raise" raises."""
-    x = np.linspace(0, 1, 9)
+    """Complex numbers have no GPU code: target="cuda" says so and runs the CPU build;
+    "auto" is silent; fallback="raise" raises."""
+    z = np.linspace(0, 1, 9) + 1j
     with pytest.warns(FallbackWarning, match="CUDA backend: .*runs on the CPU"):
-        got = accelerate(_loop, target="cuda", fallback="warn")(x, 3)
-    assert_same_value(got, _loop(x, 3))
-    f = accelerate(_loop, target="auto", fallback="warn")
+        got = accelerate(_complex_scale, target="cuda", fallback="warn")(z)
+    assert_same_value(got, _complex_scale(z))
+    f = accelerate(_complex_scale, target="auto", fallback="warn")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert_same_value(f(x, 3), _loop(x, 3))
+        assert_same_value(f(z), _complex_scale(z))
     assert f.stats()["gpu_signatures"] == 0 and f.stats()["fallbacks"] == 0
     with pytest.raises(npaccel.UnsupportedError, match="CUDA backend"):
-        accelerate(_loop, target="cuda", fallback="raise")(x, 3)
+        accelerate(_complex_scale, target="cuda", fallback="raise")(z)
 
 
 def test_device_array_arguments_stay_on_the_device(emulated_gpu):
@@ -176,3 +180,91 @@ def test_kernel_error_codes_become_numpy_exceptions(emulated_gpu):
     def power(a, p):
         return a ** p
     check_same(power, lambda: (np.arange(5), -2), accelerated=accelerate(power, target="cuda", fallback="raise"))
+
+
+# ---- programs, products and index checks on the emulated device -------------------------------
+
+def test_loops_run_on_the_device_and_device_arrays_stay_there(emulated_gpu):
+    rt = cuda.cuda_runtime()
+    x = np.linspace(0, 1, 9)
+    f = accelerate(_loop, target="cuda", fallback="raise")
+    check_same(_loop, lambda: (x, 3), accelerated=f)
+    dx = DeviceArray(x.shape, x.dtype, rt)
+    rt.htod(dx.ptr, x)
+    got = f(dx, 4)
+    assert isinstance(got, DeviceArray)
+    assert_same_value(got.get(), _loop(x, 4))
+    assert f.stats()["gpu_signatures"] == 2 and f.stats()["fallbacks"] == 0
+
+
+def _add_in_place(x, y):
+    x[1:] += y[:-1]
+    return x.sum()
+
+
+def test_device_array_written_in_place(emulated_gpu):
+    rt = cuda.cuda_runtime()
+    x, y = np.arange(6.0), np.ones(6)
+    dx = DeviceArray(x.shape, x.dtype, rt)
+    rt.htod(dx.ptr, x)
+    total = accelerate(_add_in_place, target="cuda", fallback="raise")(dx, y)
+    expected_x = x.copy()
+    expected_total = _add_in_place(expected_x, y)
+    assert_same_value(total.get()[()], expected_total)
+    np.testing.assert_array_equal(dx.get(), expected_x)         # written where it lies
+
+
+def test_runtime_index_errors_are_the_cpu_builds(emulated_gpu):
+    """A run-time index or slice out of range stops the program with the CPU build's
+    IndexError (same message), not a wrong answer."""
+    from test_control import _fir_runs_past, _index_loop
+    for fn, args in ((_fir_runs_past, (np.arange(6.0), 5)), (_index_loop, (np.arange(6.0), 8))):
+        with pytest.raises(IndexError) as on_cpu:
+            accelerate(fn, target="cpu", fallback="raise")(*args)
+        gpu = accelerate(fn, target="cuda", fallback="raise")
+        with pytest.raises(IndexError) as on_gpu:
+            gpu(*args)
+        assert str(on_gpu.value) == str(on_cpu.value)
+        assert gpu.stats()["gpu_signatures"] == 1
+
+
+def _cuda_source(fn, *args):
+    return accelerate(fn, target="cuda", fallback="raise").explain(*args).split("== generated CUDA ==")[1]
+
+
+def test_swap_moves_device_pointers_and_a_residual_is_one_copy_back():
+    from test_control import _converge_reduced_condition, _jacobi
+    source = _cuda_source(_jacobi, np.ones((8, 8)), 5)
+    loop = source[source.index("for (sv"):]
+    assert "= npa_p0;" in loop and "cudaMemcpy" not in loop          # a pointer swap, no copy, no sync
+    source = _cuda_source(_converge_reduced_condition, np.ones(8), 1e-6)
+    loop = source[source.index("for (;;)"):]
+    assert loop.count("cudaMemcpy(&npa_h") == 1                       # the condition, copied back once
+
+
+def test_products_go_through_cublas_one_handle(emulated_gpu):
+    """float32/float64 products call the (emulated) libcublas with the process's one
+    handle; other dtypes run npaccel's kernel."""
+    import ctypes
+    shim = ctypes.CDLL(cuda.find_cublas())
+    calls = shim.npa_emu_cublas_calls
+
+    def product(a, b):
+        return a @ b.T
+    before = calls()
+    for dtype in (np.float64, np.float32):
+        f = accelerate(product, target="cuda", fallback="raise")
+        check_same(product, lambda: (np.ones((3, 4), dtype), np.arange(20, dtype=dtype).reshape(5, 4)), accelerated=f)
+        assert f.stats()["gpu_signatures"] == 1
+    assert calls() == before + 2
+    check_same(product, lambda: (np.ones((3, 4), np.int64), np.arange(20).reshape(5, 4)),
+               accelerated=accelerate(product, target="cuda", fallback="raise"))
+    assert calls() == before + 2 and shim.npa_emu_cublas_handles() == 1
+
+
+@pytest.mark.parametrize("name", ["mlp", "attention", "kmeans"])
+def test_sample_explain_shows_no_cpu_fallback(name):
+    """The samples the GPU backend used to give to the CPU now have CUDA code."""
+    module = samples.load(name)
+    text = accelerate(getattr(module, name), target="cuda").explain(*module.inputs(0.001))
+    assert "runs on the CPU" not in text.split("== generated CUDA ==")[1]

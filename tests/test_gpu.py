@@ -1,10 +1,12 @@
 """The CUDA backend on a real device against NumPy (marker gpu: skipped, with the reason,
 where no CUDA device is usable; never skipped where one is).
 
-Every sample and every fidelity case of cuda_cases.py run through
-``accelerate(target="cuda")`` and tests/harness.py's check_same; large inputs exercise
-full grids and both per-axis reduction strategies; CuPy and PyTorch inputs stay on the
-device and come back as arrays of the same library.
+Every sample and every case of cuda_cases.py (fidelity, argmin/argmax, scans, matrix
+products, whole programs with loops and in-place updates) run through
+``accelerate(target="cuda", fallback="raise")`` and tests/harness.py's check_same, and must
+have run on the GPU; large inputs exercise full grids, both per-axis reduction strategies
+and real cuBLAS; CuPy and PyTorch inputs stay on the device and come back as arrays of the
+same library.
 """
 from __future__ import annotations
 
@@ -39,19 +41,18 @@ def test_gpu_sample_matches_numpy(name, scale):
     assert f.stats()["gpu_signatures"] == 1 and f.stats()["fallbacks"] == 0
 
 
-@pytest.mark.parametrize("name", [s for s in samples.SAMPLES if s not in GPU_SAMPLES])
-def test_other_samples_match_numpy_on_gpu_or_cpu(name):
-    """Samples with kernels the GPU backend lacks (loops, library calls) still give NumPy's
-    results: compiled for the CPU, with a FallbackWarning saying so."""
-    module = samples.load(name)
-    fn = getattr(module, name)
-    f = _on_gpu(fn, fallback="warn")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        got = f(*module.inputs(0.02))
-    assert_same_value(got, fn(*module.inputs(0.02)), RTOL)
-    if f.stats()["gpu_signatures"] == 0:
-        assert any(issubclass(w.category, FallbackWarning) for w in caught)
+def _complex_scale(z):
+    return z * 2.0 + 1.0
+
+
+def test_what_the_gpu_lacks_runs_on_the_cpu_with_a_warning():
+    """Complex numbers have no GPU code: NumPy's results from the CPU build, a
+    FallbackWarning saying so, and no GPU signature."""
+    z = np.linspace(0, 1, 9) + 1j
+    f = _on_gpu(_complex_scale, fallback="warn")
+    with pytest.warns(FallbackWarning, match="CUDA backend"):
+        assert_same_value(f(z), _complex_scale(z))
+    assert f.stats()["gpu_signatures"] == 0
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -60,7 +61,10 @@ def test_case_matches_numpy(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         f = check_same(fn, make, rtol=rtol, accelerated=_on_gpu(fn))
-    assert f.stats()["fallbacks"] == 0
+    s = f.stats()
+    assert s["fallbacks"] == 0
+    if s["compiles"] + s["disk_hits"]:
+        assert s["gpu_signatures"] == 1          # it ran on the GPU, not on the CPU
 
 
 def _reductions(x):
@@ -129,3 +133,45 @@ def test_negative_integer_power_raises_numpy_error_from_the_device():
         return a ** p
     with pytest.raises(ValueError, match="negative integer powers"):
         _on_gpu(power)(np.arange(1000), -1)
+
+
+# ---- programs, index reductions, scans and products at sizes that fill the device ------------
+
+def _index_and_scans(x):
+    return x.argmax(axis=1), x.argmin(axis=0), np.argmax(x), np.cumsum(x, axis=1), np.cumprod(1.0 + x[:, :40] * 1e-3, axis=0)
+
+
+@pytest.mark.parametrize("shape", [(4, 1_000_003), (100_000, 64), (3000, 3000)])
+def test_large_index_reductions_and_scans(shape):
+    def make():
+        x = np.random.default_rng(6).standard_normal(shape)
+        x[1, 7] = x[1, 9] = 50.0          # ties: the first wins
+        return (x,)
+    f = check_same(_index_and_scans, make, rtol=1e-12, accelerated=_on_gpu(_index_and_scans))
+    assert f.stats()["gpu_signatures"] == 1
+
+
+def _products(a, b, c):
+    return a @ b, a.T @ c, 1.5 * a @ b - 0.5
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-11), (np.float32, 2e-4)])
+def test_large_products_through_cublas(dtype, rtol):
+    if cuda.find_cublas() is None:
+        pytest.skip("no libcublas on this machine: products ran npaccel's kernel (the cases above)")
+    assert cuda.cuda_runtime().cublas_table()[0] != 0, "libcublas found but not usable"
+    rng = np.random.default_rng(7)
+    make = lambda: (rng.standard_normal((1024, 768)).astype(dtype), rng.standard_normal((768, 512)).astype(dtype),  # noqa: E731
+                    rng.standard_normal((1024, 300)).astype(dtype))
+    f = check_same(_products, make, rtol={np.dtype(dtype): rtol}, accelerated=_on_gpu(_products))
+    assert f.stats()["gpu_signatures"] == 1
+
+
+def test_large_programs():
+    from test_control import _converge_reduced_condition, _heat_in_place, _jacobi
+    rng = np.random.default_rng(8)
+    for fn, make in ((_jacobi, lambda: (rng.standard_normal((2000, 1500)), 20)),
+                     (_heat_in_place, lambda: (rng.standard_normal((1500, 2000)), 0.2, 10)),
+                     (_converge_reduced_condition, lambda: (rng.random(3_000_000), 1e-10))):
+        f = check_same(fn, make, rtol=1e-11, accelerated=_on_gpu(fn))
+        assert f.stats()["gpu_signatures"] == 1

@@ -49,3 +49,24 @@ def test_std_var_mean(dtype):
 def test_angle_conversions(dtype):
     check_same(lambda a: (np.radians(a), np.degrees(a), np.deg2rad(a), np.rad2deg(a)),
                lambda: ((X * 400 - 200).astype(dtype),))
+
+
+def test_fields_of_packed_records_are_not_misread():
+    """A field of a packed record array has strides that are not whole elements (and may be
+    unaligned): kernels index in elements, so such an argument is never compiled."""
+    import warnings
+
+    from npaccel import UnsupportedError, accelerate
+
+    def double(x):
+        return x * 2.0
+    rec = np.zeros(10, dtype=[("a", "u1"), ("x", "f8")])
+    rec["x"] = np.arange(10)
+    wide = np.zeros(6, dtype=[("c", "c16"), ("x", "f8")])      # aligned, stride 24 for 16-byte items
+    wide["c"] = np.arange(6) * (1 + 2j)
+    for field in (rec["x"], wide["c"]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            np.testing.assert_array_equal(accelerate(double, fallback="silent")(field), field * 2.0)
+        with pytest.raises(UnsupportedError, match="not whole elements"):
+            accelerate(double, fallback="raise")(field)

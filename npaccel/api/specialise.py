@@ -121,7 +121,10 @@ def build_cuda(fn, signature, compiled: Compiled):
     for attempt in (1, 2):
         path, hit = compile_cuda(fn, signature, source, nvcc, arch)
         try:
-            entry = rt.load_cuda_entry(path)
+            lib = rt.load_cuda_library(path)
+            entry = lib.npaccel_cuda_entry
+            if uses_library(compiled.plan):      # matrix products: cuBLAS's entry points
+                runtime.bind_cublas(lib)
             break
         except OSError:
             # evicted by another process between lookup and dlopen: look it up again

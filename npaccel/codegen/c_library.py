@@ -62,17 +62,19 @@ def strided(gen, node):
     return buf.name, ["0" if n == 1 else s for s, n in zip(buf.strides, node.shape)]
 
 
-def library_kernel(gen, k, number):
+def library_kernel(gen, k, number, product_lines=None):
     """A MatMul into its buffer; or (stores: product, value) an elementwise value over a
     product (plan.py, epilogues_in_place): the product into the value's buffer, then the
-    value's loop there."""
+    value's loop there. ``product_lines``: the target's matmul_lines (the CUDA backend's
+    calls cuBLAS)."""
+    product_lines = product_lines or matmul_lines
     node = k.stores[-1]
     dest = gen.out_buffers.get(id(node)) if hasattr(gen, "out_buffers") else None
     dest = dest or gen.buffers[id(node)]
     if len(k.stores) == 1:
-        return matmul_lines(gen, node, dest, f"kernel {number}")
+        return product_lines(gen, node, dest, f"kernel {number}")
     product = k.stores[0]
-    lines = matmul_lines(gen, product, dest, f"kernel {number}")
+    lines = product_lines(gen, product, dest, f"kernel {number}")
     gen.buffers[id(product)] = Buffer(dest.name, product, dest.strides)
     return lines + gen.elementwise_loop(node.shape, [(node, dest)], _flat(gen, node, product),
                                         f"kernel {number}, in place over the product")
@@ -91,45 +93,58 @@ def _flat(gen, node, product):
                            and getattr(leaf, "contiguous", True)) for leaf in leaves)
 
 
+class ProductLayout:
+    """How a MatMul's operands and result lie in memory: C text for the pointers, the sizes
+    M, N, K, the matrix strides, and per batch dim of the result (``nb`` of them, sizes
+    ``bdims``) each operand's batch stride ("0": broadcast)."""
+
+    def __init__(self, gen, node, dest):
+        a, b = node.a, node.b
+        sa, sb = strided(gen, a), strided(gen, b)
+        if sa is None or sb is None:
+            raise NotImplementedError("a matrix product operand without a buffer")
+        (self.pa, st_a), (self.pb, st_b) = sa, sb
+        a2, b2 = a.ndim >= 2, b.ndim >= 2
+        self.dims = {"M": a.shape[-2] if a2 else 1, "N": b.shape[-1] if b2 else 1, "K": a.shape[-1]}
+        self.mnk = ", ".join(f"({render_c(self.dims[x])})" for x in "MNK")
+        self.sam, self.sak = (st_a[-2] if a2 else "0"), st_a[-1]
+        self.sbk, self.sbn = (st_b[-2], st_b[-1]) if b2 else (st_b[0], "0")
+        self.nb = nb = node.ndim - int(a2) - int(b2)
+        out_strides = ["0" if n == 1 else s for s, n in zip(dest.strides, node.shape)]
+        self.scm = out_strides[nb] if a2 else "0"
+        self.scn = out_strides[-1] if b2 else "0"
+        self.bdims = [f"({render_c(node.shape[j])})" for j in range(nb)]
+
+        def batch_strides(strides, ndim, core):
+            lead = ndim - core                # its batch dims, aligned right with the result's
+            return [strides[j - (nb - lead)] if j - (nb - lead) >= 0 else "0" for j in range(nb)]
+        self.batch_a = batch_strides(st_a, a.ndim, 2 if a2 else 1)
+        self.batch_b = batch_strides(st_b, b.ndim, 2 if b2 else 1)
+        self.batch_c = out_strides[:nb]
+
+    @staticmethod
+    def offset(strides, dims):
+        """Offset of batch element (npa_j<d> for d in dims) along batch ``strides``."""
+        return " + ".join(f"npa_j{j} * {strides[j]}" for j in dims if strides[j] != "0") or "0"
+
+
 def matmul_lines(gen, node, dest, label):
     """C statements computing MatMul ``node`` into ``dest`` (a Buffer, C-contiguous)."""
-    a, b = node.a, node.b
-    sa, sb = strided(gen, a), strided(gen, b)
-    if sa is None or sb is None:
-        raise NotImplementedError("a matrix product operand without a buffer")
     sfx = SUFFIX.get(node.dtype.name)
     if sfx is None:
         raise NotImplementedError(f"matrix product of {node.dtype}")
-    (pa, st_a), (pb, st_b) = sa, sb
-    a2, b2 = a.ndim >= 2, b.ndim >= 2
-    dims = {"M": a.shape[-2] if a2 else 1, "N": b.shape[-1] if b2 else 1, "K": a.shape[-1]}
-    sam, sak = (st_a[-2] if a2 else "0"), st_a[-1]
-    sbk, sbn = (st_b[-2], st_b[-1]) if b2 else (st_b[0], "0")
-    nb = node.ndim - int(a2) - int(b2)
-    out_strides = ["0" if n == 1 else s for s, n in zip(dest.strides, node.shape)]
-    scm = out_strides[nb] if a2 else "0"
-    scn = out_strides[-1] if b2 else "0"
+    p = ProductLayout(gen, node, dest)
+    pa, pb, mnk, dims, nb = p.pa, p.pb, p.mnk, p.dims, p.nb
+    sam, sak, sbk, sbn, scm, scn = p.sam, p.sak, p.sbk, p.sbn, p.scm, p.scn
     what = "BLAS gemm/gemv/dot" if sfx in ("f32", "f64") else "npaccel loop"
     lines = [f"/* {label}: matrix product {node.dtype}{list(node.shape)} ({what}, npaccel_blas.h) */", "{"]
-    mnk = ", ".join(f"({render_c(dims[x])})" for x in "MNK")
     if nb == 0:
         call = f"npa_matmul_{sfx}(npa_nt, {mnk}, {pa}, {sam}, {sak}, {pb}, {sbk}, {sbn}, {dest.name}, {scm}, {scn})"
         lines += [f"    const int npa_rc = {call};", "    if (npa_rc) npa_err = npa_rc;", "}"]
         return lines
-
-    def batch_offset(strides, ndim, core):
-        """Offset of batch element (j0, j1, ...) in an operand with ``ndim`` dims."""
-        terms = []
-        lead = ndim - core                    # its batch dims, aligned right with the result's
-        for j in range(nb):
-            d = j - (nb - lead)
-            if d >= 0 and strides[d] != "0":
-                terms.append(f"npa_j{j} * {strides[d]}")
-        return " + ".join(terms) or "0"
-    off_a = batch_offset(st_a, a.ndim, 2 if a2 else 1)
-    off_b = batch_offset(st_b, b.ndim, 2 if b2 else 1)
-    off_c = " + ".join(f"npa_j{j} * {out_strides[j]}" for j in range(nb) if out_strides[j] != "0") or "0"
-    bdims = [f"({render_c(node.shape[j])})" for j in range(nb)]
+    every = range(nb)
+    off_a, off_b, off_c = (p.offset(st, every) for st in (p.batch_a, p.batch_b, p.batch_c))
+    bdims = p.bdims
     per = f"(double)({render_c(dims['M'])}) * ({render_c(dims['N'])}) * ({render_c(dims['K'])})"
     lines.append(f"    const double npa_per = {per};")
     lines.append(f"    const int64_t npa_nb = {' * '.join(bdims)};")

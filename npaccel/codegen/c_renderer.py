@@ -26,6 +26,8 @@ CTYPES = {"bool": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int
           "uint64": "uint64_t", "float16": "_Float16", "float32": "float", "float64": "double"}
 _SUFFIX = {"int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8",
            "uint16": "u16", "uint32": "u32", "uint64": "u64", "float16": "f", "float32": "f", "float64": "d"}
+# C99 complex types: the C target only (a renderer built from CTYPES, CUDA's, has none)
+COMPLEX_CTYPES = {"complex64": "float _Complex", "complex128": "double _Complex"}
 # float16 is stored as _Float16 and computed in float, as NumPy's half loops do
 _SINGLE = (np.dtype(np.float16), np.dtype(np.float32))
 
@@ -71,7 +73,7 @@ _TEMPLATES = {
 class CRenderer:
     """Types, literals and op expressions for C99 (shared by the CUDA renderer)."""
 
-    ctypes = CTYPES   # dtype name -> C type; a renderer for another target may override it
+    ctypes = {**CTYPES, **COMPLEX_CTYPES}   # dtype name -> C type; another target may override it
 
     def ctype(self, dtype) -> str:
         try:
@@ -90,6 +92,11 @@ class CRenderer:
             if v == -2**63:
                 return "(-INT64_C(9223372036854775807) - 1)"
             return f"INT64_C({v})"
+        if dtype.kind == "c":
+            part = np.dtype(f"float{dtype.itemsize * 4}")
+            make = "CMPLXF" if dtype == np.complex64 else "CMPLX"
+            v = complex(value)
+            return f"{make}({self.literal(v.real, part)}, {self.literal(v.imag, part)})"
         v = float(value)
         f = "f" if dtype in _SINGLE else ""
         if math.isnan(v):
@@ -100,6 +107,8 @@ class CRenderer:
             return f"(({self.ctype(dtype)}){float(np.float16(v)).hex()}f)"
         if dtype == np.float32:
             v = float(np.float32(v))
+        if math.copysign(1.0, v) < 0:        # (-x) of it must not read as --x
+            return f"({v.hex()}{f})"
         return v.hex() + f
 
     def cast(self, expr, src, dst) -> str:
@@ -108,6 +117,10 @@ class CRenderer:
             return expr
         if dst.kind == "b":
             return f"(({expr}) != 0)"
+        if src.kind == "c" and dst.kind != "c":    # NumPy keeps the real part (ComplexWarning)
+            self.ctype(src)
+            part = np.dtype(f"float{src.itemsize * 4}")
+            return self.cast(f"creal{'f' if src == np.complex64 else ''}({expr})", part, dst)
         if src.kind == "f" and dst.kind in "iu":
             # out of range is undefined in C: NumPy's x86-64 results (npaccel_math.h)
             name = "u32_h" if src == np.float16 and dst == np.uint32 else _SUFFIX[dst.name]
@@ -121,6 +134,13 @@ class CRenderer:
         ctype = self.ctype(out)
         if op is Op.CAST:
             return self.cast(args[0], in0, out)
+        if op is not Op.WHERE and any(np.dtype(d).kind == "c" for d in in_dtypes):
+            from .c_complex import complex_op
+            return complex_op(self, op, in_dtypes, out, args)
+        if op in (Op.CONJUGATE, Op.REAL):      # of a real number: itself
+            return args[0]
+        if op is Op.IMAG:
+            return self.literal(0, out)
         if kind in "biu" and op in (Op.FLOOR, Op.CEIL, Op.TRUNC):      # NumPy 2: integers unchanged
             return args[0]
         if in0 == np.float16 and op in (Op.MAXIMUM, Op.MINIMUM):   # NumPy's half loop: ties keep the first
@@ -191,6 +211,11 @@ class CRenderer:
         if kind in "iu" and op in (Op.MINIMUM, Op.FMIN):
             return f"({args[0]} < {args[1]} ? {args[0]} : {args[1]})"
         raise NotImplementedError(f"no C rendering of {op.value} for {in0}")
+
+    def scalar_op(self, op: Op, in_dtypes, out_dtype, args) -> str:
+        """``op`` as NumPy's scalar math computes it (c_complex.scalar_math says when)."""
+        from .c_complex import complex_op
+        return complex_op(self, op, in_dtypes, out_dtype, args, scalar=True)
 
 
 C = CRenderer()

@@ -22,6 +22,8 @@ Both follow NumPy's sequential definitions exactly, so they are bit-for-bit NumP
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..ir.dims import render_c
 from ..ir.nodes import Scan
 from ..ir.ops import Op
@@ -49,17 +51,28 @@ def _closes(n, depth):
     return ["    " * (depth + j) + "}" for j in reversed(range(n))]
 
 
+def _order(v, cmp, b, dtype):
+    """``v cmp b``; complex values in NumPy's lexicographic order (x != x is a NaN in
+    either part, x == y both parts equal, so only the ordering needs a helper)."""
+    if dtype.kind == "c":
+        return f"npa_ccompare({v}, {b}, {_CCOMPARE[cmp]})"
+    return f"({v}) {cmp} ({b})"
+
+
+_CCOMPARE = {"<": 0, "<=": 1, ">": 2, ">=": 3}
+
+
 def first_wins_step(v, b, node):
     """The sequential step's condition: ``v`` (a later element) replaces the best ``b``."""
     cmp = "<=" if node.op is Op.ARGMAX else ">="
-    return f"(!(({b}) != ({b})) && !(({v}) {cmp} ({b})))"
+    return f"(!(({b}) != ({b})) && !({_order(v, cmp, b, node.arg.dtype)}))"
 
 
 def better(v, b, i, bi, node):
     """Whether candidate (v, i) beats (b, bi) in a merge of two chunks: a NaN beats any
     number, and among equals (or NaNs) the smaller index."""
     cmp = ">" if node.op is Op.ARGMAX else "<"
-    return (f"(!(({b}) != ({b})) && (({v}) {cmp} ({b}) || (({v}) != ({v})) || "
+    return (f"(!(({b}) != ({b})) && ({_order(v, cmp, b, node.arg.dtype)} || (({v}) != ({v})) || "
             f"(({v}) == ({b}) && ({i}) < ({bi}))))")
 
 
@@ -147,6 +160,8 @@ def scan_kernel(gen, k, number):
     value = R.cast(w.value(arg, full), arg.dtype, dt)
     if dt.kind == "b":
         combine = "({a} || {b})" if node.op is Op.CUMSUM else "({a} && {b})"
+    elif dt.kind == "c" and node.op is Op.CUMPROD:     # multiply.accumulate: NumPy's scalar loop
+        combine = f"npa_cmul_naive_{'f' if dt == np.complex64 else 'd'}({{a}}, {{b}})"
     else:
         combine = "(({t})({a} + {b}))" if node.op is Op.CUMSUM else "(({t})({a} * {b}))"
     step = [f"const {ct} npa_v = {value};",

@@ -20,6 +20,7 @@ from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Param, Reduce, S
 from ..ir.ops import Op
 from .c_renderer import C
 from .c_arrays import ARRAY_EXPRS
+from .c_complex import scalar_math
 from ..ir.nodes import MatMul
 
 PARALLEL_MIN_ELEMENTS = 1 << 15   # below this, an OpenMP region costs more than it saves
@@ -114,6 +115,8 @@ class KernelWriter:
         if isinstance(node, Elementwise):
             args = [self.r.cast(self.value(a, self.child_index(idx, node.ndim, a)), a.dtype, d)
                     for a, d in zip(node.args, node.in_dtypes)]
+            if scalar_math(node):
+                return self.r.scalar_op(node.op, node.in_dtypes, node.dtype, args)
             return self.r.op(node.op, node.in_dtypes, node.dtype, args)
         if isinstance(node, View):
             return self.value(node.arg, self.view_index(node, idx))
@@ -194,8 +197,15 @@ class CSourceGenerator:
                 ints.append(p.index)
         fslot = 0
         for p in self.graph.params:
-            if isinstance(p, ScalarParam) and p.dtype.kind == "f":
-                lines.append(f"const {self.renderer.ctype(p.dtype)} s{p.index} = ({self.renderer.ctype(p.dtype)})F[{fslot}];")
+            if isinstance(p, ScalarParam) and p.dtype.kind in "fc":
+                ct = self.renderer.ctype(p.dtype)
+                if p.dtype.kind == "c":     # two slots: the real and the imaginary part
+                    part = "float" if p.dtype == np.complex64 else "double"
+                    make = "CMPLXF" if p.dtype == np.complex64 else "CMPLX"
+                    lines.append(f"const {ct} s{p.index} = {make}(({part})F[{fslot}], ({part})F[{fslot + 1}]);")
+                    fslot += 1
+                else:
+                    lines.append(f"const {ct} s{p.index} = ({ct})F[{fslot}];")
                 self.scalars[id(p)] = f"s{p.index}"
                 fslot += 1
                 floats.append(p.index)
@@ -277,13 +287,11 @@ class CSourceGenerator:
         if node.op in _INDEX_AND_SCAN_OPS:     # argmax/argmin, cumsum/cumprod: c_scans.py
             from .c_scans import index_or_scan_kernel
             return index_or_scan_kernel(self, k, number)
+        if len(k.stores) > 1:
+            return self.sibling_reduce_kernel(k, number)
         arg = node.arg
         r = arg.ndim
-        # float32/16 sums accumulate in double: at least as accurate as NumPy's pairwise sum
-        acc_dtype = np.dtype(np.float64) if node.dtype in (np.float32, np.float16) and \
-            node.op in (Op.SUM, Op.PROD) else node.dtype
-        act = C.ctype(acc_dtype)
-        init, combine = _REDUCE_C[node.op](acc_dtype)
+        acc_dtype, act, init, combine = self.accumulator(node)
         kept = [d for d in range(r) if d not in node.axes]
         red = [d for d in range(r) if d in node.axes]
         dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
@@ -297,7 +305,7 @@ class CSourceGenerator:
         lines = [f"/* kernel {number}: {node.op.value} over axes {node.axes} */", "{"]
         total = " * ".join(dims.values()) or "1"
 
-        simd_ok = (node.op is Op.SUM or (node.op is Op.PROD and acc_dtype.kind != "f")) and acc_dtype.kind != "b"
+        simd_ok = (node.op is Op.SUM or (node.op is Op.PROD and acc_dtype.kind not in "fc")) and acc_dtype.kind != "b"
 
         def loops(ds, depth, simd=False):
             out = []
@@ -311,6 +319,10 @@ class CSourceGenerator:
             return ["    " * (depth + j) + "}" for j in reversed(range(n))]
 
         if kept:
+            inner_kept = red and kept[-1] == r - 1
+            if inner_kept:      # x.sum(axis=0) of a tall array: rows split across threads
+                lines += self.outer_reduction(w.lines, value, red, kept, dims, act, init, combine, store)
+                lines.append("else {")
             collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
             lines.append(f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) schedule(static){collapse}")
             lines += loops(kept, 0)
@@ -321,6 +333,8 @@ class CSourceGenerator:
             lines += closes(len(red), depth)
             lines.append("    " * depth + store)
             lines += closes(len(kept), 0)
+            if inner_kept:
+                lines.append("}")
         else:
             lines.append(f"{act} npa_part[NPA_MAX_THREADS];")
             lines.append("int npa_used = 1;")
@@ -337,12 +351,129 @@ class CSourceGenerator:
             lines.append("    if (npa_t < NPA_MAX_THREADS) npa_part[npa_t] = npa_acc;")
             lines.append("    if (npa_t == 0) npa_used = NPA_NUM_THREADS();")
             lines.append("}")
-            lines.append(f"{act} npa_acc = {init};")
-            lines.append("for (int t = 0; t < npa_used && t < NPA_MAX_THREADS; t++) {")
+            # from thread 0's share: combining it with the identity again is not exact for a
+            # complex product (NumPy's naive formula turns 1 * (inf + 0j) into inf + nanj)
+            lines.append(f"{act} npa_acc = npa_part[0];")
+            lines.append("for (int t = 1; t < npa_used && t < NPA_MAX_THREADS; t++) {")
             lines.append(f"    npa_acc = {combine('npa_acc', 'npa_part[t]')};")
             lines.append("}")
             lines.append(store)
         return lines + ["}"]
+
+    @staticmethod
+    def accumulator(node):
+        """(dtype, C type, initial value, combine) of a reduction's accumulator."""
+        # float32/16 sums accumulate in double: at least as accurate as NumPy's pairwise sum
+        acc_dtype = node.dtype
+        if node.op in (Op.SUM, Op.PROD) and node.dtype in (np.float32, np.float16, np.complex64):
+            acc_dtype = np.dtype(np.complex128 if node.dtype.kind == "c" else np.float64)
+        init, combine = _REDUCE_C[node.op](acc_dtype)
+        return acc_dtype, C.ctype(acc_dtype), init, combine
+
+    def sibling_reduce_kernel(self, k, number):
+        """Reductions over the same rows (plan.fuse: the innermost axis reduced, the same
+        axes): one loop nest, one accumulator each, their common subexpressions computed
+        once per element (nbody's three force components share the inverse cube)."""
+        first = k.stores[0]
+        r = first.arg.ndim
+        kept = [d for d in range(r) if d not in first.axes]
+        red = [d for d in range(r) if d in first.axes]
+        dims = {d: f"({render_c(first.arg.shape[d])})" for d in range(r)}
+        full = tuple(f"i{d}" for d in range(r))
+        w = KernelWriter(self, False)
+        accs, updates, stores, simd = [], [], [], {}
+        for j, node in enumerate(k.stores):
+            acc_dtype, act, init, combine = self.accumulator(node)
+            acc = f"npa_acc{j}"
+            value = C.cast(C.cast(w.value(node.arg, full), node.arg.dtype, node.dtype), node.dtype, acc_dtype)
+            accs.append(f"{act} {acc} = {init};")
+            updates.append(f"{acc} = {combine(acc, value)};")
+            out_idx = tuple(f"i{d}" for d in kept) if not node.keepdims else \
+                tuple("0" if d in node.axes else f"i{d}" for d in range(r))
+            stores.append(f"{self.buffers[id(node)].at(out_idx)} = {C.cast(acc, acc_dtype, node.dtype)};")
+            if simd is not None and (node.op is Op.SUM or (node.op is Op.PROD and acc_dtype.kind not in "fc")) \
+                    and acc_dtype.kind != "b":
+                simd.setdefault(_SIMD_RED[node.op], []).append(acc)
+            else:
+                simd = None
+        ops = ", ".join(n.op.value for n in k.stores)
+        total = " * ".join(dims.values())
+        collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
+        lines = [f"/* kernel {number}: {ops} over axes {first.axes}, one loop nest */", "{",
+                 f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) schedule(static){collapse}"]
+        depth = 0
+        for d in kept:
+            lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
+            depth += 1
+        lines += ["    " * depth + a for a in accs]
+        for j, d in enumerate(red):
+            if j == len(red) - 1 and simd:
+                clauses = " ".join(f"reduction({op}:{', '.join(names)})" for op, names in simd.items())
+                lines.append("    " * depth + f"#pragma omp simd {clauses}")
+            lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
+            depth += 1
+        lines += ["    " * depth + b for b in w.lines + updates]
+        for _ in red:
+            depth -= 1
+            lines.append("    " * depth + "}")
+        lines += ["    " * depth + x for x in stores]
+        for _ in kept:
+            depth -= 1
+            lines.append("    " * depth + "}")
+        return lines + ["}"]
+
+    @staticmethod
+    def outer_reduction(value_lines, value, red, kept, dims, act, init, combine, store):
+        """Reducing outer axes while keeping the innermost one (column sums of a tall
+        array): one loop per column would stride through memory, every thread reading
+        every cache line. Instead each thread sweeps its share of the rows once, adding
+        each row into a private row of partial results (contiguous, vectorised), and the
+        partial rows are combined in thread order. Used when there are at least 4 rows per
+        column and the partial rows can be allocated; else the caller's loop runs."""
+        rows = " * ".join(dims[d] for d in red)
+        cols = " * ".join(dims[d] for d in kept)
+        col = " + ".join(f"i{d}" + "".join(f" * {dims[e]}" for e in kept[j + 1:]) for j, d in enumerate(kept))
+        # npa_ld: each thread's row padded to whole cache lines (no false sharing)
+        lines = [f"const int64_t npa_rows = {rows}, npa_cols = {cols}, npa_ld = (npa_cols + 15) & ~(int64_t)15;",
+                 f"{act} *npa_rowpart = (npa_rows >= 4 * npa_cols && npa_rows * npa_cols > {PARALLEL_MIN_ELEMENTS}) ?",
+                 f"    ({act} *)npa_malloc(sizeof({act}) * (size_t)npa_ld * (size_t)npa_nt) : NULL;",
+                 "if (npa_rowpart) {",
+                 "    int npa_used = 1;",
+                 "    #pragma omp parallel num_threads(npa_nt)",
+                 "    {",
+                 f"        {act} *npa_row = npa_rowpart + (int64_t)NPA_THREAD_NUM() * npa_ld;",
+                 f"        for (int64_t k = 0; k < npa_cols; k++) npa_row[k] = {init};",
+                 f"        #pragma omp for schedule(static)" + (f" collapse({len(red)})" if len(red) > 1 else "")]
+        depth = 2
+        for d in red:
+            lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
+            depth += 1
+        for j, d in enumerate(kept):
+            if j == len(kept) - 1:
+                lines.append("    " * depth + "#pragma omp simd")
+            lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
+            depth += 1
+        lines += ["    " * depth + b for b in value_lines]
+        lines.append("    " * depth + f"npa_row[{col}] = {combine(f'npa_row[{col}]', value)};")
+        for _ in range(len(red) + len(kept)):
+            depth -= 1
+            lines.append("    " * depth + "}")
+        lines += ["        if (NPA_THREAD_NUM() == 0) npa_used = NPA_NUM_THREADS();",
+                  "    }"]
+        depth = 1
+        for d in kept:
+            lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
+            depth += 1
+        # from thread 0's partial, not the identity: 1 * (inf+0j) is not inf+0j in NumPy's complex product
+        lines.append("    " * depth + f"{act} npa_acc = npa_rowpart[{col}];")
+        lines.append("    " * depth + "for (int t = 1; t < npa_used; t++) "
+                     f"npa_acc = {combine('npa_acc', f'npa_rowpart[(int64_t)t * npa_ld + {col}]')};")
+        lines.append("    " * depth + store)
+        for _ in kept:
+            depth -= 1
+            lines.append("    " * depth + "}")
+        lines += ["    free(npa_rowpart);", "}"]
+        return lines
 
     def kernel_lines(self, k, number):
         """C for one scheduled kernel, by kind."""
@@ -390,6 +521,8 @@ def _sum(dt):
 def _prod(dt):
     if dt.kind == "b":
         return "1", lambda a, b: f"({a} && {b})"
+    if dt.kind == "c":      # NumPy's multiply.reduce: its scalar loop, every product rounded
+        return "1", lambda a, b: f"npa_cmul_naive_{'f' if dt == np.complex64 else 'd'}({a}, {b})"
     return "1", lambda a, b: f"{a} * {b}"
 
 
@@ -406,13 +539,24 @@ def _nanmin(dt):
     return "NAN", lambda a, b: f"((({a}) <= ({b}) || ({b}) != ({b})) ? ({a}) : ({b}))"
 
 
+def _complex_extreme(dt, name, inf):
+    """maximum/minimum.reduce of complex: NumPy's lexicographic loop (a NaN sticks, ties
+    keep the first); (inf, inf) of the right sign is an identity for it."""
+    sfx, make = ("f", "CMPLXF") if dt == np.complex64 else ("d", "CMPLX")
+    return f"{make}({inf}, {inf})", lambda a, b: f"npa_c{name}_{sfx}({a}, {b})"
+
+
 def _max(dt):
+    if dt.kind == "c":
+        return _complex_extreme(dt, "maximum", "-INFINITY")
     init = "-INFINITY" if dt.kind == "f" else C.literal(np.iinfo(dt).min, dt) if dt.kind in "iu" else "0"
     name = "npa_maximum_h" if dt == np.float16 else "npa_maximum"     # half: ties keep the first
     return init, lambda a, b: f"{name}({a}, {b})" if dt.kind == "f" else f"({a} > {b} ? {a} : {b})"
 
 
 def _min(dt):
+    if dt.kind == "c":
+        return _complex_extreme(dt, "minimum", "INFINITY")
     init = "INFINITY" if dt.kind == "f" else C.literal(np.iinfo(dt).max, dt) if dt.kind in "iu" else "1"
     name = "npa_minimum_h" if dt == np.float16 else "npa_minimum"
     return init, lambda a, b: f"{name}({a}, {b})" if dt.kind == "f" else f"({a} < {b} ? {a} : {b})"

@@ -31,15 +31,21 @@ class Region:
 
 
 class StatementWriter:
+    """Statements -> C for the CPU. The CUDA backend's CudaStatementWriter
+    (cuda_statements.py) overrides the hooks: where buffers live (new_buffer,
+    free_pool_slot), how errors stop the program (check_error), where a scalar is computed
+    (scalar_expr) and the scatter."""
+
     def __init__(self, gen, writer_cls):
         self.gen, self.writer_cls = gen, writer_cls
+        self.r = getattr(gen, "renderer", C)     # the target's types and casts
         self.find = dim_canonicaliser(gen.plan.equal_dims)
         self.kernels = 0
 
     # ---- declarations ------------------------------------------------------------------
     def declarations(self, body):
-        from .c_source import Buffer, _strides_of, declare_buffer
-        gen = self.gen
+        from .c_source import Buffer, _strides_of
+        gen, C = self.gen, self.r
         decl, free = [], []
         nodes = [n for s in P.walk(body) for n in P.statement_nodes(s) if isinstance(n, Node)]
         every = topo_order(nodes)
@@ -64,7 +70,7 @@ class StatementWriter:
             if id(n) in gen.buffers:
                 continue
             name = f"st{n.sid}" if isinstance(n, Storage) else f"r{len(gen.buffers)}"
-            gen.buffers[id(n)] = declare_buffer(name, n, decl, free, "npa_err = NPA_ERR_NOMEM; goto npa_done;")
+            gen.buffers[id(n)] = self.new_buffer(name, n, decl, free)
         self.pools = {}
         for n in arrayvars:
             key = (n.dtype.name, tuple(repr(self.find(d)) for d in n.shape))
@@ -76,18 +82,39 @@ class StatementWriter:
         for k, (key, members) in enumerate(self.pools.items()):
             decl.append(f"void *npa_pool{k}[{len(members) + 1}] = {{0}};")
             for j in range(len(members) + 1):
-                free.append(f"free(npa_pool{k}[{j}]);")
+                free.append(self.free_pool_slot(f"npa_pool{k}[{j}]"))
             for m in members:
                 self.pool_of[id(m)] = (k, members)
         # pointers declared before the first goto can jump over them: all decls come first
         decl = [d for d in decl if not d.startswith("if (")] + [d for d in decl if d.startswith("if (")]
         return decl, free
 
+    def new_buffer(self, name, node, decl, free):
+        """A buffer for a Storage or a value computed before a statement (host memory)."""
+        from .c_source import declare_buffer
+        return declare_buffer(name, node, decl, free, "npa_err = NPA_ERR_NOMEM; goto npa_done;")
+
+    @staticmethod
+    def free_pool_slot(slot):
+        return f"free({slot});"
+
     # ---- statements ----------------------------------------------------------------------
+    fuse_matvec_pairs = True     # X @ w then X.T @ f(z): one sweep over X (c_matvec.py)
+
     def block(self, stmts, depth=0):
-        out = []
-        for s in stmts:
-            out += self.statement(s, depth)
+        from . import c_matvec
+        out, i = [], 0
+        while i < len(stmts):
+            pair = c_matvec.find_pair(stmts, i, self.find) if self.fuse_matvec_pairs else None
+            if pair is None:
+                out += self.statement(stmts[i], depth)
+                i += 1
+                continue
+            first, picks, second, i = pair
+            for s in picks:
+                out += self.statement(s, depth)
+            self.kernels += 1
+            out += c_matvec.pair_lines(self, first, second, f"store {self.kernels}") + self.check_error(depth)
         return out
 
     def check_error(self, depth):
@@ -139,7 +166,7 @@ class StatementWriter:
         return w.lines[start:], value
 
     def statement(self, s, depth):
-        gen = self.gen
+        gen, C = self.gen, self.r
         if isinstance(s, P.Store) and type(s.target).__name__ == "Gather":
             return self.precompute(s) + self.scatter(s) + self.check_error(depth)
         if isinstance(s, P.Store):
@@ -224,23 +251,28 @@ class StatementWriter:
 
     def scatter(self, s):
         """``x[idx] = v``: every index checked first, then one sequential loop of writes."""
+        checks, writes = self.scatter_passes(s)
+        return ["/* scatter: checks, then writes in order */", "{"] + checks + ["if (npa_err) goto npa_done;"] + \
+            writes + ["}"]
+
+    def scatter_passes(self, s):
+        """(lines checking every index, lines writing in order) of a scatter store."""
         g = s.target
         shape = g.shape
         idx = tuple(f"i{d}" for d in range(len(shape)))
         loops = [f"for (int64_t i{d} = 0; i{d} < ({render_c(n)}); i{d}++) {{" for d, n in enumerate(shape)]
         closes = ["}"] * len(shape)
-        out = ["/* scatter: checks, then writes in order */", "{"]
+        passes = []
         for writes in (False, True):
             w = self.writer_cls(self.gen, False)
             sub = self.gather_index(w, g, idx)
             body = list(w.lines)
             if writes:
                 value = w.value(s.value, w.child_index(idx, len(shape), s.value) if s.value.ndim else ())
-                body = list(w.lines) + [f"{self.gen.buffers[id(g.arg)].at(sub)} = {C.cast(value, s.value.dtype, g.dtype)};"]
-            out += loops + ["    " + b for b in body] + closes
-            if not writes:
-                out.append("if (npa_err) goto npa_done;")
-        return out + ["}"]
+                body = list(w.lines) + [f"{self.gen.buffers[id(g.arg)].at(sub)} = "
+                                        f"{self.r.cast(value, s.value.dtype, g.dtype)};"]
+            passes.append(loops + ["    " + b for b in body] + closes)
+        return passes
 
     @staticmethod
     def gather_index(w, node, idx):

@@ -5,23 +5,16 @@
 The argument layout is the C backend's (``ArgLayout``, same prologue) except that the data
 pointers in ``I`` are device pointers. The entry launches one ``__global__`` function per
 scheduled kernel, in order, on the legacy default stream, with temporaries (reduction
-results read by later kernels, per-block partial results, the error flag) in one
-cudaMalloc'd scratch block freed before returning. It returns 0, an npaccel.h error code
-(integer power with a negative exponent), or NPA_ERR_CUDA_BASE + the cudaError_t.
+results read by later kernels, per-block partial results, program buffers, the error flag)
+in one cudaMalloc'd scratch block freed before returning. It returns 0, an npaccel.h error
+code (integer power with a negative exponent, a run-time index out of range),
+NPA_ERR_CUDA_BASE + the cudaError_t, or NPA_ERR_CUBLAS_BASE + a cuBLAS status.
 
-Kernels:
-
-- elementwise: a grid-stride loop over all elements; the flat index is split into the
-  loop indexes with / and % unless the kernel is flat. The per-element expression text is
-  the C backend's (``KernelWriter`` with the CUDA renderer).
-- reduce over some axes: one thread per output (when there are many outputs or few
-  elements per output), else one block per output with a warp-shuffle block reduction;
-  the host picks at run time from the sizes.
-- reduce over every axis: a grid-stride pass leaving one partial result per block, then
-  one block combining the partials (deterministic, no atomics).
-
-Accumulator types follow the C backend (float32/float16 sums and products accumulate in
-double). Kinds this generator does not know raise UnsupportedError.
+Kernels: elementwise ones are grid-stride loops here (the flat index is split into the loop
+indexes with / and % unless the kernel is flat; the per-element expression text is the C
+backend's ``KernelWriter`` with the CUDA renderer); reductions, argmax/argmin and scans are
+in cuda_reductions.py and cuda_scans.py, matrix products in cuda_library.py, program
+statements (host control flow around these kernels) in cuda_statements.py.
 
 >>> import numpy as np
 >>> from npaccel.ir.nodes import Param, Elementwise, Graph
@@ -41,19 +34,15 @@ __global__ void npa_k0(const double *restrict a0, const int64_t a0_d0, double *r
 from __future__ import annotations
 
 import re
-
-import numpy as np
+from dataclasses import replace
 
 from ..errors import UnsupportedError
 from ..ir.dims import render_c, shape_size
-from ..ir.ops import Op
-from .c_source import _REDUCE_C, FLAT, Buffer, CSourceGenerator, KernelWriter, _strides_of
+from ..ir.nodes import Storage
+from .c_source import FLAT, Buffer, CSourceGenerator, KernelWriter, _strides_of
 from .cuda_renderer import CUDA
 
 ENTRY = "npaccel_cuda_entry"
-KERNEL_KINDS = ("elementwise", "reduce")
-# reductions whose combine step is one expression (index-carrying ones need more)
-_COMBINING = (Op.SUM, Op.PROD, Op.MAX, Op.MIN, Op.ANY, Op.ALL, getattr(Op, "NANMAX", None), getattr(Op, "NANMIN", None))
 _DECL = re.compile(r"^(?P<decl>.*?)\b(?P<name>[A-Za-z_]\w*) = .*;$")
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 
@@ -77,7 +66,15 @@ def _split_index(var, dims, scratch):
     return lines
 
 
+def grid_stride(var, count):
+    """The opening lines of a grid-stride loop of ``var`` over ``count`` (C text)."""
+    return [f"for (int64_t {var} = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; {var} < {count};",
+            f"     {var} += (int64_t)blockDim.x * gridDim.x) {{"]
+
+
 class CudaSourceGenerator(CSourceGenerator):
+    """The C generator's prologue, buffers and expression text; kernels become __global__
+    functions (``kernel``) and every ``*_lines`` method returns host lines launching them."""
     renderer = CUDA
 
     def __init__(self, plan, prefix="npa"):
@@ -85,31 +82,48 @@ class CudaSourceGenerator(CSourceGenerator):
         self.prefix = prefix
         self.params = {}      # C name -> kernel parameter declaration
         self.scratch = []     # (name, C type, element count text)
-        self.kernels = []     # source lines of __global__ functions
-        self.launches = []    # host lines
+        self.kernels = []     # source text of __global__ functions
+        self.names = set()    # kernel names used
         self.uses_err = False
+        self.uses_products = False   # includes npaccel_cuda_blas.h, binds cuBLAS at load
         self.templated = set()  # kernels templated on their index type (npa_idx_t)
+        self.in_statements = False   # statement kernels report errors at once (cuda_statements.py)
+        # statements may make pointers alias (an ArrayVar pointing at a Storage): no restrict
+        self.aliased = bool(plan.graph.body)
+        self.scalar_slots = 0
 
     # ---- declarations ---------------------------------------------------------------
     def collect_params(self, prologue):
         for line in prologue:
             m = _DECL.match(line)
             if m and m["name"] not in ("npa_nt", "npa_err"):
-                self.params[m["name"]] = (m["decl"] + m["name"]).strip()
+                decl = (m["decl"] + m["name"]).strip()
+                self.params[m["name"]] = decl.replace("*restrict ", "*") if self.aliased else decl
 
     def temporaries(self):
         """Every materialised value without a buffer gets one in the scratch block."""
         for node, _ in self.plan.materialised:
-            if id(node) in self.buffers:
-                continue
-            name = f"t{len(self.scratch)}"
-            ct = CUDA.ctype(node.dtype)
-            self.add_scratch(name, ct, render_c(shape_size(node.shape)))
-            self.buffers[id(node)] = Buffer(name, node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+            if id(node) not in self.buffers:
+                self.scratch_buffer(f"t{len(self.scratch)}", node)
+        return [], []
+
+    def scratch_buffer(self, name, node) -> Buffer:
+        self.add_scratch(name, CUDA.ctype(node.dtype), render_c(shape_size(node.shape)))
+        self.buffers[id(node)] = Buffer(name, node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+        return self.buffers[id(node)]
 
     def add_scratch(self, name, ctype, count):
         self.scratch.append((name, ctype, count))
-        self.params[name] = f"{ctype} *restrict {name}"
+        self.params[name] = f"{ctype} *{'' if self.aliased else 'restrict '}{name}"
+
+    def kernel_name(self, label):
+        """A unique __global__ name from a label ("kernel 3", "store 2", ...)."""
+        slug = re.sub(r"\W+", "_", label.replace("kernel ", "k")).strip("_")
+        name = f"{self.prefix}_{slug}"
+        while name in self.names:
+            name += "_"
+        self.names.add(name)
+        return name
 
     def signature(self, body, extra=()):
         """(parameter declarations, argument names) of a kernel whose body is ``body``."""
@@ -141,151 +155,113 @@ class CudaSourceGenerator(CSourceGenerator):
         self.kernels.append("\n".join(text))
         return args
 
-    def launch(self, name, grid, args, sizes=()):
+    def launch(self, name, grid, args, sizes=(), block="NPA_BLOCK"):
         """Host lines launching kernel ``name``; a templated kernel gets 32-bit index
         arithmetic when every linear index it splits (``sizes``) fits."""
         call = f"({', '.join(args)});"
         if name in self.templated:
             fits = " && ".join(f"NPA_FITS32({n})" for n in sizes) or "1"
-            launches = [f"    if ({fits}) NPA_LAUNCH({name}<uint32_t>, {grid}, NPA_BLOCK){call}",
-                        f"    else NPA_LAUNCH({name}<int64_t>, {grid}, NPA_BLOCK){call}"]
+            launches = [f"    if ({fits}) NPA_LAUNCH({name}<uint32_t>, {grid}, {block}){call}",
+                        f"    else NPA_LAUNCH({name}<int64_t>, {grid}, {block}){call}"]
         else:
-            launches = [f"    NPA_LAUNCH({name}, {grid}, NPA_BLOCK){call}"]
-        return ["if (npa_ce == cudaSuccess) {"] + launches + ["    npa_ce = cudaGetLastError();", "}"]
+            launches = [f"    NPA_LAUNCH({name}, {grid}, {block}){call}"]
+        lines = ["if (npa_ce == cudaSuccess) {"] + launches + ["    npa_ce = cudaGetLastError();", "}"]
+        if self.in_statements and "npa_errp" in args:
+            lines += self.error_sync()
+        return lines
 
-    # ---- elementwise ----------------------------------------------------------------
-    def elementwise(self, k, number):
-        name = f"{self.prefix}_k{number}"
-        r = len(k.shape)
-        dims = [f"({render_c(d)})" for d in k.shape]
-        w = KernelWriter(self, k.flat)
-        idx = FLAT if k.flat and r else tuple(f"i{d}" for d in range(r))
+    def error_sync(self):
+        """In a program: the device error flag copied back (waits for the kernels) and the
+        program left on an error, as the CPU build leaves it."""
+        return ["if (npa_ce == cudaSuccess) npa_ce = cudaMemcpy(&npa_derr, npa_errp, sizeof(int), cudaMemcpyDeviceToHost);",
+                "if (npa_derr && !npa_err) npa_err = npa_derr;"] + self.after_host_error()
+
+    def after_host_error(self):
+        return ["if (npa_err || npa_ce != cudaSuccess) goto npa_done;"] if self.in_statements else []
+
+    def single_thread(self, label, body):
+        """Host lines running ``body`` in one GPU thread (scalars, sequential scatters)."""
+        name = self.kernel_name(label)
+        return ["{"] + _indent(self.launch(name, "1", self.kernel(name, body), block="1")) + ["}"]
+
+    # ---- kernels (each returns host lines) -------------------------------------------
+    def elementwise_loop(self, shape, pairs, flat, label):
+        """A grid-stride kernel computing each (value node, destination) pair; a
+        destination has ``at(index) -> C lvalue`` (a Buffer, a statement's Region)."""
+        name = self.kernel_name(label)
+        r = len(shape)
+        dims = [f"({render_c(d)})" for d in shape]
+        w = KernelWriter(self, flat)
+        idx = FLAT if flat and r else tuple(f"i{d}" for d in range(r))
         stores = []
-        for node in k.stores:
-            value = w.value(node, idx)
-            stores.append(f"{self.buffers[id(node)].at(idx)} = {value};")
-        total = " * ".join(dims) or "1"
+        for node, dest in pairs:
+            value = w.value(node, idx if node.ndim == r and idx == FLAT else w.child_index(idx, r, node))
+            stores.append(f"{dest.at(idx)} = {CUDA.cast(value, node.dtype, dest.node.dtype)};")
+        comment = f"/* {label}: {len(pairs)} output(s), {'flat' if flat else 'nested'} grid-stride loop */"
         if r == 0:
-            body = ["if (blockIdx.x == 0 && threadIdx.x == 0) {"] + _indent(w.lines + stores) + ["}"]
-        else:
-            split = ["const int64_t i = npa_g;"] if k.flat else _split_index("npa_g", list(enumerate(dims)), "npa_q")
-            body = [f"const int64_t npa_n = {total};",
-                    "for (int64_t npa_g = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; npa_g < npa_n;",
-                    "     npa_g += (int64_t)blockDim.x * gridDim.x) {"]
-            body += _indent(split + w.lines + stores) + ["}"]
+            return [comment] + self.single_thread(label, w.lines + stores)
+        total = " * ".join(dims)
+        split = ["const int64_t i = npa_g;"] if flat else _split_index("npa_g", list(enumerate(dims)), "npa_q")
+        body = [f"const int64_t npa_n = {total};"] + grid_stride("npa_g", "npa_n")
+        body += _indent(split + w.lines + stores) + ["}"]
         args = self.kernel(name, body)
-        host = [f"/* kernel {number}: {len(k.stores)} output(s), {'flat' if k.flat else 'nested'} grid-stride loop */",
-                "{", f"    const int64_t npa_n = {total};", "    if (npa_n > 0) {"]
+        host = [comment, "{", f"    const int64_t npa_n = {total};", "    if (npa_n > 0) {"]
         host += _indent(self.launch(name, "npa_blocks(npa_n, NPA_MAX_BLOCKS)", args, ["npa_n"]), 2)
-        self.launches += host + ["    }", "}"]
+        return host + ["    }", "}"]
 
-    # ---- reductions -----------------------------------------------------------------
-    def block_reduce(self, act, init, combine):
-        """Lines combining npa_acc over the block; thread 0 ends with the result.
-        Needs ``__shared__ act npa_sh[32]`` and every thread of the block."""
-        shfl = ["for (int npa_o = 16; npa_o > 0; npa_o >>= 1) {",
-                f"    const {act} npa_y = npa_shfl_down(npa_acc, npa_o);",
-                f"    npa_acc = {combine('npa_acc', 'npa_y')};", "}"]
-        return shfl + [
-            "if ((threadIdx.x & 31) == 0) npa_sh[threadIdx.x >> 5] = npa_acc;",
-            "__syncthreads();",
-            "if (threadIdx.x < 32) {",
-            f"    npa_acc = threadIdx.x < (blockDim.x >> 5) ? npa_sh[threadIdx.x] : ({act})({init});",
-        ] + _indent(shfl) + ["}", "__syncthreads();   /* npa_sh is reused */"]
+    def reduce_kernel(self, k, number):
+        from .cuda_reductions import reduce_lines
+        return reduce_lines(self, k, number)
 
-    def reduce(self, k, number):
-        node = k.stores[0]
-        if node.op not in _COMBINING or node.op not in _REDUCE_C:
-            raise UnsupportedError(f"CUDA backend: no GPU kernel for the {node.op.value} reduction yet")
-        arg, r = node.arg, node.arg.ndim
-        acc_dtype = np.dtype(np.float64) if node.dtype in (np.float32, np.float16) and \
-            node.op in (Op.SUM, Op.PROD) else node.dtype
-        act = CUDA.ctype(acc_dtype)
-        init, combine = _REDUCE_C[node.op](acc_dtype)
-        kept = [(d, f"({render_c(arg.shape[d])})") for d in range(r) if d not in node.axes]
-        red = [(d, f"({render_c(arg.shape[d])})") for d in range(r) if d in node.axes]
+    def library_kernel(self, k, number):
+        from .c_library import library_kernel
+        from .cuda_library import cuda_matmul_lines
+        return library_kernel(self, k, number, cuda_matmul_lines)
+
+    # ---- scalars the host needs (program statements) --------------------------------------
+    def reads_device(self, lines) -> bool:
+        """Does C text dereference a device buffer (so the host cannot compute it)?"""
+        names = {b.name for b in (*self.buffers.values(), *self.out_buffers.values())}
+        names |= {name for name, _, _ in self.scratch}
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\s*\[") if names else None
+        return bool(pattern and any(pattern.search(line) for line in lines))
+
+    def device_scalar(self, node):
+        """(host lines, host variable) of 0-d ``node`` computed by a one-thread kernel and
+        copied back: the copy waits for the kernels before it (a data-dependent branch's
+        one synchronisation)."""
+        n = self.scalar_slots
+        self.scalar_slots += 1
+        ct, slot = CUDA.ctype(node.dtype), f"npa_hs{n}"
+        self.add_scratch(slot, ct, "1")
         w = KernelWriter(self, False)
-        value = CUDA.cast(CUDA.cast(w.value(arg, tuple(f"i{d}" for d in range(r))), arg.dtype, node.dtype),
-                          node.dtype, acc_dtype)
-        step = w.lines + [f"npa_acc = {combine('npa_acc', value)};"]
-        out_idx = tuple(f"i{d}" for d, _ in kept) if not node.keepdims else \
-            tuple("0" if d in node.axes else f"i{d}" for d in range(r))
-        store = f"{self.buffers[id(node)].at(out_idx)} = {CUDA.cast('npa_acc', acc_dtype, node.dtype)};"
-        m = " * ".join(e for _, e in kept) or "1"
-        rn = " * ".join(e for _, e in red) or "1"
-        base = f"{self.prefix}_k{number}"
-        host = [f"/* kernel {number}: {node.op.value} over axes {node.axes} */", "{",
-                f"    const int64_t npa_rn = {rn};", "    (void)npa_rn;"]
-        if kept:
-            host.append(f"    const int64_t npa_m = {m};")
-            host += self.per_axis_reduce(base, kept, red, act, init, combine, step, store, m, rn, innermost=(r - 1) in node.axes)
-        else:
-            host += self.full_reduce(base, red, act, init, combine, step, store, rn)
-        self.launches += host + ["}"]
-
-    def per_axis_reduce(self, base, kept, red, act, init, combine, step, store, m, rn, innermost):
-        # one thread per output: nested loops over the reduced dims
-        loops = [f"for (int64_t i{d} = 0; i{d} < {e}; i{d}++) {{" for d, e in red]
-        inner = [f"{act} npa_acc = {init};"] + loops + _indent(step, len(red)) + ["}"] * len(red) + [store]
-        t_body = [f"const int64_t npa_m = {m};",
-                  "for (int64_t npa_g = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; npa_g < npa_m;",
-                  "     npa_g += (int64_t)blockDim.x * gridDim.x) {"]
-        t_body += _indent(_split_index("npa_g", kept, "npa_q") + inner) + ["}"]
-        t_args = self.kernel(base + "_t", t_body)
-        # one block per output: the block's threads stride over the reduced elements
-        b_body = [f"__shared__ {act} npa_sh[32];", f"const int64_t npa_m = {m}, npa_rn = {rn};",
-                  "for (int64_t npa_b = blockIdx.x; npa_b < npa_m; npa_b += gridDim.x) {   /* uniform in the block */"]
-        b_loop = (_split_index("npa_b", kept, "npa_q") + [f"{act} npa_acc = {init};",
-                  "for (int64_t npa_j = threadIdx.x; npa_j < npa_rn; npa_j += blockDim.x) {"]
-                  + _indent(_split_index("npa_j", red, "npa_p") + step) + ["}"]
-                  + self.block_reduce(act, init, combine) + [f"if (threadIdx.x == 0) {store}"])
-        b_body += _indent(b_loop) + ["}"]
-        b_args = self.kernel(base + "_b", b_body)
-        # reading along the innermost dim is contiguous: threads of a block share a row when
-        # it is reduced, neighbouring outputs when it is kept
-        prefer = "npa_rn <= 32" if innermost else "npa_m >= NPA_THREAD_PER_OUTPUT_MIN || npa_rn <= 32"
-        return ["    if (npa_m > 0) {", f"        if ({prefer}) {{"] + \
-            _indent(self.launch(base + "_t", "npa_blocks(npa_m, NPA_MAX_BLOCKS)", t_args, ["npa_m"]), 3) + \
-            ["        } else {"] + \
-            _indent(self.launch(base + "_b", "(unsigned)(npa_m < NPA_MAX_BLOCKS ? npa_m : NPA_MAX_BLOCKS)", b_args,
-                                ["npa_m", "npa_rn"]), 3) + \
-            ["        }", "    }"]
-
-    def full_reduce(self, base, red, act, init, combine, step, store, rn):
-        part = f"{base}_part"
-        self.add_scratch(part, act, "NPA_REDUCE_BLOCKS")
-        p_body = [f"__shared__ {act} npa_sh[32];", f"const int64_t npa_rn = {rn};", f"{act} npa_acc = {init};",
-                  "for (int64_t npa_j = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; npa_j < npa_rn;",
-                  "     npa_j += (int64_t)blockDim.x * gridDim.x) {"]
-        p_body += _indent(_split_index("npa_j", red, "npa_p") + step) + ["}"]
-        p_body += self.block_reduce(act, init, combine) + [f"if (threadIdx.x == 0) {part}[blockIdx.x] = npa_acc;"]
-        p_args = self.kernel(base + "_p", p_body)
-        f_body = [f"__shared__ {act} npa_sh[32];", f"{act} npa_acc = {init};",
-                  "for (int npa_j = threadIdx.x; npa_j < npa_np; npa_j += blockDim.x) {",
-                  f"    npa_acc = {combine('npa_acc', f'{part}[npa_j]')};", "}"]
-        f_body += self.block_reduce(act, init, combine) + [f"if (threadIdx.x == 0) {store}"]
-        f_args = self.kernel(base + "_f", f_body, extra=[("const int npa_np", "npa_np")])
-        return ["    const int npa_np = (int)npa_blocks(npa_rn, NPA_REDUCE_BLOCKS);"] + \
-            _indent(self.launch(base + "_p", "npa_np", p_args, ["npa_rn"])) + _indent(self.launch(base + "_f", "1", f_args))
+        value = w.value(node, ())
+        host = [f"{ct} npa_h{n} = 0;"] + self.single_thread(f"scalar {n}", w.lines + [f"{slot}[0] = {value};"])
+        host += [f"if (npa_ce == cudaSuccess) npa_ce = cudaMemcpy(&npa_h{n}, {slot}, sizeof({ct}), cudaMemcpyDeviceToHost);",
+                 "if (npa_ce != cudaSuccess) goto npa_done;"]
+        return host, f"npa_h{n}"
 
     # ---- the translation unit ---------------------------------------------------------
     def generate(self, name=ENTRY):
-        if self.graph.body:
-            raise UnsupportedError("CUDA backend: program statements (loops, in-place updates) "
-                                   "are not compiled for the GPU yet")
         layout, prologue = self.layout_and_prologue()
         self.collect_params(prologue)
+        decl, body, frees = [], [], []
+        if self.graph.body:
+            from .cuda_statements import CudaStatementWriter
+            statements = CudaStatementWriter(self, KernelWriter)
+            decl, frees = statements.declarations(self.graph.body)
+            self.in_statements = True
+            body = statements.block(self.graph.body)
+            self.in_statements = False
         self.temporaries()
         for number, k in enumerate(self.plan.kernels):
-            if k.kind == "elementwise":
-                self.elementwise(k, number)
-            elif k.kind == "reduce":
-                self.reduce(k, number)
-            else:
-                raise UnsupportedError(f"CUDA backend: no GPU kernels of kind {k.kind!r} yet")
+            # a returned Storage already lives in its output buffer
+            k = replace(k, stores=tuple(n for n in k.stores if not isinstance(n, Storage)))
+            if k.stores:
+                body += self.kernel_lines(k, number)
         if self.uses_err:
             self.scratch.append(("npa_errp", "int", "1"))
-        host = ["cudaError_t npa_ce = cudaSuccess;", "size_t npa_bytes = 0;"]
+        host = ["cudaError_t npa_ce = cudaSuccess;", "int npa_derr = 0;", "(void)npa_derr;", "size_t npa_bytes = 0;"]
         for sname, ct, count in self.scratch:
             host.append(f"const size_t npa_at_{sname} = npa_bytes;")
             host.append(f"npa_bytes += ((sizeof({ct}) * (size_t)(({count}) > 0 ? ({count}) : 1)) + 255) & ~(size_t)255;")
@@ -296,20 +272,24 @@ class CudaSourceGenerator(CSourceGenerator):
             host.append(f"{ct} *{sname} = ({ct} *)(npa_scratch + npa_at_{sname}); (void){sname};")
         if self.uses_err:
             host.append("npa_ce = cudaMemsetAsync(npa_errp, 0, sizeof(int), 0);")
-        host += self.launches
+        host += body
+        if self.graph.body:
+            host.append("npa_done: ;")
         if self.uses_err:
-            host += ["if (npa_ce == cudaSuccess)",
-                     "    npa_ce = cudaMemcpy(&npa_err, npa_errp, sizeof(int), cudaMemcpyDeviceToHost);"]
+            host += ["if (npa_ce == cudaSuccess && !npa_err) {",
+                     "    npa_ce = cudaMemcpy(&npa_derr, npa_errp, sizeof(int), cudaMemcpyDeviceToHost);",
+                     "    npa_err = npa_derr;", "}"]
+        host += frees
         host += ["if (npa_scratch) {", "    cudaError_t npa_fe = cudaFree(npa_scratch);",
                  "    if (npa_ce == cudaSuccess) npa_ce = npa_fe;", "}",
                  "if (npa_ce != cudaSuccess) return NPA_ERR_CUDA_BASE + (int)npa_ce;",
                  "return npa_err;"]
         fn = self.graph.meta.get("function", "?")
-        text = ["/* generated by npaccel (CUDA) for " + fn.replace("*/", "* /") + " */",
-                '#include "npaccel_cuda.h"', ""]
+        header = "npaccel_cuda_blas.h" if self.uses_products else "npaccel_cuda.h"
+        text = ["/* generated by npaccel (CUDA) for " + fn.replace("*/", "* /") + " */", f'#include "{header}"', ""]
         text += [k + "\n" for k in self.kernels]
         text += [f'extern "C" int {name}(const int64_t *I, const double *F) {{']
-        text += _indent(prologue + host)
+        text += _indent(prologue + decl + host)
         text += ["}", ""]
         return "\n".join(text), layout
 

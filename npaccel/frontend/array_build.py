@@ -24,7 +24,7 @@ from ..ir.ops import OPS, Op
 from ..passes import infer
 from .lower import UserError
 
-SUPPORTED_KINDS = "biuf"
+SUPPORTED_KINDS = "biufc"
 _DIM_OPS = {Op.ADD: dim_add, Op.SUBTRACT: dim_sub, Op.MULTIPLY: dim_mul,
             Op.FLOOR_DIVIDE: dim_floordiv, Op.MAXIMUM: dim_max, Op.MINIMUM: dim_min}
 
@@ -217,7 +217,7 @@ def as_array(fl, value, node=None):
         if value.weak:
             return cast(fl, value, value.dtype, force=True)
         return value
-    if isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, (complex, np.complexfloating)):
+    if isinstance(value, (bool, int, float, complex, np.generic)):
         dt = strong_dtype(value)
         if dt.kind not in SUPPORTED_KINDS:
             raise fl.unsupported(f"a {type(value).__name__} where an array is expected", node)

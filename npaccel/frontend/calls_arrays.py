@@ -104,7 +104,7 @@ def _fill_value(fl, fv, dtype, like, node):
     if isinstance(fv, Node):
         dt = dtype_arg(fl, dtype, fv.dtype if like is None else like, node)
         return cast(fl, fv, dt, force=True)
-    if not isinstance(fv, (bool, int, float, np.generic)) or isinstance(fv, (complex, np.complexfloating)):
+    if not isinstance(fv, (bool, int, float, complex, np.generic)):
         raise fl.unsupported(f"a fill value of type {type(fv).__name__}", node)
     dt = dtype_arg(fl, dtype, strong_dtype(fv) if like is None else like, node)
     if like is None:
@@ -189,7 +189,7 @@ def _arange(fl, args, kwargs, node):
         fail(TypeError("unsupported operand type(s) for -: 'int' and 'NoneType'"))
     for v in (start, stop, step):
         if isinstance(v, (complex, np.complexfloating)) or (isinstance(v, Node) and v.dtype.kind == "c"):
-            raise fl.unsupported("complex numbers", node)
+            raise fl.unsupported("np.arange of complex numbers", node)
         if isinstance(v, Node) and v.ndim:
             fail(TypeError("only length-1 arrays can be converted to Python scalars"))
         if not isinstance(v, (Node, bool, int, float, np.generic)):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir.nodes import Elementwise, Node, ScalarParam, View
-from ..ir.ops import UFUNC_OPS
+from ..ir.ops import COMPLEX_OPS, UFUNC_OPS
 from ..passes import infer
 from .calls import CALL_HANDLERS, register, register_method
 from .calls_math import _COMPILED_KINDS, _stand_in, bind, cast, has_node, is_array, run_numpy, static
@@ -111,7 +111,9 @@ def ufunc_with_dtype(lw, uf, args, dtype, node):
         shape = infer.broadcast_shapes([n.shape for n in nodes], lw.lw.checks)
     in_dtypes, out = resolved[:uf.nin], resolved[uf.nin]
     if any(d.kind not in _COMPILED_KINDS for d in (*in_dtypes, out)):
-        raise lw.unsupported("complex numbers", node)
+        raise lw.unsupported(f"np.{uf.__name__}(..., dtype={dtype})", node)
+    if op not in COMPLEX_OPS and any(d.kind == "c" for d in (*in_dtypes, out)):
+        raise lw.unsupported(f"np.{uf.__name__} of complex numbers", node)
     for n, d in zip(nodes, in_dtypes):
         if isinstance(n, ScalarParam) and n.weak and n.dtype.kind == "i" and d.kind in "iu":
             check = infer.ScalarFits(n.index, n.name, d)

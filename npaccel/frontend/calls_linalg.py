@@ -146,10 +146,24 @@ def matmul_node(lw, a, b, node, message=MATMUL_MISMATCH, dot_style=False):
     scales = []
     if dtype.kind == "f" and dtype.itemsize >= 4:
         a, b = (_unscaled(x, dtype, scales) for x in (a, b))
-    result = _intern(lw, MatMul(a=_cast(lw, a, in_a), b=_cast(lw, b, in_b), dtype=dtype, shape=shape))
+    a, b = _cast(lw, a, in_a), _cast(lw, b, in_b)
+    if _fused_matvec(a, b, dtype):
+        # E @ v with E an expression: a row sum of E * v, computed as E is, never stored
+        result = lw.reduction("sum", lw.ufunc(np.multiply, (a, b), node), (), {"axis": 1}, node)
+    else:
+        result = _intern(lw, MatMul(a=a, b=b, dtype=dtype, shape=shape))
     for scalar, first in scales:
         result = lw.ufunc(np.multiply, (scalar, result) if first else (result, scalar), node)
     return result
+
+
+def _fused_matvec(a, b, dtype) -> bool:
+    """Is ``a @ b`` a matrix-vector product whose matrix is a computed elementwise value
+    (nbody's ``(dx * inv_r3) @ mass``)? BLAS would need the matrix stored first: a write
+    and a read of M*K values. As a fused row reduction the matrix is never stored, and
+    sibling products over the same rows share one loop nest (plan.fuse)."""
+    return a.ndim == 2 and b.ndim == 1 and isinstance(a, Elementwise) and a.op is not Op.CAST and \
+        dtype.kind == "f" and dtype.itemsize >= 4 and a.dtype == b.dtype == dtype
 
 
 def _unscaled(x, dtype, scales):

@@ -29,7 +29,7 @@ from .lower import numpy_semantics
 
 NOVALUE = np._NoValue
 _CLIP = np._core.umath.clip
-_COMPILED_KINDS = "biuf"
+_COMPILED_KINDS = "biufc"
 
 
 # ---- shared helpers (calls_casts.py and calls_reductions.py use them) ----------------------------------
@@ -76,6 +76,8 @@ def cast(lw, a, dtype, *, array0d=False, weak=False, node=None):
     dtype = np.dtype(dtype)
     if dtype.kind not in _COMPILED_KINDS or a.dtype.kind not in _COMPILED_KINDS:
         raise lw.unsupported(f"a cast from {a.dtype} to {dtype}", node)
+    from .calls_complex import warn_complex_cast
+    warn_complex_cast(lw, a.dtype, dtype)
     return lw.lw.intern(Elementwise(op=Op.CAST, args=(a,), in_dtypes=(a.dtype,), dtype=dtype, shape=a.shape,
                                     weak=weak, array0d=array0d and a.ndim == 0))
 
@@ -88,7 +90,7 @@ def strong(lw, a, node=None):
 def _stand_in(value):
     if isinstance(value, Node):
         return np.zeros((1,) * value.ndim, value.dtype) if not value.weak else \
-            {"b": True, "i": 1, "u": 1, "f": 1.0}[value.dtype.kind]
+            {"b": True, "i": 1, "u": 1, "f": 1.0, "c": 1j}[value.dtype.kind]
     return value
 
 
@@ -221,7 +223,7 @@ def round_(lw, a, decimals, node):
         m = lw.ufunc(np.multiply, (lw.ufunc(np.rint, (t,), node), f), node)
         return cast(lw, m, a.dtype, node=node)
     if kind not in "bf":
-        raise lw.unsupported("complex numbers", node)
+        raise lw.unsupported("np.round() of complex numbers", node)
     if d == 0:
         return lw.ufunc(np.rint, (a,), node)
     f = power_of_ten(abs(d))
@@ -244,7 +246,7 @@ def _nan_to_num(lw, args, kwargs, node):
     if x.dtype.kind not in "fc":
         return x if (not o["copy"] and x.ndim) else cast(lw, x, x.dtype, node=node)
     if x.dtype.kind == "c":
-        raise lw.unsupported("complex numbers", node)
+        raise lw.unsupported("np.nan_to_num() of complex numbers", node)
     info = np.finfo(x.dtype)
     values = []
     for name, default in (("nan", 0.0), ("posinf", info.max), ("neginf", info.min)):

@@ -139,8 +139,8 @@ def _nan_extreme(func, op, ufunc):
             probe = np.ones((1,) * a.ndim, a.dtype)
             dtype = np.asarray(ufunc.reduce(probe, axis=o["axis"], keepdims=keepdims)).dtype   # its errors
             axes = infer.normalize_axes(o["axis"], a.ndim)
-        if a.dtype.kind == "c":
-            raise lw.unsupported("complex numbers", node)
+        if a.dtype.kind == "c":      # (the value of an all-NaN slice is its first element)
+            raise lw.unsupported(f"np.{name}() of complex numbers", node)
         reduced = [a.shape[d] for d in axes]
         if any(d != 1 for d in reduced):
             lw.lw.checks.append(infer.NonEmpty(tuple(reduced), ufunc.__name__))
@@ -194,8 +194,8 @@ def scan(lw, op, a, axis, dtype, node):
         probe = func(np.ones((1,) * a.ndim, a.dtype), axis=axis, dtype=dtype)     # errors, dtype
         flatten = axis is None or a.ndim == 0
         axes = tuple(range(a.ndim)) if flatten else infer.normalize_axes(axis, a.ndim)
-    if probe.dtype.kind not in "biuf" or a.dtype.kind == "c":
-        raise lw.unsupported("complex numbers", node)
+    if probe.dtype.kind not in "biufc":
+        raise lw.unsupported(f"np.{op.value}() to {probe.dtype}", node)
     shape = (shape_size(a.shape),) if flatten else a.shape
     return lw.lw.intern(Scan(op=op, arg=a, axes=axes, keepdims=True, flatten=flatten, dtype=probe.dtype,
                              shape=shape))
@@ -245,8 +245,6 @@ def _count_nonzero(lw, args, kwargs, node):
     a = o["a"]
     if not isinstance(a, Node):
         raise lw.unsupported("np.count_nonzero() of a constant", node)
-    if a.dtype.kind not in "biuf":
-        raise lw.unsupported("complex numbers", node)
     nonzero = cast(lw, a, np.dtype(bool), node=node)
     if a.ndim == 0 or a.weak:
         return cast(lw, nonzero, _INTP, node=node)

@@ -102,6 +102,19 @@ def assigned_names(stmts) -> list:
     return out
 
 
+def bound_only_by_augassign(stmts) -> set:
+    """Names a block binds only as ``x op= v`` targets: for an array, the same object
+    updated in place every time, so no loop variable is needed for it."""
+    aug_targets = {id(n.target) for stmt in stmts for n in gast.walk(stmt)
+                   if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
+    aug, other = set(), set()
+    for stmt in stmts:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
+                (aug if id(n) in aug_targets else other).add(n.id)
+    return aug - other
+
+
 def read_names(stmts) -> set:
     return {n.id for stmt in stmts for n in gast.walk(stmt)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
@@ -206,6 +219,10 @@ class ControlFlowLowering:
             # NumPy's reshape is often a view (a write reaches the original) and
             # broadcast_to is read-only: a private copy would give a different answer
             raise self.unsupported(f"writing into the {type(root).__name__.lower()} of an array")
+        if isinstance(root, Elementwise) and root.op in (Op.REAL, Op.IMAG):
+            # NumPy's .real/.imag are views of the complex array (read-only zeros for .imag
+            # of a real one): a private copy would give a different answer
+            raise self.unsupported(f"writing into the .{root.op.value} part of an array")
         buf = self.new_buffer(root, name, "written in place") if root.ndim else None
         if buf is None:
             raise self.unsupported(f"writing into a 0-d value '{name}'")
@@ -261,6 +278,8 @@ class ControlFlowLowering:
                                         fixed=tuple((d, 0) for d in range(value.ndim - target.ndim)),
                                         dtype=value.dtype, shape=value.shape[value.ndim - target.ndim:]))
         if value.dtype != target.dtype:
+            from .calls_complex import warn_complex_cast
+            warn_complex_cast(self, value.dtype, target.dtype)
             value = self.cast_to(value, target.dtype)
         self.snapshot_readers(base, keep={id(value)})
         # the right side reads the target elsewhere than where it writes: compute it first
@@ -523,6 +542,11 @@ class ControlFlowLowering:
         loop_node = self.current
         live = exposed_names(stmts) | read_outside(self.src.tree, loop_node) | read_names(reads)
         assigned = [n for n in assigned_names(stmts) if n not in extra]
+        # an array only updated in place (y += v) stays the one buffer it is now
+        in_place = [n for n in assigned if n in bound_only_by_augassign(stmts) and self.is_array(self.env.get(n))]
+        for name in in_place:
+            self.env[name] = self.ensure_stored(self.env[name], name)
+        assigned = [n for n in assigned if n not in in_place]
         # a name the body always sets before reading it, and that nothing reads after the
         # loop, is not carried: it stays a deferred value inside one iteration
         carried = [n for n in assigned if n in live]
@@ -553,6 +577,10 @@ class ControlFlowLowering:
                 else:
                     self.env.pop(name, None)
         return tuple(body)
+
+    @staticmethod
+    def is_array(value) -> bool:
+        return isinstance(value, Node) and value.ndim > 0 and not value.weak
 
     def hoist_for_loop(self, used):
         """Values the loop reads that are still deferred expressions are computed once, before

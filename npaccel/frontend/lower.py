@@ -21,8 +21,8 @@ import numpy as np
 from ..errors import UnsupportedError
 from ..ir.dims import dim_add, dim_max, dim_mul, dim_sub, shape_size
 from ..ir.nodes import (ArrayVar, MatMul, Const, DimValue, Elementwise, Graph, Interner, Node, Param, Reduce, ScalarParam,
-                        Storage, View)
-from ..ir.ops import UFUNC_OPS, Op
+                        Storage, View, is_ndarray)
+from ..ir.ops import COMPLEX_OPS, UFUNC_OPS, Op
 from ..passes import infer
 from .control import ControlFlowLowering, view_root
 from .calls import CALL_HANDLERS, METHOD_HANDLERS, load_handlers
@@ -303,6 +303,9 @@ class FunctionLowerer(ControlFlowLowering):
             return BoundMethod(base, attr)
         if attr == "T":
             return self.transpose(base, None, node)
+        if attr in ("real", "imag"):
+            from .calls_complex import part
+            return part(self, base, Op.REAL if attr == "real" else Op.IMAG)
         if base.ndim and not hasattr(np.ndarray, attr):
             with numpy_semantics():
                 raise AttributeError(f"'numpy.ndarray' object has no attribute '{attr}'")
@@ -522,8 +525,9 @@ class FunctionLowerer(ControlFlowLowering):
             from .calls_linalg import matmul_value
             return matmul_value(self, left, right, node)
         if kind is gast.Pow and isinstance(left, Node) and isinstance(right, (int, float)) \
-                and not isinstance(right, bool):
-            # NumPy's own fast paths for array ** Python scalar
+                and not isinstance(right, bool) and (left.dtype.kind != "c" or is_ndarray(left)):
+            # NumPy's own fast paths for array ** Python scalar (a complex NumPy scalar's
+            # power is npy_cpow: its x ** 2 rounds each product, np.square fuses them)
             if right == 2 and (left.dtype.kind in "fc" or isinstance(right, int)):
                 return self.ufunc(np.square, (left,), node)
             if left.dtype.kind in "fc" and right in (0.5, -1):
@@ -607,7 +611,8 @@ class FunctionLowerer(ControlFlowLowering):
                 with numpy_semantics():
                     return func(*args, **kwargs)
         if getattr(func, "__module__", None) == "math" and not kwargs and args and \
-                all(isinstance(a, Node) and a.ndim == 0 or isinstance(a, (int, float)) for a in args) and \
+                all(isinstance(a, Node) and a.ndim == 0 and a.dtype.kind != "c" or isinstance(a, (int, float))
+                    for a in args) and \
                 isinstance(getattr(np, func.__name__, None), np.ufunc):
             # math.exp(s) on a value known at run time: the ufunc on float64, a Python float
             uf = getattr(np, func.__name__)
@@ -625,7 +630,7 @@ class FunctionLowerer(ControlFlowLowering):
             return self.lw.intern(Elementwise(op=Op.WHERE, args=(better, b, a), in_dtypes=(np.dtype(bool), a.dtype, a.dtype),
                                               dtype=a.dtype, shape=(), weak=a.weak))
         if func in (float, int) and len(args) == 1 and not kwargs and isinstance(args[0], Node) \
-                and args[0].ndim == 0 and (func is float or args[0].dtype.kind in "biu"):
+                and args[0].ndim == 0 and (func is float and args[0].dtype.kind != "c" or args[0].dtype.kind in "biu"):
             # a Python scalar from a 0-d value (exact: no NaN/inf to int here)
             value = self.cast_to(args[0], np.float64 if func is float else np.int64)
             return self.lw.intern(dataclasses.replace(value, weak=True))
@@ -670,9 +675,9 @@ class FunctionLowerer(ControlFlowLowering):
     def as_node(self, value, where=None):
         if isinstance(value, Node):
             return value
-        if isinstance(value, np.generic) and value.dtype.kind in "biuf":   # np.float64 is a float, but strong
+        if isinstance(value, np.generic) and value.dtype.kind in "biufc":   # np.float64 is a float, but strong
             return self.lw.intern(Const(value=value, dtype=value.dtype, weak=False))
-        if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf":   # np.asarray(2.5)
+        if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biufc":   # np.asarray(2.5)
             return self.lw.intern(Const(value=value[()], dtype=value.dtype, weak=False, array0d=True))
         if isinstance(value, bool):
             return self.lw.intern(Const(value=value, dtype=np.dtype(bool), weak=True))
@@ -680,10 +685,8 @@ class FunctionLowerer(ControlFlowLowering):
             return self.lw.intern(Const(value=value, dtype=np.dtype(np.int64), weak=True))
         if isinstance(value, float):
             return self.lw.intern(Const(value=value, dtype=np.dtype(np.float64), weak=True))
-        if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-            return self.lw.intern(Const(value=value, dtype=value.dtype, weak=False))
-        if isinstance(value, (complex, np.complexfloating)):
-            raise self.unsupported("complex numbers", where)
+        if isinstance(value, complex):
+            return self.lw.intern(Const(value=value, dtype=np.dtype(np.complex128), weak=True))
         raise self.unsupported(f"a {type(value).__name__} where an array or number is expected", where)
 
     def ufunc(self, uf, args, node=None):
@@ -696,8 +699,6 @@ class FunctionLowerer(ControlFlowLowering):
         if op is None:
             raise self.unsupported(f"np.{uf.__name__}", node)
         nodes = tuple(self.as_node(a, node) for a in args)
-        if any(n.dtype.kind == "c" for n in nodes):
-            raise self.unsupported("complex numbers", node)
         known = {i: n.value for i, n in enumerate(nodes) if isinstance(n, Const) and n.weak}
         with numpy_semantics():
             in_dtypes, out_dtype = infer.elementwise_types(uf, nodes, known)
@@ -710,8 +711,8 @@ class FunctionLowerer(ControlFlowLowering):
                 check = infer.ScalarFits(n.index, n.name, d)
                 if check not in self.lw.checks:
                     self.lw.checks.append(check)
-        if out_dtype.kind == "c" or any(d.kind == "c" for d in in_dtypes):
-            raise self.unsupported("complex numbers", node)
+        if op not in COMPLEX_OPS and (out_dtype.kind == "c" or any(d.kind == "c" for d in in_dtypes)):
+            raise self.unsupported(f"np.{uf.__name__} of complex numbers", node)
         return self.lw.intern(Elementwise(op=op, args=nodes, in_dtypes=tuple(in_dtypes),
                                           dtype=out_dtype, shape=shape, weak=infer.result_is_weak(nodes)))
 
@@ -755,8 +756,6 @@ class FunctionLowerer(ControlFlowLowering):
         with numpy_semantics():
             axes = infer.normalize_axes(axis, arg.ndim)
             out_dtype = infer.reduce_dtype(np_func, arg, axis, bool(keepdims), dtype)
-        if out_dtype.kind == "c" or arg.dtype.kind == "c":
-            raise self.unsupported("complex numbers", node)
         shape = infer.reduced_shape(arg.shape, axes, bool(keepdims))
         reduced = [arg.shape[a] for a in axes]
         if name in ("var", "std"):
@@ -773,12 +772,18 @@ class FunctionLowerer(ControlFlowLowering):
 
     def variance(self, name, arg, axis, axes, keepdims, dtype, ddof, out_dtype, reduced, node):
         """NumPy's _var: mean with keepdims, squared deviations, sum, / max(n - ddof, 0)."""
-        if arg.dtype.kind == "c":
-            raise self.unsupported("complex numbers", node)
+        if arg.dtype.kind == "c" and dtype is not None:
+            raise self.unsupported(f"{name}() of complex numbers with dtype=", node)
         calc = np.dtype(np.float64) if arg.dtype.kind in "biu" and dtype is None else (dtype or arg.dtype)
         mean = self.reduction("mean", arg, (), {"axis": axis, "keepdims": True, "dtype": calc}, node)
         dev = self.ufunc(np.subtract, (arg, mean), node)
-        sq = self.ufunc(np.multiply, (dev, dev), node)
+        if dev.dtype.kind == "c":     # NumPy: real**2 + imag**2, summed in that float type
+            from .calls_complex import part
+            re, im = part(self, dev, Op.REAL), part(self, dev, Op.IMAG)
+            sq = self.ufunc(np.add, (self.ufunc(np.multiply, (re, re), node), self.ufunc(np.multiply, (im, im), node)), node)
+            calc = sq.dtype
+        else:
+            sq = self.ufunc(np.multiply, (dev, dev), node)
         total = self.reduction("sum", sq, (), {"axis": axis, "keepdims": keepdims, "dtype": calc}, node)
         count = 1
         for d in reduced:
@@ -834,8 +839,6 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
             node = Param(index=index, name=name, dtype=spec.dtype, shape=infer.array_dims(index, spec.ones),
                          contiguous=spec.contiguous)
         elif isinstance(spec, ScalarSpec):
-            if spec.dtype.kind == "c":
-                raise UnsupportedError(f"complex argument '{name}'", src.where(src.tree))
             node = ScalarParam(index=index, name=name, dtype=spec.dtype, weak=spec.weak)
         else:
             raise UnsupportedError(f"argument '{name}' of type {spec.type_name}", src.where(src.tree))
@@ -874,7 +877,9 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
         for n in bound:
             v = lowerer.env[n]
             if isinstance(v, View) or (type(v).__name__ in ("Reshape", "Broadcast") and
-                                       isinstance(view_root(v.arg), (Param, Storage, ArrayVar))):
+                                       isinstance(view_root(v.arg), (Param, Storage, ArrayVar))) or \
+                    (isinstance(v, Elementwise) and v.op in (Op.REAL, Op.IMAG) and v.ndim and
+                     isinstance(view_root(v.args[0]), (Param, Storage, ArrayVar))):     # z.real: a view
                 # a view handed on to a statement run in Python must be a real NumPy view
                 # (writes through it reach the array): the statement making it runs in Python
                 raise SegmentStop(assigned_at.get(n, 0), UnsupportedError(

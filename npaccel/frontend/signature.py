@@ -55,7 +55,11 @@ def spec_of(value):
     if t is np.ndarray:
         if value.dtype.kind not in SUPPORTED_KINDS or not value.dtype.isnative:
             return OtherSpec(f"ndarray of {value.dtype}")
-        return ArraySpec(value.dtype, tuple(s == 1 for s in value.shape), value.flags.c_contiguous)
+        contiguous = value.flags.c_contiguous
+        if not value.flags.aligned or (not contiguous and any(s % value.itemsize for s in value.strides)):
+            # a field of a packed record array: kernels index in whole elements
+            return OtherSpec(f"view of {value.dtype} whose strides {value.strides} are not whole elements")
+        return ArraySpec(value.dtype, tuple(s == 1 for s in value.shape), contiguous)
     if t in _WEAK:
         return ScalarSpec(_WEAK[t], True)
     if isinstance(value, np.generic) and value.dtype.kind in SUPPORTED_KINDS:

@@ -6,7 +6,7 @@ scalars, which NumPy 2 (NEP 50) types weakly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -106,10 +106,20 @@ class Interner:
         self._table = {}
 
     def __call__(self, node: Node) -> Node:
+        if type(node) is Reduce and node.keepdims:
+            return self._kept_dims(node)
         key = (type(node), node.dtype, node.shape, node.weak,
                tuple((f.name, _key_of(getattr(node, f.name))) for f in fields(node)
                      if f.name not in ("dtype", "shape", "weak")))
         return self._table.setdefault(key, node)
+
+    def _kept_dims(self, node):
+        """A keepdims reduction is a view (size-1 axes inserted) of the plain one, so that
+        x.mean(axis=0) and x.std(axis=0)'s inner keepdims mean are one value, one loop."""
+        kept = [d for d in range(node.arg.ndim) if d not in node.axes]
+        flat = self(replace(node, keepdims=False, shape=tuple(node.shape[d] for d in kept)))
+        axes = tuple(None if d in node.axes else (kept.index(d), 0, 1) for d in range(node.arg.ndim))
+        return self(View(arg=flat, axes=axes, fixed=(), dtype=node.dtype, shape=node.shape))
 
 
 def _key_of(value):
@@ -121,6 +131,8 @@ def _key_of(value):
         return ("nan",)
     if isinstance(value, (float, np.floating)):
         return (type(value).__name__, float(value).hex())
+    if isinstance(value, (complex, np.complexfloating)):     # -0.0 and NaN parts kept apart
+        return (type(value).__name__, float(value.real).hex(), float(value.imag).hex())
     return (type(value).__name__, value)
 
 
@@ -193,6 +205,13 @@ class ScalarVar(Node):
 
 
 MUTABLE_LEAVES = (Param, Storage, ArrayVar)
+
+
+def is_ndarray(node) -> bool:
+    """Whether NumPy holds ``node`` as an ndarray at run time (an array, a 0-d argument,
+    buffer or copy) rather than a NumPy or Python scalar: NumPy computes some complex ops
+    of scalars differently (its scalar math), and only arrays have ``**`` fast paths."""
+    return not node.weak and (node.ndim > 0 or node.array0d or isinstance(node, MUTABLE_LEAVES))
 
 
 # ---- values computed from the loop index (frontend/calls_arrays.py, codegen/c_arrays.py) --

@@ -118,6 +118,10 @@ class Op(enum.Enum):
     ARGMIN = "argmin"
     CUMSUM = "cumsum"             # scans (nodes.Scan): add.accumulate / multiply.accumulate
     CUMPROD = "cumprod"
+    # complex numbers
+    CONJUGATE = "conjugate"
+    REAL = "real"                 # np.real / x.real as a value (a float of the complex's precision)
+    IMAG = "imag"
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,8 @@ def _table():
     table[Op.CHECK_INDEX] = OpInfo(2, "elementwise")
     table[Op.CHECK_SLICE] = OpInfo(3, "elementwise")
     table[Op.CAST] = OpInfo(1, "elementwise")
+    table[Op.REAL] = OpInfo(1, "elementwise")
+    table[Op.IMAG] = OpInfo(1, "elementwise")
     for op, uf in ((Op.SUM, np.add), (Op.PROD, np.multiply), (Op.MAX, np.maximum),
                    (Op.MIN, np.minimum), (Op.ANY, np.logical_or), (Op.ALL, np.logical_and)):
         table[op] = OpInfo(1, "reduce", uf)
@@ -151,3 +157,11 @@ def _table():
 OPS: dict = _table()
 UFUNC_OPS: dict = {info.ufunc: op for op, info in OPS.items() if info.kind == "elementwise" and info.ufunc}
 REDUCE_OPS = frozenset(op for op, info in OPS.items() if info.kind == "reduce")
+# elementwise ops compiled with complex operands (codegen/c_complex.py renders each); the
+# other ufuncs that NumPy defines for complex (sin, log10, ...) are not compiled for them
+COMPLEX_OPS = frozenset({
+    Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.TRUE_DIVIDE, Op.POWER, Op.NEGATIVE, Op.POSITIVE,
+    Op.ABSOLUTE, Op.SIGN, Op.SQUARE, Op.RECIPROCAL, Op.SQRT, Op.EXP, Op.LOG, Op.CONJUGATE,
+    Op.REAL, Op.IMAG, Op.MAXIMUM, Op.MINIMUM, Op.FMAX, Op.FMIN, Op.ISNAN, Op.ISINF, Op.ISFINITE,
+    Op.EQUAL, Op.NOT_EQUAL, Op.LESS, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL,
+    Op.LOGICAL_AND, Op.LOGICAL_OR, Op.LOGICAL_XOR, Op.LOGICAL_NOT, Op.WHERE, Op.CAST})

@@ -93,6 +93,13 @@ class DimCheck:
     values: tuple = ()
 
 
+@dataclass(frozen=True)
+class ComplexCastWarning:
+    """At run time, before the kernel: NumPy's ComplexWarning for a complex -> real cast
+    (astype, a store into a real array): the imaginary part is dropped."""
+    message: str = "Casting complex values to real discards the imaginary part"
+
+
 def _shape_text(shape):
     return "(" + ",".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 

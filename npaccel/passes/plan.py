@@ -31,12 +31,13 @@ from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, Node, Par
                         Storage, View, topo_order)
 from ..ir.nodes import INDEXED_VALUES
 from ..ir.nodes import MatMul
+from ..ir.ops import Op
 
 
 @dataclass(frozen=True)
 class Kernel:
-    """One loop nest. ``stores`` are the nodes it writes, in order; a reduction kernel has
-    exactly one, the Reduce node."""
+    """One loop nest. ``stores`` are the nodes it writes, in order; for a reduction kernel,
+    its Reduce nodes (several only when they are siblings over the same rows, see fuse)."""
     kind: str                 # "elementwise" | "reduce"
     shape: tuple              # iteration shape (for reduce: the reduced node's input shape)
     stores: tuple
@@ -88,13 +89,40 @@ def fuse(plan: Plan) -> Plan:
     if any(isinstance(n, MatMul) for n in topo_order([n for n, _ in plan.materialised])):
         return fuse_in_dependency_order(plan)
     kernels, groups = [], {}
+    shape_key = _shape_key(plan)
     for node, _ in plan.materialised:
         if isinstance(node, Reduce):
-            kernels.append(Kernel("reduce", node.arg.shape, (node,)))
+            last = kernels[-1] if kernels else None
+            if last is not None and _sibling_reductions(last.stores[0], node, shape_key) and \
+                    not any(reads_node(node.arg, s) for s in last.stores):
+                kernels[-1] = replace(last, stores=last.stores + (node,))
+            else:
+                kernels.append(Kernel("reduce", node.arg.shape, (node,)))
         else:
-            groups.setdefault(node.shape, []).append(node)
-    kernels.extend(Kernel("elementwise", shape, tuple(nodes)) for shape, nodes in groups.items())
+            groups.setdefault(shape_key(node.shape), []).append(node)
+    kernels.extend(Kernel("elementwise", nodes[0].shape, tuple(nodes)) for nodes in groups.values())
     return replace(plan, kernels=tuple(kernels))
+
+
+def _sibling_reductions(a, b, shape_key) -> bool:
+    """Can reductions ``a`` and ``b`` share one loop nest (one accumulator each)? Same
+    iteration space and axes, the innermost axis reduced (the row-sum loop shape), and
+    plain accumulating ops (not argmax or scans)."""
+    ok = (Op.SUM, Op.PROD, Op.MAX, Op.MIN, Op.ANY, Op.ALL, Op.NANMAX, Op.NANMIN)
+    return type(a) is type(b) is Reduce and a.op in ok and b.op in ok and a.axes == b.axes and \
+        a.arg.ndim - 1 in a.axes and len(a.axes) < a.arg.ndim and a.keepdims == b.keepdims and \
+        shape_key(a.arg.shape) == shape_key(b.arg.shape)
+
+
+def reads_node(root, target) -> bool:
+    return any(n is target for n in topo_order([root]))
+
+
+def _shape_key(plan: Plan):
+    """Shapes equal up to the dims the checks prove equal (x and y of f(x, y) with
+    ``x + y``): values of such shapes share one loop nest."""
+    find = dim_canonicaliser(plan.equal_dims)
+    return lambda shape: tuple(find(d) for d in shape)
 
 
 def _reads(kernel: Kernel, materialised: set):
@@ -230,6 +258,7 @@ def fuse_in_dependency_order(plan: Plan) -> Plan:
         step[id(node)] = s
         order.append((s, node))
     kernels, groups = [], {}
+    shape_key = _shape_key(plan)
     for s, node in order:
         product = None if isinstance(node, MatMul) else in_place_product(node, materialised)
         if isinstance(node, MatMul) or product is not None:
@@ -238,8 +267,8 @@ def fuse_in_dependency_order(plan: Plan) -> Plan:
         elif isinstance(node, Reduce):
             kernels.append((s, Kernel("reduce", node.arg.shape, (node,))))
         else:
-            groups.setdefault((s, node.shape), []).append(node)
-    kernels += [(s, Kernel("elementwise", shape, tuple(nodes))) for (s, shape), nodes in groups.items()]
+            groups.setdefault((s, shape_key(node.shape)), []).append(node)
+    kernels += [(s, Kernel("elementwise", nodes[0].shape, tuple(nodes))) for (s, _), nodes in groups.items()]
     kernels.sort(key=lambda sk: sk[0])      # stable: program order within a step
     return replace(plan, kernels=tuple(k for _, k in kernels))
 

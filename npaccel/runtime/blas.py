@@ -61,41 +61,53 @@ _lock = threading.Lock()
 _cache: dict = {}
 
 
-def _candidates():
-    """Library paths to try, most likely first, each once."""
-    seen = []
-
-    def add(p):
-        if p and str(p) not in seen:
-            seen.append(str(p))
+def _numpy_libs():
     try:
         import numpy
         libs = Path(numpy.__file__).resolve().parent.parent / "numpy.libs"
         for pattern in ("*openblas*.so*", "*blas*.so*", "*openblas*.dylib"):
-            for p in sorted(libs.glob(pattern)):
-                add(p)
+            yield from sorted(libs.glob(pattern))
         import numpy._core._multiarray_umath  # noqa: F401  (loads NumPy's BLAS)
     except ImportError:
-        pass
-    try:   # libraries already mapped into this process (a NumPy linked against a system BLAS)
+        return
+
+
+def _mapped_libs():
+    """Libraries already mapped into this process (a NumPy linked against a system BLAS)."""
+    try:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as f:
             for line in f:
                 path = line.split()[-1] if len(line.split()) >= 6 else ""
                 name = os.path.basename(path).lower()
                 if path.startswith("/") and ("blas" in name or "mkl_rt" in name) and ".so" in name:
-                    add(path)
+                    yield path
     except OSError:
-        pass
+        return
+
+
+def _scipy_openblas_libs():
     for module in ("scipy_openblas64", "scipy_openblas32"):
         try:
             mod = __import__(module)
-            for p in sorted(Path(mod.get_lib_dir()).glob("*.so*")):
-                add(p)
+            yield from sorted(Path(mod.get_lib_dir()).glob("*.so*"))
         except (ImportError, AttributeError, OSError):
             continue
+
+
+def _system_libs():
     for name in ("openblas", "cblas", "blas"):
-        add(ctypes.util.find_library(name))
-    return seen
+        yield ctypes.util.find_library(name)
+
+
+def _candidates():
+    """Library paths to try, most likely first, each once. Lazy: the slow probe at the end
+    (find_library runs the compiler) only runs when nothing earlier resolved."""
+    seen = set()
+    for source in (_numpy_libs, _mapped_libs, _scipy_openblas_libs, _system_libs):
+        for p in source():
+            if p and str(p) not in seen:
+                seen.add(str(p))
+                yield str(p)
 
 
 def _resolve(path):

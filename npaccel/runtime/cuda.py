@@ -8,13 +8,22 @@ the CUDA runtime linked in statically and cached like any artefact. No Python CU
 the device's primary context, so a pointer from one is valid in the others (and in CuPy,
 PyTorch or PyCUDA, which use the primary context too).
 
+cuBLAS is not linked into anything: the helper dlopens the libcublas that ``find_cublas``
+finds (the toolkit's, the system's or the nvidia-cublas wheel's) on the first matrix
+product, creates the process's one handle and hands kernel libraries a table of entry
+points (runtime_c/npaccel_cuda_blas.h), as the CPU backend does with the BLAS. Without
+one, products run npaccel's own CUDA kernel (one CublasWarning says so).
+
 Nothing here is imported by ``import npaccel``; the first use builds or loads the helper.
 """
 from __future__ import annotations
 
+import ctypes.util
 import logging
 import threading
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import cffi
 import numpy as np
@@ -24,12 +33,32 @@ from ..errors import CompileError, TargetUnavailable
 log = logging.getLogger("npaccel")
 
 NPA_ERR_CUDA_BASE = 1000   # runtime_c/npaccel_cuda.h
+NPA_ERR_CUBLAS_BASE = 2000   # runtime_c/npaccel_cuda_blas.h
+# entry points of the table handed to kernel libraries, after the handle (npaccel_cuda_blas.h)
+CUBLAS_SYMBOLS = ("cublasSgemmStridedBatched", "cublasDgemmStridedBatched")
 
 HELPER_SOURCE = r"""/* npaccel CUDA runtime helper: device memory and device queries for the Python side */
 #include <cuda_runtime.h>
+#include <dlfcn.h>
 #include <stdint.h>
 #include <string.h>
 extern "C" {
+/* cuBLAS from `path`, loaded once, and the process's one handle (on the current device,
+ * legacy default stream): table[0] = handle, then the entry points named in `names`.
+ * Returns 0, -1 (no such library), -2 (no cublasCreate_v2) or cublasCreate's status. */
+int npa_cuda_cublas(const char *path, const char *const *names, int n, int64_t *table) {
+    static void *lib = NULL, *handle = NULL;
+    if (!lib && !(lib = dlopen(path, RTLD_NOW | RTLD_LOCAL))) return -1;
+    if (!handle) {
+        int (*create)(void **) = (int (*)(void **))dlsym(lib, "cublasCreate_v2");
+        if (!create) return -2;
+        const int status = create(&handle);
+        if (status) { handle = NULL; return status; }
+    }
+    table[0] = (int64_t)(intptr_t)handle;
+    for (int i = 0; i < n; i++) table[i + 1] = (int64_t)(intptr_t)dlsym(lib, names[i]);
+    return 0;
+}
 int npa_cuda_device_count(int *n) { *n = 0; return (int)cudaGetDeviceCount(n); }
 int npa_cuda_get_device(int *dev) { return (int)cudaGetDevice(dev); }
 int npa_cuda_capability(int dev, int *major, int *minor) {
@@ -73,11 +102,17 @@ const char *npa_cuda_error_name(int e);
 const char *npa_cuda_error_string(int e);
 int npa_cuda_runtime_version(int *v);
 int npa_cuda_driver_version(int *v);
+int npa_cuda_cublas(const char *path, const char *const *names, int n, int64_t *table);
 int npaccel_cuda_entry(const int64_t *I, const double *F);
+int npaccel_cuda_blas_init(const int64_t *table, int64_t n);
 """
 
 ffi = cffi.FFI()
 ffi.cdef(CDEF)
+
+
+class CublasWarning(UserWarning):
+    """No cuBLAS: GPU matrix products run npaccel's own (slower) kernel."""
 
 
 class CudaError(RuntimeError):
@@ -92,6 +127,7 @@ class CudaError(RuntimeError):
 class CudaRuntime:
     lib: object
     path: str
+    _cublas: list = field(default=None, repr=False)
 
     def error(self, what, code) -> CudaError:
         name = ffi.string(self.lib.npa_cuda_error_name(code)).decode(errors="replace")
@@ -137,8 +173,38 @@ class CudaRuntime:
     def synchronize(self):
         self.check("cudaDeviceSynchronize", self.lib.npa_cuda_synchronize())
 
+    def cublas_table(self) -> list:
+        """[handle, entry points...] for kernel libraries (zeros: no cuBLAS, products run
+        npaccel's kernel; one CublasWarning says why)."""
+        with _lock:
+            if self._cublas is None:
+                path, table = find_cublas(), [0] * (len(CUBLAS_SYMBOLS) + 1)
+                why = "no libcublas found (CUDA toolkit, system libraries, nvidia-cublas wheel)"
+                if path:
+                    out = ffi.new("int64_t[]", len(table))
+                    names = [ffi.new("char[]", n.encode()) for n in CUBLAS_SYMBOLS]
+                    rc = self.lib.npa_cuda_cublas(path.encode(), ffi.new("char *[]", names), len(names), out)
+                    if rc == 0 and all(out[i] for i in range(len(table))):
+                        table = list(out)
+                        log.info("cuBLAS: %s", path)
+                    else:
+                        why = f"{path} could not be used (status {rc})"
+                if not table[0]:
+                    warnings.warn(CublasWarning(f"npaccel: {why}; float32/float64 matrix products on the GPU "
+                                                "run npaccel's own kernel"), stacklevel=4)
+                self._cublas = table
+            return self._cublas
+
+    def bind_cublas(self, lib):
+        """Give kernel library ``lib`` (it has matrix products) the cuBLAS table."""
+        table = self.cublas_table()
+        lib.npaccel_cuda_blas_init(ffi.new("int64_t[]", table), len(table))
+
     def kernel_error(self, code) -> Exception:
         """The exception for a non-zero return of a generated CUDA entry point."""
+        if code >= NPA_ERR_CUBLAS_BASE:
+            return RuntimeError(f"cuBLAS error: status {code - NPA_ERR_CUBLAS_BASE} in a matrix product "
+                                "of a generated CUDA kernel library")
         if code >= NPA_ERR_CUDA_BASE:
             return self.error("a generated CUDA kernel library", code - NPA_ERR_CUDA_BASE)
         from .marshal import _ERRORS
@@ -218,15 +284,50 @@ def device_arch(rt: CudaRuntime, nvcc) -> str:
     return arch_for_capability(nvcc, rt.capability())
 
 
-def load_cuda_entry(path):
-    """The npaccel_cuda_entry function of the kernel library at ``path``."""
+def load_cuda_library(path):
+    """The kernel library at ``path`` (kept loaded for the process)."""
     key = str(path)
     with _lock:
         lib = _entries.get(key)
         if lib is None:
             lib = ffi.dlopen(key)
             _entries[key] = lib
-    return lib.npaccel_cuda_entry
+    return lib
+
+
+def load_cuda_entry(path):
+    """The npaccel_cuda_entry function of the kernel library at ``path``."""
+    return load_cuda_library(path).npaccel_cuda_entry
+
+
+def find_cublas() -> str | None:
+    """The path of a libcublas shared library, or None: the CUDA toolkit of nvcc and of
+    $CUDA_HOME, the system's, then the nvidia-cublas wheel's."""
+    from ..build.nvcc import find_nvcc
+    from ..config import get_config
+    roots = [Path("/usr/local/cuda")]
+    if get_config().cuda_home:
+        roots.insert(0, Path(get_config().cuda_home))
+    nvcc = find_nvcc()
+    if nvcc is not None:
+        roots.insert(0, Path(nvcc.path).resolve().parent.parent)
+    dirs = [r / sub for r in roots for sub in ("lib64", "lib", "targets/x86_64-linux/lib", "targets/sbsa-linux/lib")]
+    for d in dirs:
+        found = sorted(d.glob("libcublas.so*")) if d.is_dir() else []
+        if found:
+            return str(found[0])
+    system = ctypes.util.find_library("cublas")
+    if system:
+        return system
+    try:
+        import nvidia
+        for base in nvidia.__path__:
+            found = sorted(Path(base).glob("*/lib/libcublas.so*"))
+            if found:
+                return str(found[0])
+    except ImportError:
+        pass
+    return None
 
 
 _entries: dict = {}

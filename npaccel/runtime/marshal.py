@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import copy
 import operator
+import warnings
 
 import numpy as np
 
 from ..ir.dims import render_py, symbols
 from ..ir.nodes import Const, DimValue, Param, ScalarParam
 from ..passes import infer
+from . import outputs
 
 _ERRORS = {1: (ValueError, "Integers to negative integer powers are not allowed."),
            2: (MemoryError, "npaccel: out of memory for a temporary buffer"),
@@ -63,6 +65,8 @@ def _check_lines(checks, names):
             cond = " or ".join(f"{render_py(d)} == 0" for d in c.dims)
             lines.append(f"if {cond}:")
             lines.append(f"    raise ValueError('zero-size array to reduction operation {c.ufunc_name} which has no identity')")
+        elif isinstance(c, infer.ComplexCastWarning):
+            lines.append(f"_warn(_ComplexWarning({c.message!r}), stacklevel=3)")
         elif isinstance(c, infer.DimCheck):
             values = ", ".join(render_py(v) for v in c.values)
             lines.append(f"if not ({render_py(c.left)} {c.cmp} {render_py(c.right)}):")
@@ -132,7 +136,11 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
         p = graph.params[index]
         conv = f"_u64({names[index]})" if p.dtype == np.uint64 else f"int({names[index]})"
         ints.append(conv)
-    floats = [f"float({names[i]})" for i in layout.float_scalars] or ["0.0"]
+    floats = []
+    for i in layout.float_scalars:     # a complex scalar takes two slots: real, imaginary
+        x = names[i]
+        floats += [f"float({x}.real)", f"float({x}.imag)"] if graph.params[i].dtype.kind == "c" else [f"float({x})"]
+    floats = floats or ["0.0"]
     if runs:
         body.append(f"_rc = _entry(_new('int64_t[]', [{', '.join(ints)}]), _new('double[]', [{', '.join(floats)}]))")
         body.append("if _rc: _raise(_rc)")
@@ -161,9 +169,10 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
             body.append(f"return ({', '.join(results)}{',' if len(results) == 1 else ''})")
     lines += ["    " + b for b in body]
     source = "\n".join(lines) + "\n"
-    namespace = {"_index": operator.index, "_empty": np.empty, "_new": ffi.new, "_entry": entry, "_nt": num_threads,
+    namespace = {"_index": operator.index, "_empty": outputs.empty, "_new": ffi.new, "_entry": entry, "_nt": num_threads,
                  "_raise": raise_kernel_error, "_pending": pending_error, "_copy": copy.copy,
                  "_shape_text": _shape_text, "_plain": plain,
+                 "_warn": warnings.warn, "_ComplexWarning": np.exceptions.ComplexWarning,
                  "_overlaps": lambda a, others: any(np.may_share_memory(a, o) for o in others), "_u64": lambda v: int(np.array(v, np.uint64).view(np.int64))}
     for pos, node in enumerate(graph.outputs):
         namespace[f"_dt{pos}"] = node.dtype
