@@ -241,6 +241,7 @@ def markdown(results, png_name):
                      f"{_mb(p.get('peak_extra_bytes'))} | {match} | {' '.join(notes)} |")
         L.append("")
     L += bandwidth_section(results)
+    L += limits_section(results)
     L += ["## Dispatch overhead", "",
           "One cached call of `2.0 * x + y` on 10-element float64 arrays, best of 7 loops.", "",
           "| engine | per call |", "|---|---:|"]
@@ -290,6 +291,23 @@ def bandwidth_section(results):
         star = " *" if rec["memory_bound"] else ""
         L.append(f"| {name}{star} | {_mb(rec['input_bytes'] + rec['output_bytes'])} | "
                  + " | ".join(cells) + " |")
+    return L + [""]
+
+
+def limits_section(results, engine="npaccel-cpu"):
+    """Per sample: the measured speedup and bandwidth beside what bounds it (``LIMIT``)."""
+    L = [f"## What limits each sample ({engine})", "",
+         "Speedup over NumPy and, for single-pass samples, the effective bandwidth as a "
+         "fraction of the C triad, both measured in this run; the limit is each sample's "
+         "`LIMIT` (samples/). BLAS-bound samples run the same library call as NumPy, so "
+         "about 1x is their ceiling.", "",
+         "| sample | speedup | bandwidth | what limits it |", "|---|---:|---:|---|"]
+    for name, rec in results["samples"].items():
+        r = rec["engines"].get(engine, {})
+        if r.get("status") != "ok":
+            continue
+        bw = f"{r['gbs']:.1f} GB/s ({r['triad_fraction']:.0%})" if r.get("gbs") and r.get("triad_fraction") else "—"
+        L.append(f"| {name} | {_x(r.get('speedup'))} | {bw} | {rec.get('limit') or '—'} |")
     return L + [""]
 
 

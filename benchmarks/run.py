@@ -199,7 +199,7 @@ def bench_sample(name, opts, env, triad_gbs):
     module = samples.load(name)
     args = module.inputs(opts.scale)
     in_bytes = sum(a.nbytes for a in args if isinstance(a, np.ndarray))
-    rec = {"domain": getattr(module, "DOMAIN", ""), "args": describe(args),
+    rec = {"domain": getattr(module, "DOMAIN", ""), "limit": getattr(module, "LIMIT", ""), "args": describe(args),
            "memory_bound": bool(getattr(module, "MEMORY_BOUND", False)),
            "single_pass": bool(getattr(module, "SINGLE_PASS", False)
                                or getattr(module, "MEMORY_BOUND", False)),

@@ -13,6 +13,8 @@ Every module ``samples/<name>.py`` defines:
   its outputs, and moves each input and output about once: the benchmark shows its
   effective bandwidth (bytes of the input arrays plus the outputs, over the time) and
   holds its peak memory against its output size;
+- ``LIMIT``: what bounds npaccel's time on it (memory passes, compute, the BLAS), shown
+  beside the measured speedup and bandwidth in the benchmark report;
 - optionally ``MEMORY_BOUND = True`` (implies SINGLE_PASS): moreover its arithmetic is
   cheap enough that on the 2-core development machine the memory bandwidth (the STREAM
   triad) is its ceiling. Transcendental-heavy samples (black_scholes, haversine,

@@ -3,6 +3,7 @@ matte (image processing / graphics): broadcasting the matte over the colour chan
 import numpy as np
 
 DOMAIN = "image compositing"
+LIMIT = "memory: one pass; the channel axis of 3 is the innermost loop, which vectorises poorly"
 SINGLE_PASS = True
 MEMORY_BOUND = True
 

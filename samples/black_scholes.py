@@ -6,6 +6,7 @@ the CDF is the Abramowitz & Stegun 26.2.17 polynomial (absolute error < 7.5e-8).
 import numpy as np
 
 DOMAIN = "quantitative finance"
+LIMIT = "compute: log, exp, sqrt and erf-like terms per option, vectorised through libmvec; one pass"
 NUMEXPR_STEPS = [
     ("sq", "v * sqrt(T)"),
     ("d1", "(log(S / K) + (r + 0.5 * v * v) * T) / sq"),

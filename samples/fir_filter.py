@@ -3,6 +3,7 @@ slices (signal processing). Equivalent to np.convolve(x, taps[::-1], mode="valid
 import numpy as np
 
 DOMAIN = "signal processing"
+LIMIT = "memory: the loop over 16 taps sweeps the output 16 times (no blocking across the loop's iterations)"
 SINGLE_PASS = True
 
 

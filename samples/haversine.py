@@ -2,6 +2,7 @@
 import numpy as np
 
 DOMAIN = "geospatial"
+LIMIT = "compute: sin, cos, arcsin and sqrt per point, vectorised through libmvec"
 NUMEXPR = ("2.0 * 6371.0 * arcsin(sqrt("
            "sin((lat2 - lat1) * 0.017453292519943295 / 2.0) ** 2"
            " + cos(lat1 * 0.017453292519943295) * cos(lat2 * 0.017453292519943295)"

@@ -6,6 +6,7 @@ four shifted slices each step, keep the boundary fixed (Dirichlet).
 import numpy as np
 
 DOMAIN = "PDE / heat transfer"
+LIMIT = "memory: each step is two passes (the update reads the neighbours it overwrites, so the right side goes to a temporary first, as NumPy's semantics require)"
 
 
 def heat_2d(u0, alpha, steps):

@@ -7,6 +7,7 @@ usual loop over clusters with a boolean mask.
 import numpy as np
 
 DOMAIN = "machine learning (clustering)"
+LIMIT = "memory: one pass for the distances and argmin, then one pass over the points per cluster for the masked means"
 
 
 def kmeans(points, centroids):

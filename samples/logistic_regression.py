@@ -2,6 +2,7 @@
 import numpy as np
 
 DOMAIN = "machine learning (training)"
+LIMIT = "memory: one read of X per step (X @ w and X.T @ f(z) fused into one sweep)"
 
 
 def logistic_regression(X, y, lr, n_iter):

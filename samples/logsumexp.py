@@ -3,6 +3,7 @@ normalisers)."""
 import numpy as np
 
 DOMAIN = "probabilistic models"
+LIMIT = "memory and compute: two passes (row maxima, then the exp-sum), exp vectorised"
 
 
 def logsumexp(x):

@@ -3,6 +3,7 @@ each point stays bounded; points that escaped are frozen with np.where."""
 import numpy as np
 
 DOMAIN = "fractals / iterated maps"
+LIMIT = "memory and control: every iteration is one sweep over the grid (the escape mask keeps each iteration's reads and writes), 40 sweeps"
 
 
 def mandelbrot(cr, ci, max_iter):

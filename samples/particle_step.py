@@ -3,6 +3,7 @@
 import numpy as np
 
 DOMAIN = "particle simulation"
+LIMIT = "memory: one pass per pair of outputs that share inputs (two passes, 4 arrays in, 4 out); fresh outputs are recycled blocks"
 NUMEXPR = [
     ("vx_new", "vx + (-drag * vx) * dt"),
     ("vy_new", "vy + (-g - drag * vy) * dt"),

@@ -6,6 +6,7 @@ covers the valid interior (H-2, W-2).
 import numpy as np
 
 DOMAIN = "image processing"
+LIMIT = "memory: one pass reading the image and writing the result"
 SINGLE_PASS = True
 MEMORY_BOUND = True
 

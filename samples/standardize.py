@@ -3,6 +3,7 @@ feature scaling)."""
 import numpy as np
 
 DOMAIN = "statistics / feature scaling"
+LIMIT = "memory: three passes (column means, then variances around them, then the result); the second needs the first"
 SINGLE_PASS = True
 
 

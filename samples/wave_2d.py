@@ -3,6 +3,7 @@
 import numpy as np
 
 DOMAIN = "acoustics / seismic modelling"
+LIMIT = "memory: each step is a pass computing the new field and a pointer swap; 2-core bandwidth"
 
 
 def wave_2d(u_prev, u, c2, steps):

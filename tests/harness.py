@@ -97,3 +97,31 @@ def check_same(fn, make_args, *, rtol=None, accelerated=None, calls=1):
             else:   # the function writes this argument: it must end up as NumPy's does
                 assert_same_value(after, plain_after, rtol, f"argument {i} after the call")
     return acc
+
+
+def layouts(sample, dtype):
+    """name -> array maker over ``sample(dtype, *shape)``: contiguous, strided, negative
+    strides, Fortran, 0-d, empty, size 1."""
+    return {
+        "contiguous": lambda: sample(dtype, 6, 5),
+        "strided": lambda: sample(dtype, 12, 10)[::2, 1::3],
+        "negative": lambda: sample(dtype, 6, 5)[::-1, ::-2],
+        "fortran": lambda: np.asfortranarray(sample(dtype, 6, 5)),
+        "zero_d": lambda: sample(dtype, 1).reshape(()),
+        "empty": lambda: sample(dtype, 0, 5),
+        "size_one": lambda: sample(dtype, 1, 1),
+    }
+
+
+def quiet_fixture():
+    """An autouse fixture silencing NumPy's floating-point warnings and Python warnings, for
+    modules that feed special values on purpose: ``_quiet = quiet_fixture()``."""
+    import warnings
+
+    @pytest.fixture(autouse=True)
+    def _quiet():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                yield
+    return _quiet

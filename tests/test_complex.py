@@ -15,7 +15,7 @@ import pytest
 
 from npaccel import accelerate
 from npaccel.errors import UnsupportedError
-from harness import check_same
+from harness import check_same, layouts as harness_layouts, quiet_fixture
 
 RNG = np.random.default_rng(11)
 COMPLEX = ["complex64", "complex128"]
@@ -26,12 +26,7 @@ PARTS = [0.0, -0.0, 1.0, -2.5, 1e-310, 1e300, np.inf, -np.inf, np.nan]
 SPECIAL = np.array([complex(a, b) for a, b in itertools.product(PARTS, PARTS)])
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with np.errstate(all="ignore"):
-            yield
+_quiet = quiet_fixture()
 
 
 def sample(dtype, *shape):
@@ -45,16 +40,9 @@ def sample(dtype, *shape):
     return (RNG.standard_normal(shape) * 3).astype(dtype)
 
 
+
 def layouts(dtype):
-    return {
-        "contiguous": lambda: sample(dtype, 6, 5),
-        "strided": lambda: sample(dtype, 12, 10)[::2, 1::3],
-        "negative": lambda: sample(dtype, 6, 5)[::-1, ::-2],
-        "fortran": lambda: np.asfortranarray(sample(dtype, 6, 5)),
-        "zero_d": lambda: sample(dtype, 1).reshape(()),
-        "empty": lambda: sample(dtype, 0, 5),
-        "size_one": lambda: sample(dtype, 1, 1),
-    }
+    return harness_layouts(sample, dtype)
 
 
 def elementwise(z):

@@ -1,13 +1,12 @@
 """NumPy fidelity (issue 3): casts, dtype=, clip, round, nan-aware and index reductions,
 scans and the smaller ufuncs, each compared with NumPy through ``check_same`` (fallback
 raising) over dtypes, 0-d, empty, non-contiguous, negative strides and broadcasting."""
-import warnings
 
 import numpy as np
 import pytest
 
 from npaccel import accelerate
-from harness import check_same
+from harness import check_same, layouts as harness_layouts, quiet_fixture
 
 RNG = np.random.default_rng(3)
 INTS = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
@@ -22,12 +21,7 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 0.5, 1.5, 2.5, -2.5, -1.
                     1e20, -1e20, 1e300])
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with np.errstate(all="ignore"):
-            yield
+_quiet = quiet_fixture()
 
 
 def sample(dtype, *shape):
@@ -40,17 +34,9 @@ def sample(dtype, *shape):
     return (RNG.standard_normal(shape) * 4).astype(dtype)
 
 
+
 def layouts(dtype):
-    """name -> array maker: contiguous, strided, negative strides, Fortran, 0-d, empty, size 1."""
-    return {
-        "contiguous": lambda: sample(dtype, 6, 5),
-        "strided": lambda: sample(dtype, 12, 10)[::2, 1::3],
-        "negative": lambda: sample(dtype, 6, 5)[::-1, ::-2],
-        "fortran": lambda: np.asfortranarray(sample(dtype, 6, 5)),
-        "zero_d": lambda: sample(dtype, 1).reshape(()),
-        "empty": lambda: sample(dtype, 0, 5),
-        "size_one": lambda: sample(dtype, 1, 1),
-    }
+    return harness_layouts(sample, dtype)
 
 
 def all_casts(x):

@@ -6,13 +6,12 @@ threads), with special values mixed in; and within a few ulp of NumPy's element 
 (docs/architecture.md, "Vector math", has the measured table)."""
 import platform
 import re
-import warnings
 from ctypes.util import find_library
 
 import numpy as np
 import pytest
 
-from harness import check_same
+from harness import check_same, quiet_fixture
 from npaccel.api import specialise
 from npaccel.build import cc, toolchain
 from npaccel.frontend.signature import signature_of
@@ -24,12 +23,7 @@ MAX_ULP = 8
 HALF = {np.dtype(np.float16): 1e-3}    # float16 math is float32 math rounded, as in test_fidelity
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with np.errstate(all="ignore"):
-            yield
+_quiet = quiet_fixture()
 
 
 def specials(dtype):

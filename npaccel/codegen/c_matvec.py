@@ -99,6 +99,7 @@ def pair_lines(writer, s1, s2, label):
     e = C.cast(kw.value(m2.b, FLAT), m2.b.dtype, m1.dtype)
     rows, cols = render_c(x.shape[0]), render_c(x.shape[1])
     body = [f"/* {label}: z = X @ w and X.T @ e(z) in one sweep over the rows of X (c_matvec.py) */", "{",
+            "#define NPA_MATVEC_BLOCK 16",
             f"const int64_t npa_m = {rows}, npa_k = {cols}, npa_ld = (npa_k + 15) & ~(int64_t)15;",
             f"{ct} *npa_part = ({ct} *)npa_malloc(sizeof({ct}) * (size_t)(npa_ld > 0 ? npa_ld : 1) * (size_t)npa_nt);",
             "if (!npa_part) { npa_err = NPA_ERR_NOMEM; goto npa_done; }",
@@ -107,17 +108,30 @@ def pair_lines(writer, s1, s2, label):
             "{",
             f"    {ct} *npa_row = npa_part + (int64_t)NPA_THREAD_NUM() * npa_ld;",
             "    for (int64_t j = 0; j < npa_k; j++) npa_row[j] = 0;",
+            # rows in blocks: the dots of a block, then e of the block as one vector loop
+            # (exp and the like vectorise across rows), then the block's updates
             "    #pragma omp for schedule(static)",
-            "    for (int64_t i = 0; i < npa_m; i++) {",
-            f"        const {ct} *npa_x = {buf(x)} + i * npa_k;",
-            f"        {ct} npa_z = 0;",
-            "        #pragma omp simd reduction(+:npa_z)",
-            f"        for (int64_t j = 0; j < npa_k; j++) npa_z += npa_x[j] * {buf(w)}[j];",
-            f"        {writer.pointer(s1.target)}[i] = npa_z;"]
-    body += ["        " + line for line in kw.lines]
-    body += [f"        const {ct} npa_e = {e};",
-             "        #pragma omp simd",
-             "        for (int64_t j = 0; j < npa_k; j++) npa_row[j] += npa_x[j] * npa_e;",
+            "    for (int64_t npa_b = 0; npa_b < npa_m; npa_b += NPA_MATVEC_BLOCK) {",
+            "        const int64_t npa_end = npa_b + NPA_MATVEC_BLOCK < npa_m ? npa_b + NPA_MATVEC_BLOCK : npa_m;",
+            f"        {ct} npa_e[NPA_MATVEC_BLOCK];",
+            "        for (int64_t i = npa_b; i < npa_end; i++) {",
+            f"            const {ct} *npa_x = {buf(x)} + i * npa_k;",
+            f"            {ct} npa_z = 0;",
+            "            #pragma omp simd reduction(+:npa_z)",
+            f"            for (int64_t j = 0; j < npa_k; j++) npa_z += npa_x[j] * {buf(w)}[j];",
+            f"            {writer.pointer(s1.target)}[i] = npa_z;",
+            "        }",
+            "        #pragma omp simd",
+            "        for (int64_t i = npa_b; i < npa_end; i++) {"]
+    body += ["            " + line for line in kw.lines]
+    body += [f"            npa_e[i - npa_b] = {e};",
+             "        }",
+             "        for (int64_t i = npa_b; i < npa_end; i++) {",
+             f"            const {ct} *npa_x = {buf(x)} + i * npa_k;",
+             f"            const {ct} npa_ei = npa_e[i - npa_b];",
+             "            #pragma omp simd",
+             "            for (int64_t j = 0; j < npa_k; j++) npa_row[j] += npa_x[j] * npa_ei;",
+             "        }",
              "    }",
              "    if (NPA_THREAD_NUM() == 0) npa_used = NPA_NUM_THREADS();",
              "}",
@@ -127,5 +141,6 @@ def pair_lines(writer, s1, s2, label):
              f"    {writer.pointer(s2.target)}[j] = npa_s;",
              "}",
              "free(npa_part);",
+             "#undef NPA_MATVEC_BLOCK",
              "}"]
     return body

@@ -443,7 +443,7 @@ class CSourceGenerator:
                  "    {",
                  f"        {act} *npa_row = npa_rowpart + (int64_t)NPA_THREAD_NUM() * npa_ld;",
                  f"        for (int64_t k = 0; k < npa_cols; k++) npa_row[k] = {init};",
-                 f"        #pragma omp for schedule(static)" + (f" collapse({len(red)})" if len(red) > 1 else "")]
+                 "        #pragma omp for schedule(static)" + (f" collapse({len(red)})" if len(red) > 1 else "")]
         depth = 2
         for d in red:
             lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .infer import dim_canonicaliser
-from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam, ScalarVar,
+from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam,
                         Storage, View, topo_order)
 from ..ir.nodes import INDEXED_VALUES
 from ..ir.nodes import MatMul
