@@ -332,7 +332,10 @@ METHOD = [
     "it and times its first call, with the caches the benchmark process filled; import time "
     "is excluded and recorded separately in results.json. The table shows that first call "
     "as measured (it includes the run itself and the page faults of a process touching its "
-    "memory for the first time); the target compares it with the same process's second call.",
+    "memory for the first time); the target compares it with the same process's second call "
+    "(made while the first call's result is still alive, so its outputs are fresh memory too). "
+    "Three such processes run per engine and sample; the one with the median difference is "
+    "reported. The probes run with Python bytecode written, as an installed package has it.",
     "- Peak memory: in that subprocess, after the first call: glibc's mmap threshold is "
     "pinned and freed heap returned (mallopt, malloc_trim), the peak RSS is reset by writing "
     "`5` to `/proc/self/clear_refs`, then one call runs; peak = VmHWM after the call minus "

@@ -138,6 +138,18 @@ def probe_env():
     return env
 
 
+def median_probe(name, engine, scale, env, runs, timeout):
+    """The probe run (of ``runs`` new processes) whose first call minus second call is the
+    median: one new process on a shared machine is at the mercy of its neighbours."""
+    done = [run_probe(name, engine, scale, env, timeout) for _ in range(runs)]
+    ok = sorted((p for p in done if "error" not in p), key=lambda p: p["first_call_s"] - p["second_call_s"])
+    if not ok:
+        return done[0]
+    chosen = dict(ok[len(ok) // 2])
+    chosen["runs"] = len(done)
+    return chosen
+
+
 def run_probe(name, engine, scale, env, timeout):
     cmd = [sys.executable, "-m", "benchmarks.probe", name, engine, repr(scale)]
     try:
@@ -220,8 +232,8 @@ def bench_sample(name, opts, env, triad_gbs):
             if rec["single_pass"] and "output_bytes" in rec:
                 r["gbs"] = (in_bytes + rec["output_bytes"]) / r["median_s"] / 1e9
                 r["triad_fraction"] = r["gbs"] / triad_gbs if triad_gbs else None
-            r["new_process"] = run_probe(name, engine, opts.scale, env,
-                                         timeout=120 if opts.quick else 600)
+            r["new_process"] = median_probe(name, engine, opts.scale, env, 1 if opts.quick else 3,
+                                            timeout=120 if opts.quick else 600)
             print(f"{r['median_s'] * 1e3:10.2f} ms  x{(r['speedup'] or 0):6.2f}  first "
                   f"{r['first_call_s']:.2f} s", flush=True)
         else:

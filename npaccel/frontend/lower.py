@@ -836,7 +836,7 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
     param_nodes = []
     for index, (name, spec) in enumerate(zip(names, signature)):
         if isinstance(spec, ArraySpec):
-            node = Param(index=index, name=name, dtype=spec.dtype, shape=infer.array_dims(index, spec.ones),
+            node = Param(index=index, name=name, dtype=spec.dtype, shape=infer.array_dims(index, spec.ones, spec.last),
                          contiguous=spec.contiguous)
         elif isinstance(spec, ScalarSpec):
             node = ScalarParam(index=index, name=name, dtype=spec.dtype, weak=spec.weak)

@@ -207,9 +207,11 @@ def reduced_shape(shape, axes, keepdims):
     return tuple(d for i, d in enumerate(shape) if i not in axes)
 
 
-def array_dims(index, ones):
-    """Symbolic shape of array argument ``index`` whose size-1 dims are ``ones``."""
-    return tuple(1 if one else Sym(f"a{index}_d{d}") for d, one in enumerate(ones))
+def array_dims(index, ones, last=0):
+    """Symbolic shape of array argument ``index`` whose size-1 dims are ``ones`` and whose
+    innermost size is ``last`` when that is not 0 (signature.small_last)."""
+    dims = tuple(1 if one else Sym(f"a{index}_d{d}") for d, one in enumerate(ones))
+    return dims[:-1] + (last,) if last else dims
 
 
 def dim_canonicaliser(checks):
