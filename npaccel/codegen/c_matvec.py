@@ -71,7 +71,8 @@ def find_pair(stmts, i, find):
     if not (transposed and e.ndim == 1 and e.dtype == m1.dtype == s2.value.dtype and
             _row_local(e, s1.target, x.shape[0], find)):
         return None
-    if q is s1.target or q is w or q is x or any(n is q for n in _leaves(e)):
+    if q is s1.target or q is w or q is x or s1.target is w or s1.target is x or \
+            any(n is q for n in _leaves(e)):
         return None
     return s1, picks, s2, j + 1
 
