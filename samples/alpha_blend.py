@@ -3,7 +3,7 @@ matte (image processing / graphics): broadcasting the matte over the colour chan
 import numpy as np
 
 DOMAIN = "image compositing"
-LIMIT = "memory: one pass; the channel axis of 3 is the innermost loop, which vectorises poorly"
+LIMIT = "memory: one pass reading two images and the matte and writing the result (the channel axis of 3 is a compile-time constant)"
 SINGLE_PASS = True
 MEMORY_BOUND = True
 

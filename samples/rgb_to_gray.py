@@ -3,7 +3,7 @@ Rec. 709 luminance, encode the gamma again."""
 import numpy as np
 
 DOMAIN = "image processing (colour)"
-LIMIT = "compute: four powf per pixel (sRGB gamma); the strided channel reads limit vectorisation"
+LIMIT = "compute: four powf per pixel (sRGB gamma), vectorised through libmvec"
 SINGLE_PASS = True
 
 
