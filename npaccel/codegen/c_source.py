@@ -287,13 +287,15 @@ class CSourceGenerator:
         if node.op in _INDEX_AND_SCAN_OPS:     # argmax/argmin, cumsum/cumprod: c_scans.py
             from .c_scans import index_or_scan_kernel
             return index_or_scan_kernel(self, k, number)
-        if len(k.stores) > 1:
-            return self.sibling_reduce_kernel(k, number)
         arg = node.arg
         r = arg.ndim
-        acc_dtype, act, init, combine = self.accumulator(node)
         kept = [d for d in range(r) if d not in node.axes]
         red = [d for d in range(r) if d in node.axes]
+        header = [f"/* kernel {number}: {', '.join(n.op.value for n in k.stores)} over axes {node.axes} */", "{"]
+        inner_kept = bool(red) and bool(kept) and kept[-1] == r - 1
+        if kept and not inner_kept:        # (every group of sibling reductions, plan.fuse)
+            return header + self.kept_reduction(k.stores) + ["}"]
+        acc_dtype, act, init, combine = self.accumulator(node)
         dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
         full = tuple(f"i{d}" for d in range(r))
         w = KernelWriter(self, False)
@@ -302,39 +304,18 @@ class CSourceGenerator:
         out_idx = tuple(f"i{d}" for d in kept) if not node.keepdims else \
             tuple("0" if d in node.axes else f"i{d}" for d in range(r))
         store = f"{self.buffers[id(node)].at(out_idx)} = {C.cast('npa_acc', acc_dtype, node.dtype)};"
-        lines = [f"/* kernel {number}: {node.op.value} over axes {node.axes} */", "{"]
+        lines = header
         total = " * ".join(dims.values()) or "1"
 
-        simd_ok = (node.op is Op.SUM or (node.op is Op.PROD and acc_dtype.kind not in "fc")) and acc_dtype.kind != "b"
-
-        def loops(ds, depth, simd=False):
-            out = []
-            for j, d in enumerate(ds):
-                if simd and simd_ok and j == len(ds) - 1:
-                    out.append("    " * (depth + j) + f"#pragma omp simd reduction({_SIMD_RED[node.op]}:npa_acc)")
-                out.append("    " * (depth + j) + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
-            return out
+        def loops(ds, depth):
+            return ["    " * (depth + j) + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{" for j, d in enumerate(ds)]
 
         def closes(n, depth):
             return ["    " * (depth + j) + "}" for j in reversed(range(n))]
 
-        if kept:
-            inner_kept = red and kept[-1] == r - 1
-            if inner_kept:      # x.sum(axis=0) of a tall array: rows split across threads
-                lines += self.outer_reduction(w.lines, value, red, kept, dims, act, init, combine, store)
-                lines.append("else {")
-            collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
-            lines.append(f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) schedule(static){collapse}")
-            lines += loops(kept, 0)
-            depth = len(kept)
-            lines.append("    " * depth + f"{act} npa_acc = {init};")
-            lines += loops(red, depth, simd=True)
-            lines += ["    " * (depth + len(red)) + b for b in body]
-            lines += closes(len(red), depth)
-            lines.append("    " * depth + store)
-            lines += closes(len(kept), 0)
-            if inner_kept:
-                lines.append("}")
+        if inner_kept:      # x.sum(axis=0) of a tall array: rows split across threads
+            lines += self.outer_reduction(w.lines, value, red, kept, dims, act, init, combine, store)
+            lines += ["else {"] + self.kept_reduction(k.stores) + ["}"]
         else:
             lines.append(f"{act} npa_part[NPA_MAX_THREADS];")
             lines.append("int npa_used = 1;")
@@ -370,19 +351,21 @@ class CSourceGenerator:
         init, combine = _REDUCE_C[node.op](acc_dtype)
         return acc_dtype, C.ctype(acc_dtype), init, combine
 
-    def sibling_reduce_kernel(self, k, number):
-        """Reductions over the same rows (plan.fuse: the innermost axis reduced, the same
-        axes): one loop nest, one accumulator each, their common subexpressions computed
-        once per element (nbody's three force components share the inverse cube)."""
-        first = k.stores[0]
+    def kept_reduction(self, stores):
+        """Reductions of one input shape and axes, some axes kept: a parallel loop over the
+        kept axes; inside, one accumulator per reduction over the reduced axes (SIMD when
+        every one is a plain sum or integer product). Several are siblings over the same
+        rows (plan.fuse): their common subexpressions are computed once per element
+        (nbody's three force components share the inverse cube)."""
+        first = stores[0]
         r = first.arg.ndim
         kept = [d for d in range(r) if d not in first.axes]
         red = [d for d in range(r) if d in first.axes]
         dims = {d: f"({render_c(first.arg.shape[d])})" for d in range(r)}
         full = tuple(f"i{d}" for d in range(r))
         w = KernelWriter(self, False)
-        accs, updates, stores, simd = [], [], [], {}
-        for j, node in enumerate(k.stores):
+        accs, updates, results, simd = [], [], [], {}
+        for j, node in enumerate(stores):
             acc_dtype, act, init, combine = self.accumulator(node)
             acc = f"npa_acc{j}"
             value = C.cast(C.cast(w.value(node.arg, full), node.arg.dtype, node.dtype), node.dtype, acc_dtype)
@@ -390,17 +373,15 @@ class CSourceGenerator:
             updates.append(f"{acc} = {combine(acc, value)};")
             out_idx = tuple(f"i{d}" for d in kept) if not node.keepdims else \
                 tuple("0" if d in node.axes else f"i{d}" for d in range(r))
-            stores.append(f"{self.buffers[id(node)].at(out_idx)} = {C.cast(acc, acc_dtype, node.dtype)};")
+            results.append(f"{self.buffers[id(node)].at(out_idx)} = {C.cast(acc, acc_dtype, node.dtype)};")
             if simd is not None and (node.op is Op.SUM or (node.op is Op.PROD and acc_dtype.kind not in "fc")) \
                     and acc_dtype.kind != "b":
                 simd.setdefault(_SIMD_RED[node.op], []).append(acc)
             else:
                 simd = None
-        ops = ", ".join(n.op.value for n in k.stores)
         total = " * ".join(dims.values())
         collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
-        lines = [f"/* kernel {number}: {ops} over axes {first.axes}, one loop nest */", "{",
-                 f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) schedule(static){collapse}"]
+        lines = [f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) schedule(static){collapse}"]
         depth = 0
         for d in kept:
             lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
@@ -416,11 +397,11 @@ class CSourceGenerator:
         for _ in red:
             depth -= 1
             lines.append("    " * depth + "}")
-        lines += ["    " * depth + x for x in stores]
+        lines += ["    " * depth + x for x in results]
         for _ in kept:
             depth -= 1
             lines.append("    " * depth + "}")
-        return lines + ["}"]
+        return lines
 
     @staticmethod
     def outer_reduction(value_lines, value, red, kept, dims, act, init, combine, store):

@@ -543,7 +543,8 @@ class ControlFlowLowering:
         live = exposed_names(stmts) | read_outside(self.src.tree, loop_node) | read_names(reads)
         assigned = [n for n in assigned_names(stmts) if n not in extra]
         # an array only updated in place (y += v) stays the one buffer it is now
-        in_place = [n for n in assigned if n in bound_only_by_augassign(stmts) and self.is_array(self.env.get(n))]
+        augmented = bound_only_by_augassign(stmts)
+        in_place = [n for n in assigned if n in augmented and self.is_array(self.env.get(n))]
         for name in in_place:
             self.env[name] = self.ensure_stored(self.env[name], name)
         assigned = [n for n in assigned if n not in in_place]

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..ir.nodes import Const, DimValue, Param, ScalarParam
 from .cuda import NPA_ERR_CUDA_BASE
-from .marshal import _check_lines, _shape_expr, _shape_text, _uses_symbol
+from .marshal import _check_lines, _shape_expr, _shape_text, unpack_lines
 
 _LEGACY_DEFAULT_STREAM = 1   # __cuda_array_interface__ v3 "stream" value of the null stream
 _RUN_PLAIN = object()         # what the prelude returns when a guard sends the call to Python
@@ -118,15 +118,7 @@ def _prelude(graph, layout, checks, pending_error):
     """Generated: unpack the arguments, run the checks, return the output shapes and the
     values of returned dims."""
     names = {p.index: f"x{p.index}" for p in graph.params}
-    n = len(graph.params)
-    body = [f"{', '.join(names[i] for i in range(n))}{',' if n == 1 else ''} = args" if n else "pass"]
-    for p in graph.params:
-        if isinstance(p, Param) and p.ndim:
-            dims = ", ".join(f"a{p.index}_d{d}" for d in range(p.ndim))
-            body.append(f"{dims}, = shapes[{p.index}]")
-    for p in graph.params:   # an int argument used as a size (np.zeros(n)): dims name it s<index>
-        if isinstance(p, ScalarParam) and p.dtype.kind in "iu" and _uses_symbol(graph, checks, f"s{p.index}"):
-            body.append(f"s{p.index} = _index({names[p.index]})")
+    body = unpack_lines(graph, checks, names, lambda i: f"shapes[{i}]")
     body += _check_lines(checks, names)
     if pending_error is not None and not graph.body:   # statements before an error still run
         body.append("raise _copy(_pending)")

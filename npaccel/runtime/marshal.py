@@ -88,6 +88,21 @@ def _uses_symbol(graph, checks, name) -> bool:
     return any(name in symbols(d) for d in dims)
 
 
+def unpack_lines(graph, checks, names, shape_of):
+    """Generated lines binding the arguments (``names``), the dims of each array argument
+    (a<i>_d<d>, from the expression ``shape_of(i)``) and int arguments used as sizes (s<i>)."""
+    n = len(graph.params)
+    body = [f"{', '.join(names[i] for i in range(n))}{',' if n == 1 else ''} = args" if n else "pass"]
+    for p in graph.params:
+        if isinstance(p, Param) and p.ndim:
+            dims = ", ".join(f"a{p.index}_d{d}" for d in range(p.ndim))
+            body.append(f"{dims}, = {shape_of(p.index)}")
+    for p in graph.params:   # an int argument used as a size (np.zeros(n)): dims name it s<index>
+        if isinstance(p, ScalarParam) and p.dtype.kind in "iu" and _uses_symbol(graph, checks, f"s{p.index}"):
+            body.append(f"s{p.index} = _index({names[p.index]})")
+    return body
+
+
 def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, plain=None):
     """A function taking the argument tuple and returning what the Python function would.
 
@@ -96,16 +111,7 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
     itself) instead, which is NumPy by definition."""
     names = {p.index: f"x{p.index}" for p in graph.params}
     lines = ["def npaccel_call(args):"]
-    body = []
-    n = len(graph.params)
-    body.append(f"{', '.join(names[i] for i in range(n))}{',' if n == 1 else ''} = args" if n else "pass")
-    for p in graph.params:
-        if isinstance(p, Param) and p.ndim:
-            dims = ", ".join(f"a{p.index}_d{d}" for d in range(p.ndim))
-            body.append(f"{dims}, = {names[p.index]}.shape")
-    for p in graph.params:   # an int argument used as a size (np.zeros(n)): dims name it s<index>
-        if isinstance(p, ScalarParam) and p.dtype.kind in "iu" and _uses_symbol(graph, checks, f"s{p.index}"):
-            body.append(f"s{p.index} = _index({names[p.index]})")
+    body = unpack_lines(graph, checks, names, lambda i: f"{names[i]}.shape")
     written = graph.meta.get("written_params", ())
     arrays = [p.index for p in graph.params if isinstance(p, Param)]
     if written and plain is not None and len(arrays) > 1:

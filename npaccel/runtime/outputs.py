@@ -28,7 +28,7 @@ _lock = threading.Lock()
 
 class _Lease:
     """Owner of one pooled block while arrays use it (their ``base`` chain ends here)."""
-    __slots__ = ("block", "__array_interface__", "__weakref__")
+    __slots__ = ("block", "__array_interface__")
 
     def __init__(self, block, shape, dtype):
         self.block = block
