@@ -42,6 +42,36 @@
 #define NPA_ERR_NOMEM 2
 #define NPA_ERR_LOOP_INDEX 4   /* a run-time index outside its dim (IndexError) */
 #define NPA_ERR_LOOP_SLICE 5   /* x[k:k+n] running past the end at run time */
+/* 6..10: Python's ZeroDivisionError for Python scalars (the code names the message) */
+
+/* a divisor of Python scalars: itself, or the error ``code`` when it is zero */
+NPA_INLINE int64_t npa_nonzero_i(int64_t v, int64_t code, int *err) {
+    if (v == 0 && !*err) *err = (int)code;
+    return v;
+}
+NPA_INLINE double npa_nonzero_f(double v, int64_t code, int *err) {
+    if (v == 0.0 && !*err) *err = (int)code;
+    return v;
+}
+/* + - * of Python ints: Python's ints do not wrap; past 64 bits, NPA_ERR_PY_INT (the runtime
+ * then runs the Python code, or says why it cannot) */
+#define NPA_ERR_PY_INT 11
+NPA_INLINE int64_t npa_py_add(int64_t a, int64_t b, int *err) {
+    int64_t r = (int64_t)((uint64_t)a + (uint64_t)b);
+    if (((a ^ r) & (b ^ r)) < 0 && !*err) *err = NPA_ERR_PY_INT;
+    return r;
+}
+NPA_INLINE int64_t npa_py_sub(int64_t a, int64_t b, int *err) {
+    int64_t r = (int64_t)((uint64_t)a - (uint64_t)b);
+    if (((a ^ b) & (a ^ r)) < 0 && !*err) *err = NPA_ERR_PY_INT;
+    return r;
+}
+NPA_INLINE int64_t npa_py_mul(int64_t a, int64_t b, int *err) {
+    int64_t r = (int64_t)((uint64_t)a * (uint64_t)b);
+    if (a != 0 && ((a == -1 && b == INT64_MIN) || (b == -1 && a == INT64_MIN) || r / a != b) && !*err)
+        *err = NPA_ERR_PY_INT;
+    return r;
+}
 
 /* NPA_INLINE: the CUDA backend checks indexes on the host and in kernels alike */
 NPA_INLINE int64_t npa_check_index(int64_t i, int64_t n, int *err) {

@@ -1,6 +1,6 @@
 """Per-statement fallback: what cannot compile runs in Python, one statement at a time,
-while the statements around it stay compiled; one warning per function names file:line and
-the construct; stats() counts the statements run in Python."""
+while the statements around it stay compiled; one warning per distinct reason names
+file:line and the construct; stats() counts the statements run in Python."""
 import inspect
 import warnings
 
@@ -102,8 +102,8 @@ def test_statement_falls_back_rest_compiled(fn, make, construct, capsys):
     assert LOG[:len(plain_log)] == plain_log
     assert capsys.readouterr().out == plain_out * 2
     messages = [str(w.message) for w in caught if issubclass(w.category, npaccel.FallbackWarning)]
-    assert len(messages) == 1, messages
-    assert "test_fallback.py:" in messages[0] and construct in messages[0]
+    assert len(messages) == len(set(messages)) >= 1, messages      # each reason once, over two calls
+    assert all("test_fallback.py:" in m for m in messages) and construct in messages[0]
     stats = f.stats()
     assert stats["fallbacks"] >= 2 and stats["compiles"] + stats["disk_hits"] >= 1
     assert any(construct in r for r in stats["fallback_reasons"])

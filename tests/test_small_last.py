@@ -50,4 +50,4 @@ def test_each_small_size_is_its_own_signature_and_a_constant():
         np.testing.assert_array_equal(f(x, x), x + x)
     assert f.stats()["signatures"] == 3 and f.stats()["compiles"] + f.stats()["disk_hits"] == 3
     text = f.explain(rng.random((4, 3)), rng.random((4, 3)))
-    assert "float64[n,3] C" in text and "param x #0 : float64[a0_d0, 3]" in text
+    assert "float64[n,3] C" in text and "param x #0 : float64[x.shape[0], 3]" in text

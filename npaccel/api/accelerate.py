@@ -4,14 +4,20 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
+import sys
 import threading
+import time
+import types
 import warnings
 
 from ..config import get_config
-from ..errors import CompileError, FallbackWarning, TargetUnavailable, UnsupportedError
-from ..frontend.signature import DeviceArraySpec, signature_of
+from ..errors import CompileError, FallbackWarning, InternalError, TargetUnavailable, UnsupportedError, internal_errors
+from ..frontend.lower import UnsupportedArgument
+from ..frontend.signature import DeviceArraySpec, describe, signature_of
 from ..passes.infer import NonNegativeGuard, ShapeGuard
-from .specialise import build_cpu, build_cuda, cuda_explain_text, explain_text, translate
+from .explain import explain_text
+from .specialise import build_cpu, build_cuda, cuda_explain_text, translate
 
 log = logging.getLogger("npaccel")
 
@@ -28,17 +34,25 @@ class Accelerated:
         if fallback is not None and fallback not in _POLICIES:
             raise ValueError(f"fallback={fallback!r}: expected one of {', '.join(_POLICIES)}")
         functools.update_wrapper(self, fn)
+        if not hasattr(self, "__qualname__"):      # a functools.partial has no names of its own
+            self.__name__ = getattr(unwrap_callable(fn)[0], "__name__", type(fn).__name__)
+            self.__qualname__ = f"partial({getattr(unwrap_callable(fn)[0], '__qualname__', self.__name__)})"
         self.__signature__ = inspect.signature(fn)
-        self._fn = fn
+        self._orig = fn
+        # a bound method or functools.partial compiles its function, the bound values first
+        self._fn, self._preset_args, self._preset_kwargs = unwrap_callable(fn)
+        self._params = inspect.signature(self._fn).parameters
         self._target = target
         self._fallback = fallback
         self._specs = {}
         self._lock = threading.RLock()
-        self._warned = False
+        self._warned = set()
         self._stats = {"calls": 0, "compiles": 0, "memory_hits": 0, "disk_hits": 0,
-                       "fallbacks": 0, "fallback_reasons": [], "gpu_signatures": 0}
-        self._simple = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-                           for p in self.__signature__.parameters.values())
+                       "fallbacks": 0, "fallback_reasons": [], "gpu_signatures": 0,
+                       "fallback_counts": {}, "compile_times": {}}
+        self._simple = not self._preset_args and not self._preset_kwargs and \
+            all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+                for p in self._params.values())
 
     # ---- policy -------------------------------------------------------------------
     @property
@@ -66,27 +80,53 @@ class Accelerated:
 
     # ---- calls --------------------------------------------------------------------
     def _bind(self, args, kwargs):
-        if self._simple and not kwargs and len(args) == len(self.__signature__.parameters):
+        """The value of every parameter, in order, exactly as Python binds the call."""
+        if self._simple and not kwargs and len(args) == len(self._params):
             return args
-        bound = self.__signature__.bind(*args, **kwargs)
+        if self._preset_kwargs:
+            kwargs = {**self._preset_kwargs, **kwargs}
+        bound = inspect.signature(self._fn).bind(*self._preset_args, *args, **kwargs)
         bound.apply_defaults()
         return tuple(bound.arguments.values())
 
+    def _plain(self, *values):
+        """The plain function called with bound parameter values (the inverse of _bind)."""
+        if self._simple:
+            return self._fn(*values)
+        args, kwargs = [], {}
+        for p, value in zip(self._params.values(), values):
+            if p.kind is p.VAR_POSITIONAL:
+                args.extend(value)
+            elif p.kind is p.VAR_KEYWORD:
+                kwargs.update(value)
+            elif p.kind is p.KEYWORD_ONLY:
+                kwargs[p.name] = value
+            else:
+                args.append(value)
+        return self._fn(*args, **kwargs)
+
     def __call__(self, *args, **kwargs):
         if get_config().disable:
-            return self._fn(*args, **kwargs)
+            return self._orig(*args, **kwargs)
         try:
-            args = self._bind(args, kwargs)
+            values = self._bind(args, kwargs)
         except TypeError:
-            return self._fn(*args, **kwargs)   # let Python report the bad call
-        key = signature_of(args)
+            return self._orig(*args, **kwargs)   # let Python report the bad call
+        key = signature_of(values)
         call = self._specs.get(key)
         self._stats["calls"] += 1
         if call is None:
             call = self._specialise(key)
         else:
             self._stats["memory_hits"] += 1
-        return call(args)
+        return call(values)
+
+    def recompile(self):
+        """Drop the compiled specialisations: the next call of each signature reads module
+        globals and closure cells again (they are read once, when a signature compiles)."""
+        with self._lock:
+            self._specs.clear()
+            self._warned.clear()
 
     def _specialise(self, key):
         with self._lock:
@@ -95,117 +135,171 @@ class Accelerated:
                 self._stats["memory_hits"] += 1
                 return call
             target = self._resolve_target()
+            signature = describe(key)
+            start = time.perf_counter()
             try:
                 compiled = translate(self._fn, key)
-                call, hit = self._build_gpu(key, compiled) if target == "cuda" else self._build_cpu(key, compiled)
+                if compiled.pending_error is not None:
+                    call = self._raises(compiled.pending_error, signature)
+                else:
+                    call, hit = self._build_gpu(key, compiled) if target == "cuda" else self._build_cpu(key, compiled)
+                    self._stats["disk_hits" if hit else "compiles"] += 1
+                    self._timed(signature, start)
             except UnsupportedError as exc:
-                segments = self.policy != "raise" and self._simple_params() and \
-                    not any(isinstance(spec, DeviceArraySpec) for spec in key)   # segments run on the CPU
-                call = self._segmented(exc) if segments else self._fall_back(exc.where, exc.construct, exc)
+                # segments run on the CPU; under "raise", only around arguments of other types
+                # (a method's self): the first statement run in Python is then the error
+                segments = (self.policy != "raise" or isinstance(exc, UnsupportedArgument)) and \
+                    not any(isinstance(spec, DeviceArraySpec) for spec in key)
+                call = self._segmented(signature) if segments else \
+                    self._fall_back(exc.where, exc.construct, exc, signature)
             except CompileError as exc:
-                call = self._fall_back(None, f"compilation failed ({str(exc).splitlines()[0]})", exc)
-            else:
-                self._stats["disk_hits" if hit else "compiles"] += 1
+                call = self._fall_back(None, f"compilation failed ({str(exc).splitlines()[0]})", exc, signature)
             self._specs[key] = call
             return call
+
+    def _timed(self, signature, start):
+        self._stats["compile_times"].setdefault(signature, []).append(round(time.perf_counter() - start, 4))
+
+    def _raises(self, error, signature):
+        """NumPy or Python raises for every call of this signature (the lowering found the
+        error): the plain function runs, so that the error is exactly Python's, raised after
+        exactly the effects Python has. Should it return instead, the prediction was
+        npaccel's mistake: warned about (an error under fallback="raise"), the result kept."""
+        where = self._where()
+
+        def run_expecting_error(values):
+            result = self._plain(*values)
+            exc = InternalError("lowering", error, where)
+            self._note_fallback(where, exc.construct, exc, signature=signature)
+            return result
+        return run_expecting_error
+
+    def _where(self):
+        code = getattr(self._fn, "__code__", None)
+        return f"{code.co_filename}:{code.co_firstlineno}" if code is not None else None
 
     def _build_cpu(self, key, compiled):
         if any(isinstance(spec, DeviceArraySpec) for spec in key):
             raise UnsupportedError("arguments in GPU memory (__cuda_array_interface__) need target='cuda' "
                                    "or 'auto' with a usable GPU")
-        return build_cpu(self._fn, key, compiled)
+        with internal_errors("building or loading", compiled.graph.meta.get("where")):
+            return build_cpu(self._fn, key, compiled, plain=self._plain)
 
     def _build_gpu(self, key, compiled):
         """Kernels the CUDA backend has no GPU code for yet run compiled on the CPU instead
         (warned about under target="cuda", silent under "auto"); with arguments already in
         GPU memory the plain function runs instead (their library executes it)."""
         try:
-            call, hit = build_cuda(self._fn, key, compiled)
+            with internal_errors("building or loading for CUDA", compiled.graph.meta.get("where")):
+                call, hit = build_cuda(self._fn, key, compiled, plain=self._plain)
         except UnsupportedError as exc:
             if self.target == "cuda" and self.policy == "raise":
                 raise
             if self.target == "cuda" and self.policy == "warn":
                 warnings.warn(f"npaccel: {exc}; {self.__qualname__} runs on the CPU for this signature",
-                              FallbackWarning, stacklevel=5)
+                              FallbackWarning, stacklevel=user_stacklevel())
             log.info("%s: %s; compiled for the CPU instead", self.__qualname__, exc)
             return self._build_cpu(key, compiled)
         self._stats["gpu_signatures"] += 1
         return call, hit
 
-    def _simple_params(self):
-        return all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                   for p in self.__signature__.parameters.values())
-
-    def _segmented(self, first_error):
+    def _segmented(self, signature):
         """Compile what compiles; run each statement that does not in Python (api/segments)."""
         from .segments import SegmentedFunction
         fn, stats = self._fn, self._stats
 
-        def build(signature, lowered):
-            compiled = translate(fn, signature, lowered)
+        def build(segment_signature, lowered, where):
+            start = time.perf_counter()
+            compiled = translate(fn, segment_signature, lowered)
             if any(isinstance(c, (ShapeGuard, NonNegativeGuard)) for c in compiled.checks):
                 # a guard falls back to the whole plain function, which a segment cannot
                 raise UnsupportedError("loop variables whose sizes are equal only at run time",
                                        compiled.graph.meta.get("where"))
             try:
-                call, hit = build_cpu(fn, signature, compiled, plain=None)
+                with internal_errors("building or loading", compiled.graph.meta.get("where")):
+                    call, hit = build_cpu(fn, segment_signature, compiled, plain=None,
+                                          segment=f"line {where.rsplit(':', 1)[-1]}")
             except CompileError as exc:
                 raise UnsupportedError(f"compilation failed ({str(exc).splitlines()[0]})",
                                        compiled.graph.meta.get("where")) from exc
             stats["disk_hits" if hit else "compiles"] += 1
+            self._timed(f"{signature} (segment from line {where.rsplit(':', 1)[-1]}: "
+                        f"{describe(segment_signature) or 'no arguments'})", start)
             return call
 
         def on_python(index, error):
-            stats["fallbacks"] += 1
             where, why = getattr(error, "where", None), getattr(error, "construct", str(error))
-            reason = f"{where}: {why}" if where else why
-            if reason not in stats["fallback_reasons"]:
-                stats["fallback_reasons"].append(reason)
-            if self.policy == "warn" and not self._warned:
-                self._warned = True
-                warnings.warn(f"npaccel: {reason}; that statement of {self.__qualname__} runs in Python, "
-                              "the rest stays compiled", FallbackWarning, stacklevel=4)
+            self._note_fallback(where, why, error, "that statement runs in Python", signature)
         try:
-            return SegmentedFunction(fn, build, on_python)
+            with internal_errors("splitting the function into statements", self._where()):
+                return SegmentedFunction(fn, build, on_python)
         except UnsupportedError as exc:
-            return self._fall_back(exc.where, exc.construct, exc)
+            return self._fall_back(exc.where, exc.construct, exc, signature)
 
-    def _fall_back(self, where, why, exc):
+    def _note_fallback(self, where, why, exc, what="runs in plain Python for this signature", signature=None):
+        """Count one statement or call run in Python; warn and log once per distinct reason
+        (raise under fallback="raise")."""
+        reason = self._reason(where, why, exc, what, signature)
+        self._stats["fallbacks"] += 1
+        self._stats["fallback_counts"][reason] = self._stats["fallback_counts"].get(reason, 0) + 1
+
+    def _reason(self, where, why, exc, what, signature):
+        """The reason's text, registered, warned about and logged the first time it is seen."""
         reason = f"{where}: {why}" if where else why
         if self.policy == "raise":
             raise exc
-        if reason not in self._stats["fallback_reasons"]:
+        if reason not in self._stats["fallback_counts"]:
             self._stats["fallback_reasons"].append(reason)
-        if self.policy == "warn" and not self._warned:
-            self._warned = True
-            warnings.warn(f"npaccel: {reason}; {self.__qualname__} runs in plain Python for this "
-                          "signature", FallbackWarning, stacklevel=4)
-        fn, stats = self._fn, self._stats
+            self._stats["fallback_counts"][reason] = 0
+        if reason not in self._warned:
+            self._warned.add(reason)
+            hint = getattr(exc, "hint", None)
+            log.info("%s(%s): %s; %s", self.__qualname__, signature or "", reason, what)
+            if self.policy == "warn":
+                warnings.warn(f"npaccel: {reason}; {what} ({self.__qualname__})" +
+                              (f". Suggestion: {hint}" if hint else ""), FallbackWarning,
+                              stacklevel=user_stacklevel())
+        return reason
 
-        def run_in_python(args):
+    def _fall_back(self, where, why, exc, signature=None):
+        reason = self._reason(where, why, exc, "runs in plain Python for this signature", signature)
+        plain, stats = self._plain, self._stats
+
+        def run_in_python(values):
             stats["fallbacks"] += 1
-            return fn(*args)
+            stats["fallback_counts"][reason] += 1
+            return plain(*values)
         return run_in_python
 
     # ---- introspection ------------------------------------------------------------
     def stats(self) -> dict:
+        """calls, compiles, memory_hits, disk_hits, fallbacks (statements or calls run in
+        Python), fallback_reasons ("file:line: why", first seen first), fallback_counts
+        (reason -> times run in Python), compile_times (signature -> seconds each time it was
+        lowered and built or loaded, segments included), signatures, gpu_signatures."""
         s = dict(self._stats)
         s["fallback_reasons"] = list(s["fallback_reasons"])
+        s["fallback_counts"] = dict(s["fallback_counts"])
+        s["compile_times"] = {k: list(v) for k, v in s["compile_times"].items()}
         s["signatures"] = len(self._specs)
         return s
 
     def explain(self, *args, **kwargs) -> str:
-        """The op graph, memory plan, fused kernels and generated C for these arguments'
-        signature, without compiling or running anything."""
-        args = self._bind(args, kwargs)
-        key = signature_of(args)
+        """A map of the function for these arguments' signature, without compiling or
+        running anything: the source with each line marked compiled, folded, or run in Python
+        (and why); then per compiled segment the op graph, memory plan, fused kernels and
+        generated C (api/explain.py)."""
+        key = signature_of(self._bind(args, kwargs))
         try:
-            compiled = translate(self._fn, key)
+            with internal_errors("explaining", self._where()):
+                text = explain_text(self._fn, key, list(self._params), translate, self.__qualname__)
         except UnsupportedError as exc:
             return f"npaccel: {self.__qualname__} is not compiled for this signature: {exc}"
-        text = explain_text(self._fn, key, compiled)
         if self.target == "cuda" or (self.target == "auto" and self._resolve_target() == "cuda"):
-            text += "\n\n" + cuda_explain_text(compiled)
+            try:
+                text += "\n\n" + cuda_explain_text(translate(self._fn, key))
+            except UnsupportedError as exc:
+                text += f"\n\n== generated CUDA ==\nnone: {exc} (runs on the CPU)"
         return text
 
     def __get__(self, obj, objtype=None):
@@ -215,6 +309,39 @@ class Accelerated:
 
     def __repr__(self):
         return f"<npaccel.accelerate {self.__qualname__}>"
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first frame outside npaccel (the
+    user's call), however deep inside npaccel it is issued."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE + os.sep):
+        level, frame = level + 1, frame.f_back
+    return level
+
+
+def unwrap_callable(fn):
+    """(function, leading argument values, preset keyword values) of ``fn``: a bound method
+    is its function with the instance first; a functools.partial its function with the
+    partial's arguments.
+
+    >>> import functools
+    >>> def f(a, b, *, c=0): return a + b + c
+    >>> g, args, kwargs = unwrap_callable(functools.partial(functools.partial(f, 1, c=2), c=3))
+    >>> g is f, args, kwargs
+    (True, (1,), {'c': 3})
+    """
+    args, kwargs = (), {}
+    while True:
+        if isinstance(fn, functools.partial):
+            args, kwargs, fn = fn.args + args, {**fn.keywords, **kwargs}, fn.func
+        elif isinstance(fn, types.MethodType):
+            args, fn = (fn.__self__,) + args, fn.__func__
+        else:
+            return fn, args, kwargs
 
 
 def accelerate(fn=None, *, target=None, fallback=None):

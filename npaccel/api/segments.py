@@ -17,9 +17,9 @@ import types
 
 import gast
 
-from ..errors import UnsupportedError
+from ..errors import InternalError, PythonIntOverflow, UnsupportedError, internal_errors
 from ..frontend.control import assigned_names, read_names
-from ..frontend.lower import SegmentStop, lower_statements
+from ..frontend.lower import PredictedError, SegmentStop, lower_statements
 from ..frontend.signature import OtherSpec, spec_of
 from ..frontend.source import function_source
 
@@ -27,15 +27,18 @@ _DONE = object()        # marks "the statement finished without returning"
 
 
 class Segment:
-    def __init__(self, end, call, returned, names, static):
+    def __init__(self, end, call, returned, names, static, deleted=()):
         self.end, self.call, self.returned, self.names, self.static = end, call, returned, names, static
+        self.deleted = deleted
+        self.writes = False           # does it write an argument (it cannot then run again)?
 
 
 class SegmentedFunction:
     """Runs ``fn`` statement by statement: compiled where it can, Python where it cannot.
 
-    ``on_python(index, reason)`` is told each time a statement runs in Python; ``build``
-    turns a lowered segment into (call, disk_hit).
+    ``on_python(index, reason)`` is told each time a statement runs in Python;
+    ``build(signature, lowered, where)`` turns a lowered segment starting at "file:line"
+    ``where`` into its call.
     """
 
     def __init__(self, fn, build, on_python):
@@ -53,17 +56,35 @@ class SegmentedFunction:
         while i < len(self.stmts):
             step = self.segment(i, env)
             if isinstance(step, tuple):
-                self.on_python(i, step[1])
-                result = self.run_python(i, env)
+                reason = step[1]
+                predicted = isinstance(reason, PredictedError)
+                if not predicted:
+                    self.on_python(i, reason)
+                result = self.run_python(i, env)       # raises the predicted error, if right
+                if predicted:      # it did not raise: the prediction was npaccel's mistake
+                    self.on_python(i, InternalError("lowering", reason.original, reason.where))
                 if result is not _DONE:
                     return result
                 i += 1
                 continue
-            values = step.call(tuple(env[n] for n in step.key_names))
+            try:
+                values = step.call(tuple(env[n] for n in step.key_names))
+            except PythonIntOverflow:
+                if step.writes:
+                    raise
+                # a Python int left 64 bits and nothing was written: Python runs the statements
+                for j in range(i, step.end):
+                    result = self.run_python(j, env)
+                    if result is not _DONE:
+                        return result
+                i = step.end
+                continue
             if step.returned:
                 return values
             env.update(zip(step.names, values))
             env.update(step.static)
+            for name in step.deleted:
+                env.pop(name, None)
             i = step.end
         return None
 
@@ -82,42 +103,45 @@ class SegmentedFunction:
         unavailable = tuple((n, s.type_name) for n, s in zip(names, specs) if isinstance(s, OtherSpec))
         arg_names = tuple(n for n, _ in usable)
         signature = tuple(s for _, s in usable)
-        stmts = self.stmts[i:]
-        try:
-            lowered = lower_statements(self.fn, arg_names, signature, stmts,
-                                       live_out=self.reads_after[i + len(stmts)], unavailable=unavailable)
-            end = len(self.stmts)
-        except SegmentStop as stop:
-            if stop.index == 0:
-                return ("python", stop.error)
-            end = i + stop.index
+        end = len(self.stmts)
+        while True:      # the longest run of statements from i that compiles
             try:
-                lowered = lower_statements(self.fn, arg_names, signature, self.stmts[i:end],
-                                           live_out=self.reads_after[end], unavailable=unavailable)
-            except (SegmentStop, UnsupportedError) as exc:
-                return ("python", getattr(exc, "error", exc))
-        except UnsupportedError as exc:
-            return ("python", exc)
+                with internal_errors("lowering", self.src.where(self.stmts[i]), passthrough=(SegmentStop,)):
+                    lowered = lower_statements(self.fn, arg_names, signature, self.stmts[i:end],
+                                               live_out=self.reads_after[end], unavailable=unavailable)
+                break
+            except SegmentStop as stop:
+                if stop.index == 0:
+                    return ("python", stop.error)
+                end = i + stop.index
+            except UnsupportedError as exc:
+                return ("python", exc)
         graph = lowered[0]
         try:
-            call = self.build(signature, lowered)
+            call = self.build(signature, lowered, self.src.where(self.stmts[i]))
         except UnsupportedError as exc:
             return ("python", exc)
         seg = Segment(end, call, graph.meta.get("returned", False), graph.meta.get("segment_names", ()),
-                      graph.meta.get("static_out", {}))
+                      graph.meta.get("static_out", {}), graph.meta.get("deleted", ()))
         seg.key_names = arg_names
+        seg.writes = bool(graph.meta.get("written_params"))
         return seg
 
     # ---- statements run by Python ----------------------------------------------------------
     def run_python(self, i, env):
         stmt = self.stmts[i]
-        names = tuple(sorted(n for n in (read_names([stmt]) | set(assigned_names([stmt]))) if n in env))
+        deleted = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Del)}
+        names = tuple(sorted(n for n in (read_names([stmt]) | set(assigned_names([stmt])) | deleted) if n in env))
         fn = self.python.get((i, names))
         if fn is None:
             fn = self.python[(i, names)] = self.compile_statement(stmt, names)
         out = fn(env)
         if isinstance(out, tuple) and len(out) == 2 and out[0] is _DONE:
-            env.update({k: v for k, v in out[1].items() if not k.startswith("__npaccel")})
+            values = out[1]
+            for name in names:              # 'del name' in the statement
+                if name not in values:
+                    env.pop(name, None)
+            env.update({k: v for k, v in values.items() if not k.startswith("__npaccel")})
             return _DONE
         return out
 

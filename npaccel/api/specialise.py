@@ -12,9 +12,9 @@ from .. import __version__
 from ..cache.key import make_key
 from ..codegen.c_source import generate_c
 from ..config import get_config
+from ..errors import internal_errors
 from ..frontend.lower import lower_function
 from ..frontend.signature import describe
-from ..ir.printer import format_graph
 from ..passes.plan import Plan, run_pipeline
 from ..runtime.loader import ffi, load_entry
 from ..codegen.c_library import uses_library
@@ -37,9 +37,16 @@ class Compiled:
 def translate(fn, signature, lowered=None) -> Compiled:
     """Everything up to the C source; no compiler run. Raises UnsupportedError.
     ``lowered``: an already lowered (graph, checks, pending_error), e.g. a segment."""
-    graph, checks, pending = lowered or lower_function(fn, signature)
-    plan = run_pipeline(Plan(graph=graph, equal_dims=tuple(checks)))
-    source, layout = generate_c(plan)
+    if lowered is None:
+        code = getattr(fn, "__code__", None)
+        with internal_errors("lowering", code and f"{code.co_filename}:{code.co_firstlineno}"):
+            lowered = lower_function(fn, signature)
+    graph, checks, pending = lowered
+    where = graph.meta.get("where")
+    with internal_errors("planning", where):
+        plan = run_pipeline(Plan(graph=graph, equal_dims=tuple(checks)))
+    with internal_errors("generating C", where):
+        source, layout = generate_c(plan)
     return Compiled(graph, plan, source, layout, checks, pending)
 
 
@@ -54,8 +61,10 @@ def cache_key(source, compiler, target="cpu"):
     })
 
 
-def build_cpu(fn, signature, compiled: Compiled, plain=True):
-    """(call function, disk_hit) for a translated specialisation."""
+def build_cpu(fn, signature, compiled: Compiled, plain=None, segment=None):
+    """(call function, disk_hit) for a translated specialisation. ``plain(*values)`` runs
+    the function in Python where a run-time guard asks for it (None: the guard is an error).
+    ``segment``: "line N" of the first statement, for a segment of a partly compiled function."""
     from ..build.cc import compile_c_shared
     from ..build.toolchain import find_c_compiler
     from ..cache.store import default_store
@@ -63,6 +72,8 @@ def build_cpu(fn, signature, compiled: Compiled, plain=True):
     key = cache_key(compiled.source, compiler)
     meta = {"function": fn.__qualname__, "module": getattr(fn, "__module__", "?"),
             "signature": describe(signature), "target": "cpu"}
+    if segment:
+        meta["segment"] = segment
     start = time.perf_counter()
     for attempt in (1, 2):
         path, hit = default_store().get_or_build(
@@ -75,10 +86,12 @@ def build_cpu(fn, signature, compiled: Compiled, plain=True):
             # evicted by another process between lookup and dlopen: look it up again
             if attempt == 2:
                 raise
-    log.info("%s(%s): %s in %.1f ms", fn.__qualname__, meta["signature"],
+    log.info("%s(%s)%s: %s in %.1f ms", fn.__qualname__, meta["signature"],
+             f", segment from {segment}" if segment else "",
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
-    caller = build_caller(compiled.graph, compiled.layout, compiled.checks, compiled.pending_error,
-                          entry, ffi, get_config().num_threads, plain=fn if plain is True else plain)
+    with internal_errors("preparing the call", compiled.graph.meta.get("where")):
+        caller = build_caller(compiled.graph, compiled.layout, compiled.checks, compiled.pending_error,
+                              entry, ffi, get_config().num_threads, plain=plain)
     return caller, hit
 
 
@@ -106,7 +119,7 @@ def compile_cuda(fn, signature, source, nvcc, arch):
         lambda workdir: nvcc_mod.compile_cuda_shared(source, workdir, nvcc, arch), source=source, meta=meta)
 
 
-def build_cuda(fn, signature, compiled: Compiled):
+def build_cuda(fn, signature, compiled: Compiled, plain=None):
     """(call function, disk_hit) on the GPU. Raises UnsupportedError for plans the CUDA
     generator cannot compile yet, TargetUnavailable when there is no usable GPU."""
     from ..build.nvcc import find_nvcc
@@ -133,7 +146,7 @@ def build_cuda(fn, signature, compiled: Compiled):
     log.info("%s(%s): CUDA (%s) %s in %.1f ms", fn.__qualname__, describe(signature), arch,
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
     caller = build_cuda_caller(compiled.graph, layout, compiled.checks, compiled.pending_error, entry,
-                               runtime, rt.ffi, plain=fn)
+                               runtime, rt.ffi, plain=plain or fn)
     return caller, hit
 
 
@@ -145,35 +158,3 @@ def cuda_explain_text(compiled: Compiled) -> str:
     except UnsupportedError as exc:
         return f"== generated CUDA ==\nnone: {exc} (runs on the CPU)"
     return "== generated CUDA ==\n" + source
-
-
-def explain_text(fn, signature, compiled: Compiled) -> str:
-    plan = compiled.plan
-    parts = [f"npaccel: {fn.__qualname__}({describe(signature)})", "", "== op graph ==",
-             format_graph(compiled.graph), "", "== memory plan =="]
-    names = {id(v): k for k, v in plan.graph.meta.get("names", {}).items()}
-    for node, reason in plan.materialised:
-        label = names.get(id(node), "(unnamed)")
-        parts.append(f"materialised {label}: {node.dtype}{list(node.shape)} ({reason})")
-    from ..ir.nodes import ArrayVar, Node, Storage, topo_order
-    from ..ir.program import statement_nodes, walk
-    stmt_nodes = [n for s in walk(plan.graph.body) for n in statement_nodes(s) if isinstance(n, Node)]
-    for node in topo_order(stmt_nodes):
-        if isinstance(node, (Storage, ArrayVar)):
-            kind = "buffer" if isinstance(node, Storage) else "pointer"
-            parts.append(f"{kind} {node.name}: {node.dtype}{list(node.shape)} ({node.why or 'program value'})")
-    for name, _ in plan.dead:
-        parts.append(f"never computed {name}: nothing returned depends on it")
-    if not plan.materialised:
-        parts.append("nothing materialised")
-    parts += ["", "== fused kernels =="]
-    for i, k in enumerate(plan.kernels):
-        stores = ", ".join(names.get(id(s), "(value)") for s in k.stores)
-        loop = "flat loop" if k.flat else "loop nest"
-        parts.append(f"kernel {i}: {k.kind} over {list(k.shape)} ({loop}) -> {stores}")
-    if compiled.checks:
-        parts += ["", "== run-time checks =="] + [repr(c) for c in compiled.checks]
-    if compiled.pending_error is not None:
-        parts += ["", f"raises at call time: {type(compiled.pending_error).__name__}: {compiled.pending_error}"]
-    parts += ["", "== generated C (OpenMP) ==", compiled.source]
-    return "\n".join(parts)

@@ -81,7 +81,7 @@ def run_compiler(command: list[str], *, source: str, source_file: Path, output: 
         reason = "failed" if proc.returncode != 0 else f"exited 0 but wrote no {output.name}"
         raise CompileError(f"{what} {reason} building {output.name}", command=command,
                            returncode=proc.returncode, stderr=proc.stderr, source_path=kept)
-    log.info("compiled %s with %s in %.3f s", output, what, elapsed)
+    log.debug("compiled %s with %s in %.3f s", output, what, elapsed)   # the caller logs the function
     if proc.stderr.strip():
         log.debug("%s diagnostics for %s:\n%s", what, output.name, proc.stderr)
     return output

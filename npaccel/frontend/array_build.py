@@ -26,6 +26,7 @@ from .lower import UserError
 
 SUPPORTED_KINDS = "biufc"
 _DIM_OPS = {Op.ADD: dim_add, Op.SUBTRACT: dim_sub, Op.MULTIPLY: dim_mul,
+            Op.PY_ADD: dim_add, Op.PY_SUB: dim_sub, Op.PY_MUL: dim_mul,      # dims are Python ints
             Op.FLOOR_DIVIDE: dim_floordiv, Op.MAXIMUM: dim_max, Op.MINIMUM: dim_min}
 
 

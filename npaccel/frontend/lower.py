@@ -18,7 +18,7 @@ import warnings
 import gast
 import numpy as np
 
-from ..errors import UnsupportedError
+from ..errors import UnsupportedError, internal_errors
 from ..ir.dims import dim_add, dim_max, dim_mul, dim_sub, shape_size
 from ..ir.nodes import (ArrayVar, MatMul, Const, DimValue, Elementwise, Graph, Interner, Node, Param, Reduce, ScalarParam,
                         Storage, View, is_ndarray)
@@ -52,6 +52,22 @@ _PYUNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: opera
             gast.Not: operator.not_}
 _PY_SCALARS = (bool, int, float, complex)
 _DIM_OPS = {gast.Add: dim_add, gast.Sub: dim_sub, gast.Mult: dim_mul}
+_ZERO_DIVISION = (gast.Div, gast.FloorDiv, gast.Mod)
+_PY_INT_OPS = {gast.Add: Op.PY_ADD, gast.Sub: Op.PY_SUB, gast.Mult: Op.PY_MUL}
+
+
+def _python_int(value) -> bool:
+    """A Python int (not a bool), known now or at run time."""
+    if isinstance(value, Node):
+        return value.weak and value.ndim == 0 and value.dtype == np.int64
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _python_scalar(value) -> bool:
+    """A Python bool/int/float/complex, known now or at run time (a weak 0-d value)."""
+    if isinstance(value, Node):
+        return value.weak and value.ndim == 0
+    return isinstance(value, _PY_SCALARS)
 
 # np.<name> and array methods that are reductions: (op, NumPy function for typing)
 _REDUCTIONS = {"sum": Op.SUM, "prod": Op.PROD, "max": Op.MAX, "amax": Op.MAX, "min": Op.MIN,
@@ -64,6 +80,25 @@ class Unavailable:
 
     def __init__(self, type_name):
         self.type_name = type_name
+
+
+class ListValue(tuple):
+    """A list display (``[a, b]``) while lowering: used like a tuple (sizes, indices), but
+    never handed to Python code as one, and never mutated."""
+
+
+class UnsupportedArgument(UnsupportedError):
+    """An argument compiled code cannot take (a string, a list, an object): the function
+    still compiles in segments around the statements that read it (api/segments.py)."""
+
+
+class PredictedError(UnsupportedError):
+    """A statement that raises under NumPy's rules for this signature: it runs in Python,
+    which raises exactly its own error."""
+
+    def __init__(self, original, where):
+        super().__init__(f"raises {type(original).__name__}: {original}", where)
+        self.original = original
 
 
 class UserError(Exception):
@@ -122,7 +157,17 @@ class FunctionLowerer(ControlFlowLowering):
 
     # ---- entry points -------------------------------------------------------------
     def unsupported(self, what, node=None):
-        return UnsupportedError(what, self.src.where(node if node is not None else self.current))
+        from .hints import hint_for
+        return UnsupportedError(what, self.src.where(node if node is not None else self.current), hint_for(what))
+
+    @staticmethod
+    def spelling(node) -> str:
+        """The source text of an expression, as the user wrote it (``np.linalg.solve``)."""
+        import ast
+        try:
+            return ast.unparse(gast.gast_to_ast(node))
+        except Exception:       # noqa: BLE001 - a label only: fall back to the node's kind
+            return type(node).__name__
 
     def run_body(self, stmts=None):
         try:
@@ -147,6 +192,16 @@ class FunctionLowerer(ControlFlowLowering):
 
     def stmt_Pass(self, node):
         pass
+
+    def stmt_Delete(self, node):
+        if self.lw.control_depth or not all(isinstance(t, gast.Name) for t in node.targets):
+            raise self.unsupported("'del' of an item or inside a run-time loop or branch", node)
+        for t in node.targets:
+            if t.id not in self.env:
+                with numpy_semantics():
+                    raise UnboundLocalError(f"cannot access local variable '{t.id}' where it is not "
+                                            "associated with a value")
+            del self.env[t.id]
 
     def stmt_Expr(self, node):
         if isinstance(node.value, gast.Constant):
@@ -250,7 +305,7 @@ class FunctionLowerer(ControlFlowLowering):
         if name in self.env:
             value = self.env[name]
             if isinstance(value, Unavailable):
-                raise self.unsupported(f"'{name}' holds a {value.type_name} computed in Python", node)
+                raise self.unsupported(f"'{name}' is a {value.type_name}, which compiled code does not take", node)
             return value
         found, value = self.src.lookup_global(name)
         if not found:
@@ -261,12 +316,20 @@ class FunctionLowerer(ControlFlowLowering):
     def expr_Tuple(self, node):
         return tuple(self.expr(e) for e in node.elts)
 
-    expr_List = expr_Tuple
+    def expr_List(self, node):
+        return ListValue(self.expr(e) for e in node.elts)
 
     def expr_IfExp(self, node):
         test = self.expr(node.test)
         if isinstance(test, Node) and (test.ndim == 0 or test.weak):
-            a, b = self.as_node(self.expr(node.body), node), self.as_node(self.expr(node.orelse), node)
+            # both branches are computed and one is selected: only if neither can raise
+            checks, block = len(self.lw.checks), len(self.lw.block)
+            try:
+                a, b = self.as_node(self.expr(node.body), node), self.as_node(self.expr(node.orelse), node)
+            except UserError:
+                raise self.unsupported("a conditional expression one of whose branches raises", node) from None
+            if len(self.lw.checks) != checks or len(self.lw.block) != block:
+                raise self.unsupported("a conditional expression whose branches are checked at run time", node)
             if a.dtype != b.dtype or a.weak != b.weak or a.shape != b.shape:
                 raise self.unsupported("a conditional expression whose branches differ in type", node)
             return self.lw.intern(Elementwise(op=Op.WHERE, args=(self.runtime_condition(test, node), a, b),
@@ -283,6 +346,8 @@ class FunctionLowerer(ControlFlowLowering):
         from .masks import MaskedSelection
         if isinstance(base, MaskedSelection):
             return BoundMethod(base, attr)
+        if isinstance(base, ListValue):
+            raise self.unsupported(f"list method '.{attr}'", node)
         if isinstance(base, types.ModuleType) or isinstance(base, _PY_SCALARS + (tuple, np.generic, np.dtype)) or \
                 (isinstance(base, np.ndarray) and base.ndim == 0):      # a constant: np.asarray(2).round
             with numpy_semantics():
@@ -310,6 +375,15 @@ class FunctionLowerer(ControlFlowLowering):
             with numpy_semantics():
                 raise AttributeError(f"'numpy.ndarray' object has no attribute '{attr}'")
         raise self.unsupported(f"array attribute '.{attr}'", node)
+
+    def python_values(self, *values, node=None):
+        """Python is about to compute with ``values`` at compile time: none may be one of the
+        lowering's own objects (else the construct is unsupported here: it runs in Python)."""
+        for v in values:
+            if is_internal(v):
+                what = "a boolean-mask selection" if type(v).__name__ == "MaskedSelection" else \
+                    f"'{v.type_name}' value" if isinstance(v, Unavailable) else "this value"
+                raise self.unsupported(f"{what} used here", node)
 
     def dim_value(self, dim):
         if isinstance(dim, int):
@@ -437,7 +511,7 @@ class FunctionLowerer(ControlFlowLowering):
         from ..ir.dims import Sym
         start, stop = s.start, s.stop
         if s.step not in (None, 1) or not isinstance(start, Node) or start.dtype.kind not in "iu" \
-                or not isinstance(stop, Elementwise) or stop.op is not Op.ADD:
+                or not isinstance(stop, Elementwise) or stop.op not in (Op.ADD, Op.PY_ADD):
             raise self.unsupported("a slice with run-time bounds other than x[k:k + n]", node)
         a, b = stop.args
         length = b if a is start else a if b is start else None
@@ -474,6 +548,7 @@ class FunctionLowerer(ControlFlowLowering):
         operand = self.expr(node.operand)
         kind = type(node.op)
         if not isinstance(operand, Node):
+            self.python_values(operand, node=node)
             with numpy_semantics():
                 return _PYUNARY[kind](operand)
         if kind is gast.Not:
@@ -492,6 +567,7 @@ class FunctionLowerer(ControlFlowLowering):
                 if len(node.ops) > 1:
                     raise self.unsupported("chained comparison of arrays", node)
                 return self.ufunc(_CMPOPS[kind], (left, right), node)
+            self.python_values(left, right, node=node)
             with numpy_semantics():
                 value = _PYCMP[kind](left, right)
             if not value:
@@ -519,11 +595,20 @@ class FunctionLowerer(ControlFlowLowering):
         if not isinstance(left, Node) and not isinstance(right, Node):
             if kind not in _PYOPS:
                 raise self.unsupported(f"operator {kind.__name__}", node)
+            self.python_values(left, right, node=node)
+            if kind in (gast.Div, gast.FloorDiv, gast.Mod) and isinstance(right, _PY_SCALARS) and \
+                    isinstance(left, _PY_SCALARS) and right == 0:
+                with numpy_semantics():          # Python's ZeroDivisionError, at call time
+                    return _PYOPS[kind](left, right)
             with numpy_semantics():
                 return _PYOPS[kind](left, right)
         if kind is gast.MatMult:
             from .calls_linalg import matmul_value
             return matmul_value(self, left, right, node)
+        if kind in _ZERO_DIVISION and _python_scalar(left) and _python_scalar(right):
+            right = self.python_divisor(kind, left, right, node)
+        if kind is gast.Pow and _python_int(left) and _python_int(right):
+            return self.python_int_power(left, right, node)
         if kind is gast.Pow and isinstance(left, Node) and isinstance(right, (int, float)) \
                 and not isinstance(right, bool) and (left.dtype.kind != "c" or is_ndarray(left)):
             # NumPy's own fast paths for array ** Python scalar (a complex NumPy scalar's
@@ -532,7 +617,46 @@ class FunctionLowerer(ControlFlowLowering):
                 return self.ufunc(np.square, (left,), node)
             if left.dtype.kind in "fc" and right in (0.5, -1):
                 return self.ufunc(np.sqrt if right == 0.5 else np.reciprocal, (left,), node)
+        if kind in _PY_INT_OPS and _python_int(left) and _python_int(right) and \
+                (isinstance(left, Node) and not isinstance(left, Const) or
+                 isinstance(right, Node) and not isinstance(right, Const)):
+            # Python ints do not wrap: past 64 bits the compiled code stops and Python runs
+            i64 = np.dtype(np.int64)
+            return self.lw.intern(Elementwise(op=_PY_INT_OPS[kind], args=(self.as_node(left), self.as_node(right)),
+                                              in_dtypes=(i64, i64), dtype=i64, shape=(), weak=True))
         return self.ufunc(_BINOPS[kind], (left, right), node)
+
+    def python_int_power(self, base, exponent, node):
+        """``base ** exponent`` of Python ints, one known only at run time: Python's exact
+        int for a small constant exponent (checked products), else Python runs it (a
+        negative exponent gives a float there, NumPy's int64 power an error)."""
+        k = exponent.value if isinstance(exponent, Const) else exponent
+        if isinstance(k, Node) or not 0 <= k <= 8:
+            raise self.unsupported("'**' of Python ints known only at run time", node)
+        value = 1
+        for _ in range(k):
+            value = base if value == 1 and not isinstance(value, Node) else self.binop(gast.Mult, value, base, node)
+        return value
+
+    def python_divisor(self, kind, left, right, node):
+        """The divisor of ``left / right`` (``//``, ``%``) on Python scalars, with Python's
+        ZeroDivisionError instead of NumPy's inf/0: raised now for a constant zero, at run
+        time (in program order) for a value known only then."""
+        sample = lambda v: v.value if isinstance(v, Const) else \
+            {"b": True, "i": 1, "u": 1, "f": 1.0, "c": 1j}[v.dtype.kind] if isinstance(v, Node) else v  # noqa: E731
+        if not isinstance(right, Node) or isinstance(right, Const):
+            if sample(right) == 0:
+                with numpy_semantics():
+                    _PYOPS[kind](sample(left), sample(right))
+            return right
+        if right.dtype.kind == "c" or left.dtype.kind == "c" if isinstance(left, Node) else isinstance(left, complex):
+            raise self.unsupported("division of complex Python scalars known at run time", node)
+        floats = any((v.dtype.kind == "f") if isinstance(v, Node) else isinstance(v, float) for v in (left, right))
+        code = (8, 9, 10)[(gast.Div, gast.FloorDiv, gast.Mod).index(kind)] if floats else 7 if kind is gast.Div else 6
+        i64 = np.dtype(np.int64)
+        checked = self.lw.intern(Elementwise(op=Op.CHECK_NONZERO, args=(right, self.as_node(code)),
+                                             in_dtypes=(right.dtype, i64), dtype=right.dtype, shape=(), weak=True))
+        return self.materialise(checked, "divisor")
 
     # ---- calls --------------------------------------------------------------------
     def expr_Call(self, node):
@@ -584,6 +708,7 @@ class FunctionLowerer(ControlFlowLowering):
                 from .calls_casts import ufunc_with_dtype
                 return ufunc_with_dtype(self, func, tuple(args), kwargs["dtype"], node)
             if not any(isinstance(a, Node) for a in args):     # NumPy's own result: np.sin(2.0) is an np.float64
+                self.python_values(*args, node=node)
                 with numpy_semantics():
                     return func(*args)
             return self.ufunc(func, tuple(args), node)
@@ -598,13 +723,13 @@ class FunctionLowerer(ControlFlowLowering):
         if getattr(func, "__module__", "") == "numpy" and name in (*_REDUCTIONS, "mean", "std", "var") and args:
             return self.reduction(name, args[0], args[1:], kwargs, node)
         if isinstance(func, types.FunctionType):
-            if all(not isinstance(a, Node) for a in (*args, *kwargs.values())) and \
+            if not any(is_internal(a) for a in (*args, *kwargs.values())) and \
                     getattr(func, "__module__", "").startswith(("numpy", "math")):
                 with numpy_semantics():
                     return func(*args, **kwargs)
             return self.inline(func, args, kwargs, node)
         if isinstance(func, (types.BuiltinFunctionType, type)) and \
-                all(not isinstance(a, Node) for a in (*args, *kwargs.values())):
+                not any(is_internal(a) for a in (*args, *kwargs.values())):
             if func in (len, int, float, bool, complex, abs, min, max, round, range, tuple) or \
                     getattr(func, "__module__", None) in ("math", "numpy") or \
                     isinstance(getattr(func, "__self__", None), (np.generic, np.ndarray)):   # np.float64(2).round()
@@ -639,10 +764,8 @@ class FunctionLowerer(ControlFlowLowering):
                 with numpy_semantics():
                     raise TypeError("len() of unsized object")
             return self.dim_value(args[0].shape[0])
-        label = getattr(func, "__qualname__", None) or type(func).__name__
-        module = getattr(func, "__module__", None)
-        if module and module.startswith("numpy"):
-            label = f"np.{label}"
+        label = self.spelling(node.func) if isinstance(node, gast.Call) else \
+            getattr(func, "__qualname__", None) or type(func).__name__
         raise self.unsupported(f"call to {label}()", node)
 
     def inline(self, func, args, kwargs, node):
@@ -691,6 +814,7 @@ class FunctionLowerer(ControlFlowLowering):
 
     def ufunc(self, uf, args, node=None):
         if not any(isinstance(a, Node) for a in args):
+            self.python_values(*args, node=node)
             with numpy_semantics():
                 result = uf(*args)
             return result.item() if all(isinstance(a, _PY_SCALARS) for a in args) and \
@@ -718,6 +842,7 @@ class FunctionLowerer(ControlFlowLowering):
 
     def where(self, cond, a, b, node=None):
         if not any(isinstance(v, Node) for v in (cond, a, b)):
+            self.python_values(cond, a, b, node=node)
             with numpy_semantics():
                 return np.where(cond, a, b)
         nodes = tuple(self.as_node(v, node) for v in (cond, a, b))
@@ -750,9 +875,12 @@ class FunctionLowerer(ControlFlowLowering):
             if isinstance(value, Node):
                 raise self.unsupported(f"{name}() with a run-time {what}", node)
         if not isinstance(arg, Node):
+            self.python_values(arg, options, node=node)
             with numpy_semantics():
                 return getattr(np, name)(arg, **{k: v for k, v in options.items() if k != "out"})
         np_func = getattr(np, name)
+        if arg.ndim == 0 and name not in ("mean", "var", "std") and type(axis) in (int, np.int64) and axis in (0, -1):
+            axis = None       # NumPy's ufunc reductions take axis 0 / -1 of a 0-d array
         with numpy_semantics():
             axes = infer.normalize_axes(axis, arg.ndim)
             out_dtype = infer.reduce_dtype(np_func, arg, axis, bool(keepdims), dtype)
@@ -809,10 +937,7 @@ def lower_function(fn, signature, arg_names=None) -> tuple:
     """(Graph, checks, pending_error) for ``fn`` specialised on ``signature``."""
     import inspect
     src = function_source(fn)
-    params = inspect.signature(fn).parameters
-    for p in params.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
-            raise UnsupportedError(f"parameter kind {p.kind.description} ('{p.name}')", src.where(src.tree))
+    params = inspect.signature(fn).parameters     # *args is a tuple, **kwargs a dict: not compiled
     return lower_statements(fn, list(params), signature, src.tree.body)
 
 
@@ -841,27 +966,42 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
         elif isinstance(spec, ScalarSpec):
             node = ScalarParam(index=index, name=name, dtype=spec.dtype, weak=spec.weak)
         else:
-            raise UnsupportedError(f"argument '{name}' of type {spec.type_name}", src.where(src.tree))
+            raise UnsupportedArgument(f"argument '{name}' of type {spec.type_name}", src.where(src.tree))
         node = lw.intern(node)
         lowerer.env[name] = node
         param_nodes.append(node)
     pending, returned, result, current = None, live_out is None, None, 0
     assigned_at = {}        # name -> index of the statement that last bound it (segments)
+    deleted = set()         # names a segment's 'del' unbound
+    folded = []             # per statement of a segment: nothing to run (explain)
     try:
         if live_out is None:
-            result = lowerer.run_body(stmts)
+            with internal_errors("lowering", lambda: src.where(lowerer.current), (_Return, UserError)):
+                result = lowerer.run_body(stmts)
         else:
             for current, stmt in enumerate(stmts):
                 before = {k: id(v) for k, v in lowerer.env.items()}
+                emitted = len(lw.block)
                 try:
-                    lowerer.stmt(stmt)
+                    with internal_errors("lowering", lambda: src.where(stmt), (_Return, UserError)):
+                        lowerer.stmt(stmt)
                 except UnsupportedError as exc:
                     raise SegmentStop(current, exc) from None
+                except UserError as err:
+                    # Python runs the statement: its own error, or (if the prediction was
+                    # npaccel's mistake) its result
+                    raise SegmentStop(current, PredictedError(err.original, src.where(stmt))) from None
                 for k, v in lowerer.env.items():
                     if before.get(k) != id(v):
                         assigned_at[k] = current
+                deleted.update(before.keys() - lowerer.env.keys())
+                # explain(): did it compile to code, or fold into values known when compiling?
+                folded.append(len(lw.block) == emitted and not any(
+                    isinstance(v, Node) and not isinstance(v, Const) and before.get(k) != id(v)
+                    for k, v in lowerer.env.items()))
     except _Return as ret:
         result, returned = ret.value, True
+        folded.append(not isinstance(ret.value, Node) or isinstance(ret.value, Const))
     except UserError as err:
         pending = err.original
     lw.checks[:] = list(dict.fromkeys(lw.checks))      # probing a loop body twice records checks twice
@@ -884,10 +1024,21 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
                 # (writes through it reach the array): the statement making it runs in Python
                 raise SegmentStop(assigned_at.get(n, 0), UnsupportedError(
                     f"a view '{n}' used by a statement that runs in Python", src.where(stmts[assigned_at.get(n, 0)])))
+        # names the segment did not rebind keep the values the caller has; the others are
+        # computed values or plain immutable Python values (a list, a tuple of arrays, a
+        # placeholder: the statement making it runs in Python instead)
+        bound = [n for n in bound if n in assigned_at]
+        for n in bound:
+            v = lowerer.env[n]
+            if not _is_value(v) and not is_plain_static(v):
+                raise SegmentStop(assigned_at[n], UnsupportedError(
+                    f"a {_kind_of(v)} '{n}' used by a statement that runs in Python", src.where(stmts[assigned_at[n]])))
         static = {n: lowerer.env[n] for n in bound if not _is_value(lowerer.env[n])}
         meta["segment_names"] = tuple(n for n in bound if n not in static)
+        meta["deleted"] = tuple(sorted(deleted - lowerer.env.keys()))
         meta["static_out"] = static
         result = tuple(lowerer.env[n] for n in meta["segment_names"])
+    meta["folded"] = tuple(folded)
     if isinstance(result, tuple):
         outputs, kind = result, "tuple"
     elif result is None:
@@ -906,6 +1057,59 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
     graph = Graph(params=tuple(param_nodes), outputs=tuple(out_nodes), output_kind=kind, meta=meta,
                   body=tuple(lw.block))
     return graph, lw.checks, None
+
+
+_PLAIN_ATOMS = (type(None), bool, int, float, complex, str, bytes, np.generic, np.dtype, type,
+                types.ModuleType, types.FunctionType, types.BuiltinFunctionType, np.ufunc, range)
+
+
+def is_plain_static(value) -> bool:
+    """A value known at compile time that can be handed to Python code as it is: immutable
+    and not one of the lowering's own objects (a list is lowered as a tuple: not plain).
+
+    >>> is_plain_static((1, 2.0, "a")), is_plain_static([1]), is_plain_static(ListValue((1,)))
+    (True, False, False)
+    """
+    if isinstance(value, ListValue):
+        return False
+    if isinstance(value, tuple):
+        return all(is_plain_static(v) for v in value)
+    if isinstance(value, slice):
+        return all(is_plain_static(v) for v in (value.start, value.stop, value.step))
+    return isinstance(value, _PLAIN_ATOMS) and not isinstance(value, Node)
+
+
+def is_internal(value) -> bool:
+    """Is ``value`` one of the lowering's own objects (a graph node, a masked selection, a
+    bound method of a deferred array, a placeholder), or a container holding a placeholder?
+    Python's operators and functions are never applied to those: the construct is
+    unsupported, not the user's error. (Containers may carry nodes: ``x.shape + (1,)``.)
+
+    >>> is_internal((1, Unavailable("str"))), is_internal([1, "a"]), is_internal(Unavailable("str"))
+    (True, False, True)
+    """
+    if isinstance(value, (Node, Unavailable, BoundMethod)) or type(value).__module__.startswith("npaccel.frontend"):
+        return not isinstance(value, ListValue)
+    return _holds_placeholder(value)
+
+
+def _holds_placeholder(value) -> bool:
+    if isinstance(value, (tuple, list)):
+        return any(_holds_placeholder(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_placeholder(v) for v in value.values())
+    if isinstance(value, slice):
+        return any(_holds_placeholder(v) for v in (value.start, value.stop, value.step))
+    return not isinstance(value, Node) and (isinstance(value, (Unavailable, BoundMethod)) or
+                                            type(value).__module__.startswith("npaccel.frontend"))
+
+
+def _kind_of(value) -> str:
+    if isinstance(value, ListValue):
+        return "list"
+    if isinstance(value, Unavailable):
+        return value.type_name
+    return "tuple" if isinstance(value, tuple) else "value"
 
 
 def _is_value(value) -> bool:

@@ -123,6 +123,31 @@ def render_py(d) -> str:
     return f"({a} {d.op} {b})"
 
 
+_PREC = {"+": 1, "-": 1, "*": 2, "//": 2}
+
+
+def render_user(d, names=None, outer=0) -> str:
+    """Python as the user writes it: ``names`` maps symbols to their spelling.
+
+    >>> render_user(dim_max(dim_add(Sym("a0_d0"), -2), 0), {"a0_d0": "x.shape[0]"})
+    'max(x.shape[0] - 2, 0)'
+    >>> render_user(dim_mul(dim_sub(Sym("n"), 1), dim_sub(Sym("n"), Sym("m"))))
+    '(n - 1) * (n - m)'
+    """
+    if isinstance(d, int):
+        return str(d)
+    if isinstance(d, Sym):
+        return (names or {}).get(d.name, d.name)
+    if d.op in ("max", "min"):
+        return f"{d.op}({render_user(d.a, names)}, {render_user(d.b, names)})"
+    op, b = d.op, d.b
+    if op == "+" and isinstance(b, int) and b < 0:
+        op, b = "-", -b
+    prec = _PREC[op]
+    text = f"{render_user(d.a, names, prec)} {op} {render_user(b, names, prec + (op in ('-', '//')))}"
+    return f"({text})" if prec < outer else text
+
+
 def evaluate(d, env: dict) -> int:
     if isinstance(d, int):
         return d

@@ -97,6 +97,10 @@ class Op(enum.Enum):
     WHERE = "where"
     CHECK_INDEX = "check_index"   # (i, n): i wrapped like a Python index, else IndexError at run time
     CHECK_SLICE = "check_slice"   # (start, length, n): start if the slice fits, else an error
+    CHECK_NONZERO = "check_nonzero"   # (v, code): v, else Python's ZeroDivisionError (code 6-10)
+    PY_ADD = "py_add"             # + - * of Python ints known at run time: an error past 64 bits
+    PY_SUB = "py_sub"
+    PY_MUL = "py_mul"
     CAST = "cast"
     # reductions
     SUM = "sum"
@@ -140,6 +144,9 @@ def _table():
     table[Op.WHERE] = OpInfo(3, "elementwise")
     table[Op.CHECK_INDEX] = OpInfo(2, "elementwise")
     table[Op.CHECK_SLICE] = OpInfo(3, "elementwise")
+    table[Op.CHECK_NONZERO] = OpInfo(2, "elementwise")
+    for op in (Op.PY_ADD, Op.PY_SUB, Op.PY_MUL):
+        table[op] = OpInfo(2, "elementwise")
     table[Op.CAST] = OpInfo(1, "elementwise")
     table[Op.REAL] = OpInfo(1, "elementwise")
     table[Op.IMAG] = OpInfo(1, "elementwise")

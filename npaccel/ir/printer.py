@@ -18,12 +18,12 @@ from .nodes import Const, DimValue, Elementwise, Graph, Node, Param, Reduce, Sca
 from .nodes import MatMul
 
 
-def _type(node: Node) -> str:
-    dims = ", ".join(map(repr, node.shape))
+def _type(node: Node, dim_text=repr) -> str:
+    dims = ", ".join(map(dim_text, node.shape))
     return f"{'weak ' if node.weak else ''}{node.dtype}[{dims}]"
 
 
-def format_node(node: Node, names: dict) -> str:
+def format_node(node: Node, names: dict, dim_text=repr) -> str:
     if isinstance(node, Param):
         body = f"param {node.name} #{node.index}"
     elif isinstance(node, ScalarParam):
@@ -31,7 +31,7 @@ def format_node(node: Node, names: dict) -> str:
     elif isinstance(node, Const):
         body = f"const {node.value!r}"
     elif isinstance(node, DimValue):
-        body = f"dim {node.dim!r}"
+        body = f"dim {dim_text(node.dim)}"
     elif isinstance(node, Elementwise):
         args = ", ".join(names[id(a)] for a in node.args)
         casts = "" if all(a.dtype == d for a, d in zip(node.args, node.in_dtypes)) else \
@@ -42,24 +42,25 @@ def format_node(node: Node, names: dict) -> str:
     elif isinstance(node, MatMul):
         body = f"matmul({names[id(node.a)]}, {names[id(node.b)]})"
     elif isinstance(node, View):
-        axes = ", ".join("new" if a is None else f"{a[0]}:{a[1]!r}+{a[2]}i" for a in node.axes)
-        fixed = "".join(f", {d}={i!r}" for d, i in node.fixed)
+        axes = ", ".join("new" if a is None else f"{a[0]}:{dim_text(a[1])}+{a[2]}i" for a in node.axes)
+        fixed = "".join(f", {d}={dim_text(i)}" for d, i in node.fixed)
         body = f"view({names[id(node.arg)]}; {axes}{fixed})"
     else:
         attrs = ", ".join(f"{k}={v!r}" for k, v in node.attrs().items())
         args = ", ".join(names[id(a)] for a in node.children())
         body = f"{type(node).__name__.lower()}({args}; {attrs})"
-    return f"{names[id(node)]} = {body} : {_type(node)}"
+    return f"{names[id(node)]} = {body} : {_type(node, dim_text)}"
 
 
-def format_graph(graph: Graph) -> str:
+def format_graph(graph: Graph, dim_text=repr) -> str:
+    """The graph as text; ``dim_text`` renders a dim (explain() spells them as the user)."""
     from .program import format_block, statement_nodes, walk
     stmt_nodes = [n for s in walk(graph.body) for n in statement_nodes(s) if isinstance(n, Node)]
     roots = [p for p in graph.params if p is not None] + stmt_nodes + list(graph.outputs)
     names, lines = {}, []
     for node in topo_order(roots):
         names[id(node)] = f"%{len(names)}"
-        lines.append(format_node(node, names))
+        lines.append(format_node(node, names, dim_text))
     if graph.body:
         lines.append("program:")
         lines.append(format_block(graph.body, lambda n: names[id(n)], "    "))

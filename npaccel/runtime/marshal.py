@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import PythonIntOverflow
 from ..ir.dims import render_py, symbols
 from ..ir.nodes import Const, DimValue, Param, ScalarParam
 from ..passes import infer
@@ -23,7 +24,17 @@ _ERRORS = {1: (ValueError, "Integers to negative integer powers are not allowed.
            2: (MemoryError, "npaccel: out of memory for a temporary buffer"),
            4: (IndexError, "index out of bounds: an index computed at run time is outside its axis"),
            5: (IndexError, "npaccel: a slice x[k:k+n] with k computed at run time runs outside the array "
-                           "(NumPy would shorten it; npaccel needs a fixed length)")}
+                           "(NumPy would shorten it; npaccel needs a fixed length)"),
+           # Python scalars keep Python's rules (frontend/lower.py, python_divisor)
+           6: (ZeroDivisionError, "integer division or modulo by zero"),
+           7: (ZeroDivisionError, "division by zero"),
+           8: (ZeroDivisionError, "float division by zero"),
+           9: (ZeroDivisionError, "float floor division by zero"),
+           10: (ZeroDivisionError, "float modulo"),
+           11: (PythonIntOverflow, "npaccel: a Python int computed at run time left the 64-bit range, after "
+                               "the function had written an argument, so it could not run again in "
+                               "Python (Python ints do not overflow)")}
+PY_INT_OVERFLOW = 11     # the only error after which the plain function may run instead
 
 
 def raise_kernel_error(code):
@@ -149,6 +160,8 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
     floats = floats or ["0.0"]
     if runs:
         body.append(f"_rc = _entry(_new('int64_t[]', [{', '.join(ints)}]), _new('double[]', [{', '.join(floats)}]))")
+        if plain is not None and not written:     # nothing written yet: Python runs it instead
+            body.append(f"if _rc == {PY_INT_OVERFLOW}: return _plain(*args)")
         body.append("if _rc: _raise(_rc)")
     results = []
     for pos, node in enumerate(graph.outputs):
