@@ -54,6 +54,7 @@ def measure(quick=False):
     makers["numexpr"] = _numexpr
     makers["numba"] = _numba(True)
     makers["numba (serial njit)"] = _numba(False)
+    makers["jax"] = lambda: engines.jax_jit(tiny)
     makers["npaccel-cpu"] = _npaccel("cpu")
     if engines.gpu_present():
         makers["npaccel-cuda"] = _npaccel("cuda")

@@ -16,7 +16,7 @@ import types
 
 import numpy as np
 
-ENGINES = ("numpy", "numexpr", "numba", "npaccel-cpu", "npaccel-cuda")
+ENGINES = ("numpy", "numexpr", "numba", "jax", "npaccel-cpu", "npaccel-cuda")
 
 
 class EngineSkipped(Exception):
@@ -107,6 +107,47 @@ def _numba(module):
     return numba.njit(parallel=True, cache=True)(fn)
 
 
+def _jax(module):
+    return jax_jit(sample_function(module))
+
+
+def jax_jit(fn):
+    """``jax.jit`` of a NumPy function unchanged (Python int arguments static), on the CPU,
+    float64 enabled: only ``np``
+    in its globals (and in its same-module helpers') becomes ``jax.numpy``. Inputs go
+    through ``jnp.asarray`` and the call waits for the result (``block_until_ready``), so
+    the time covers what a NumPy caller gets. Where JAX cannot trace the function (in-place
+    stores, data-dependent shapes, Python control flow on values) the first call raises
+    and the reason is shown."""
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    try:
+        import jax
+    except ImportError as exc:
+        raise EngineFailed(f"jax not importable: {exc}") from None
+    jax.config.update("jax_enable_x64", True)      # NumPy's float64, not JAX's float32
+    import jax.numpy as jnp
+    namespace = dict(fn.__globals__)
+    namespace["np"] = jnp
+    for name, value in fn.__globals__.items():
+        if name in fn.__code__.co_names and isinstance(value, types.FunctionType) \
+                and value.__module__ == fn.__module__ and value is not fn:
+            namespace[name] = types.FunctionType(value.__code__, namespace, value.__name__,
+                                                 value.__defaults__, value.__closure__)
+    plain = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
+    jitted = {}
+
+    def run(*args):
+        # Python ints (step counts, sizes) are static, as a JAX user marks them: traced,
+        # range(steps) cannot run
+        static = tuple(i for i, a in enumerate(args) if isinstance(a, int))
+        if static not in jitted:
+            jitted[static] = jax.jit(plain, static_argnums=static)
+        out = jitted[static](*(jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args))
+        return jax.block_until_ready(out)
+
+    return run
+
+
 def _npaccel(target):
     def factory(module):
         if target == "cuda" and not gpu_present():
@@ -125,6 +166,7 @@ FACTORIES = {
     "numpy": _numpy,
     "numexpr": _numexpr,
     "numba": _numba,
+    "jax": _jax,
     "npaccel-cpu": _npaccel("cpu"),
     "npaccel-cuda": _npaccel("cuda"),
 }

@@ -5,7 +5,7 @@ import json
 import math
 from pathlib import Path
 
-COMPARED = ("numexpr", "numba", "npaccel-cpu", "npaccel-cuda")
+COMPARED = ("numexpr", "numba", "jax", "npaccel-cpu", "npaccel-cuda")
 NPACCEL = ("npaccel-cpu", "npaccel-cuda")
 
 
@@ -54,6 +54,17 @@ def summarise(results):
     return summary
 
 
+def percentile(values, q):
+    """The q-th percentile (linear interpolation, as numpy.percentile)."""
+    v = sorted(values)
+    if not v:
+        return None
+    k = (len(v) - 1) * q / 100
+    lo = int(math.floor(k))
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
 def targets(results, summary):
     """The performance targets of issue 9, evaluated (reported, never asserted)."""
     sams = results["samples"]
@@ -96,6 +107,29 @@ def targets(results, summary):
     worst = max((c for _, c in comp), default=None)
     row("cold compile <= 1 s per function", f"max {worst:.2f} s" if comp else "n/a",
         (not miss) if comp else None, ", ".join(miss))
+    if comp:
+        p90 = percentile([c for _, c in comp], 90)
+        row("cold compile p90 over the samples <= 0.5 s (issue 16)", f"{p90:.2f} s", p90 <= 0.5,
+            f"median {percentile([c for _, c in comp], 50):.2f} s")
+    for name, engines_ in (results.get("sweep") or {}).items():
+        mine, ref = engines_.get("npaccel", {}), engines_.get("numpy", {})
+        if "points" not in mine or "points" not in ref:
+            continue
+        ref_by_n = {p["n"]: p for p in ref["points"] if "s" in p}
+        kern = [(p["n"], ref_by_n[p["n"]]["ns_per_element"] / p["kernel_ns_per_element"])
+                for p in mine["points"] if p.get("kernel_ns_per_element") and p["n"] in ref_by_n
+                and p["n"] >= 1000]
+        slower = [f"{n:g} ({x:.2f}x)" for n, x in kern if x < 1]
+        row(f"sweep {name}: npaccel's loop (call minus its 1-element call) not slower than NumPy's "
+            "whole call, from 1k elements", f"{len(kern) - len(slower)}/{len(kern)}",
+            (not slower) if kern else None, ", ".join(slower))
+        if name == "haversine":        # transcendental-heavy: issue 16 asks >= 3x from 4k
+            big = [(p["n"], ref_by_n[p["n"]]["s"] / p["s"]) for p in mine["points"]
+                   if "s" in p and p["n"] in ref_by_n and p["n"] >= 4000]
+            miss = [f"{n:g} ({x:.2f}x)" for n, x in big if x < 3]
+            row(f"sweep {name}: >= 3x NumPy from 4k elements (whole call)",
+                f"min {min(x for _, x in big):.2f}x" if big else "n/a", (not miss) if big else None,
+                ", ".join(miss))
     warm = []
     for n, r in sams.items():
         e = _ok(r, eng)
@@ -120,13 +154,24 @@ def targets(results, summary):
 def write_all(results, json_path, md_path, png_path):
     for p in (json_path, md_path, png_path):
         Path(p).parent.mkdir(parents=True, exist_ok=True)
-    Path(json_path).write_text(json.dumps(results, indent=1, default=str) + "\n")
     try:
         write_plot(results, png_path)
         results["plot_error"] = None
     except Exception as exc:  # a plotting problem must not lose the numbers
         results["plot_error"] = f"{type(exc).__name__}: {exc}"
+    results["sweep_plot_error"] = None
+    if results.get("sweep"):
+        try:
+            write_sweep_plot(results, sweep_png_path(png_path))
+        except Exception as exc:  # idem
+            results["sweep_plot_error"] = f"{type(exc).__name__}: {exc}"
     Path(md_path).write_text(markdown(results, Path(png_path).name))
+    Path(json_path).write_text(json.dumps(results, indent=1, default=str) + "\n")
+
+
+def sweep_png_path(png_path):
+    p = Path(png_path)
+    return p.with_name(p.stem + "_sweep" + p.suffix)
 
 
 def _ms(s):
@@ -173,7 +218,7 @@ def markdown(results, png_name):
         L += ["", "**Quick mode: tiny inputs, one run. A smoke test; the times mean nothing.**"]
     L += ["", "## Machine", "", "| | |", "|---|---|"]
     for key in ("cpu", "cores", "memory_bytes", "os", "python", "numpy", "numba", "numexpr",
-                "scipy", "npaccel", "cc", "gpu"):
+                "scipy", "jax", "npaccel", "cc", "gpu"):
         value = m.get(key)
         if key == "memory_bytes" and value:
             value = f"{value / 2**30:.1f} GiB"
@@ -242,6 +287,8 @@ def markdown(results, png_name):
         L.append("")
     L += bandwidth_section(results)
     L += limits_section(results)
+    L += sweep_section(results, sweep_png_path(png_name).name)
+    L += first_calls_section(results)
     L += ["## Dispatch overhead", "",
           "One cached call of `2.0 * x + y` on 10-element float64 arrays, best of 7 loops.", "",
           "| engine | per call |", "|---|---:|"]
@@ -255,6 +302,96 @@ def markdown(results, png_name):
         L.append(f"| {t['target']} | {t['value']} | {met} | {t['note']} |")
     L += ["", "## How this is measured", ""] + METHOD + [""]
     return "\n".join(L)
+
+
+SWEEP_ENGINES = ("numpy", "numba", "jax", "npaccel")
+
+
+def _ns(v):
+    if v is None:
+        return "—"
+    return f"{v:.3g}" if v < 1000 else f"{v:,.0f}"
+
+
+def sweep_section(results, png_name):
+    """Time per element against size (benchmarks/sweep.py)."""
+    sw = results.get("sweep")
+    if not sw:
+        return []
+    L = ["## Size sweep: time per element", "",
+         "One call of a fused elementwise function on float64 arrays of n elements, best of "
+         "a few loops (benchmarks/sweep.py), in ns per element, everything included (dispatch, "
+         "output allocation, the loop). \"npaccel kernel\" subtracts npaccel's own time for "
+         "one element (its per-call overhead), which estimates the compiled loop alone; "
+         "\"x NumPy\" is NumPy's total time over npaccel's. Numba: `njit(parallel=True)`; "
+         "JAX: `jax.jit` on the CPU, float64, inputs through `jnp.asarray`, "
+         "`block_until_ready`.", ""]
+    if results.get("sweep_note"):
+        L += [f"({results['sweep_note']}.)", ""]
+    if results.get("sweep_plot_error"):
+        L += [f"(plot not written: {results['sweep_plot_error']})", ""]
+    else:
+        L += [f"![ns per element against n]({png_name})", ""]
+    from benchmarks.sweep import FUNCTIONS
+    import inspect
+    for name, per in sw.items():
+        src = inspect.getsource(FUNCTIONS[name][0]).strip().splitlines() if name in FUNCTIONS else []
+        L += [f"### {name}", "", "```python", *src, "```", ""]
+        shown = [e for e in SWEEP_ENGINES if e in per]
+        by = {e: {p["n"]: p for p in per[e].get("points", []) if "s" in p} for e in shown}
+        sizes = sorted({n for e in shown for n in by[e]})
+        L.append("| n | " + " | ".join(shown) + " | npaccel kernel | x NumPy |")
+        L.append("|---:|" + "---:|" * (len(shown) + 2))
+        for n in sizes:
+            cells = [_ns(by[e].get(n, {}).get("ns_per_element")) for e in shown]
+            mine, ref = by.get("npaccel", {}).get(n), by.get("numpy", {}).get(n)
+            kern = _ns(mine.get("kernel_ns_per_element")) if mine else "—"
+            ratio = f"{ref['s'] / mine['s']:.2f}x" if mine and ref else "—"
+            L.append(f"| {n:,} | " + " | ".join(cells) + f" | {kern} | {ratio} |")
+        errors = [f"{e}: {per[e]['error']}" for e in shown if "error" in per[e]]
+        if errors:
+            L += [""] + [f"- {x}" for x in errors]
+        L.append("")
+    return L
+
+
+def first_calls_section(results):
+    """Cold compiles (first call with empty caches minus the median) and first calls of a
+    new process with warm caches, per sample and engine."""
+    engines = [e for e in ("numba", "jax", "npaccel-cpu", "npaccel-cuda") if e in shown_engines(results)]
+    L = ["## First calls", "",
+         "cold: the first call in the benchmark process with empty caches minus the median "
+         "call (compile and load; for NumPy nothing). new process: the first call of a new "
+         "process whose caches the benchmark filled (Numba's `cache=True`, npaccel's disk "
+         "cache; JAX keeps no cache between processes, so it traces and compiles again), as "
+         "measured, the call itself included.", ""]
+    L.append("| sample | " + " | ".join(f"{e} cold | {e} new process" for e in engines) + " |")
+    L.append("|---|" + "---:|---:|" * len(engines))
+    cold = {e: [] for e in engines}
+    for name, rec in results["samples"].items():
+        cells = []
+        for e in engines:
+            r = rec["engines"].get(e, {})
+            if r.get("status") != "ok":
+                cells += ["—", "—"]
+                continue
+            cold[e].append(r["compile_s_est"])
+            cells += [_ms(r["compile_s_est"]), _ms(r.get("new_process", {}).get("first_call_s"))]
+        L.append(f"| {name} | " + " | ".join(cells) + " |")
+    p90 = []
+    for e in engines:
+        p90 += [f"**{_ms(percentile(cold[e], 90))}**", ""]
+    L.append("| **p90** | " + " | ".join(p90) + " |")
+    first = results.get("sweep_first_call") or {}
+    if first:
+        L += ["", "The sweep's `exp_chain` on "
+              f"{next((v['n'] for v in first.values() if 'n' in v), 0):,} elements, first and second "
+              "call of a new process with warm caches (median of 3 processes; quick mode: 1):", "",
+              "| engine | first call | second call |", "|---|---:|---:|"]
+        for e, v in first.items():
+            L.append(f"| {e} | {_ms(v.get('first_s'))} | {_ms(v.get('second_s'))} |" if "first_s" in v
+                     else f"| {e} | fails: {v.get('error', '')} | |")
+    return L + [""]
 
 
 def bandwidth_section(results):
@@ -349,6 +486,44 @@ METHOD = [
 
 # -- plot -------------------------------------------------------------------------------
 
+COLOURS = {"numpy": "#333333", "numexpr": "#4c72b0", "numba": "#dd8452", "jax": "#c44e52",
+           "npaccel-cpu": "#55a868", "npaccel": "#55a868", "npaccel-cuda": "#8172b2"}
+
+
+def write_sweep_plot(results, path):
+    """One panel per sweep function: ns per element (log) against n (log), per engine."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sw = results["sweep"]
+    fig, axes = plt.subplots(1, len(sw), figsize=(5.2 * len(sw), 4.4), squeeze=False)
+    for ax, (name, per) in zip(axes[0], sw.items()):
+        for engine in SWEEP_ENGINES:
+            pts = [p for p in per.get(engine, {}).get("points", []) if "s" in p]
+            if not pts:
+                continue
+            ax.plot([p["n"] for p in pts], [p["ns_per_element"] for p in pts], marker="o",
+                    markersize=3, label=engine, color=COLOURS.get(engine))
+            if engine == "npaccel":
+                k = [p for p in pts if p.get("kernel_ns_per_element")]
+                ax.plot([p["n"] for p in k], [p["kernel_ns_per_element"] for p in k], linestyle=":",
+                        color=COLOURS["npaccel"], label="npaccel kernel (minus 1-element call)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("elements")
+        ax.set_ylabel("ns per element (total per call / n)")
+        ax.set_title(name)
+        ax.grid(True, which="major", linewidth=0.3)
+        ax.legend(fontsize=7)
+    m = results["machine"]
+    fig.suptitle(f"{m['cpu']}, {m['cores']} cores, {results['date'][:10]}"
+                 + (" (quick mode)" if results["quick"] else ""), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def write_plot(results, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -359,8 +534,7 @@ def write_plot(results, path):
     engines = [e for e in shown_engines(results) if e != "numpy"]
     fig, ax = plt.subplots(figsize=(max(8.0, 0.9 * len(names) + 3), 5.0))
     width = 0.8 / max(1, len(engines))
-    colours = {"numexpr": "#4c72b0", "numba": "#dd8452", "npaccel-cpu": "#55a868",
-               "npaccel-cuda": "#8172b2"}
+    colours = COLOURS
     values = [1.0]
     for i, engine in enumerate(engines):
         xs, ys, hatches, missing = [], [], [], []

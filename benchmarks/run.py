@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 import samples  # noqa: E402
-from benchmarks import dispatch, engines, report, stream  # noqa: E402
+from benchmarks import dispatch, engines, report, stream, sweep  # noqa: E402
 
 
 def parse_args(argv):
@@ -106,7 +106,7 @@ def machine_info():
         "cpu": cpu, "cores": cores, "memory_bytes": mem, "os": platform.platform(),
         "python": platform.python_version(), "numpy": np.__version__,
         "numba": _version("numba"), "numexpr": _version("numexpr"),
-        "scipy": _version("scipy"), "npaccel": _version("npaccel"),
+        "scipy": _version("scipy"), "jax": _version("jax"), "npaccel": _version("npaccel"),
         "cc": stream._cc_version(cc) if cc else "none",
         "gpu": engines.gpu_present(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
@@ -192,7 +192,7 @@ def bench_engine(engine, module, args, repeats, ref):
             times.append(time.perf_counter() - t0)
             del call_args
     except Exception as exc:  # a compile or run failure of this engine: report it
-        prefix = "numba cannot compile: " if engine == "numba" else ""
+        prefix = {"numba": "numba cannot compile: ", "jax": "jax cannot trace: "}.get(engine, "")
         return {"status": "failed", "reason": prefix + engines.short_reason(exc),
                 "error": str(exc)[:4000], **record}, None
     record.update(status="ok", times_s=times, median_s=float(np.median(times)))
@@ -269,6 +269,16 @@ def main(argv=None):
         print("dispatch overhead (10 elements)", flush=True)
         results["dispatch"] = dispatch.measure(quick=opts.quick)
         print(f"  {results['dispatch']}", flush=True)
+        sweep_engines = [e for e in sweep.ENGINES
+                         if {"npaccel": "npaccel-cpu"}.get(e, e) in opts.engine_list]
+        print(f"size sweep ({', '.join(sweep_engines)}; ns per element)", flush=True)
+        results["sweep"] = sweep.sweep(quick=opts.quick, engines=sweep_engines, env=env,
+                                       log=lambda line: print(line, flush=True))
+        n_first = 100_000 if opts.quick else 1_000_000
+        results["sweep_first_call"] = {
+            e: sweep.first_call_new_process("exp_chain", e, n_first, env, runs=1 if opts.quick else 3)
+            for e in sweep_engines}
+        print(f"  new-process first calls: {results['sweep_first_call']}", flush=True)
         results["samples"] = {}
         for name in opts.names:
             results["samples"][name] = bench_sample(name, opts, env, triad_gbs)

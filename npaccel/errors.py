@@ -49,6 +49,12 @@ class PythonIntOverflow(OverflowError):
     had written an argument, so the plain function could not run in its place."""
 
 
+class RerunInPython(Exception):
+    """Raised by a compiled call before it writes anything, when Python must run that code
+    instead to give Python's exact result or error (a run-time check failed in a function
+    that writes an argument; a Python int left 64 bits). Never reaches the user."""
+
+
 class FallbackWarning(UserWarning):
     """Part of a function runs in plain Python instead of compiled code."""
 

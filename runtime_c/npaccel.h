@@ -66,6 +66,19 @@ NPA_INLINE int64_t npa_py_sub(int64_t a, int64_t b, int *err) {
     if (((a ^ b) & (a ^ r)) < 0 && !*err) *err = NPA_ERR_PY_INT;
     return r;
 }
+/* math.* and ** of Python floats: Python raises where C returns nan or inf (12: ValueError
+ * "math domain error", 13: OverflowError "math range error"); int() of a float: 14 NaN, 15 inf */
+NPA_INLINE double npa_py_math(double r, double x, int64_t can_overflow, int *err) {
+    if (isnan(r) && !isnan(x)) { if (!*err) *err = 12; }
+    else if (isinf(r) && isfinite(x)) { if (!*err) *err = can_overflow ? 13 : 12; }
+    return r;
+}
+NPA_INLINE int64_t npa_py_int(double v, int *err) {
+    if (isnan(v)) { if (!*err) *err = 14; return 0; }
+    if (isinf(v)) { if (!*err) *err = 15; return 0; }
+    if (v >= 9223372036854775808.0 || v < -9223372036854775808.0) { if (!*err) *err = NPA_ERR_PY_INT; return 0; }
+    return (int64_t)v;
+}
 NPA_INLINE int64_t npa_py_mul(int64_t a, int64_t b, int *err) {
     int64_t r = (int64_t)((uint64_t)a * (uint64_t)b);
     if (a != 0 && ((a == -1 && b == INT64_MIN) || (b == -1 && a == INT64_MIN) || r / a != b) && !*err)

@@ -61,7 +61,7 @@ def test_find_c_compiler_is_frozen_and_cached(compiler):
 
 def test_c_flags(compiler):
     flags = toolchain.c_flags(compiler)
-    for flag in ("-O3", "-fPIC", "-shared", "-std=gnu11", "-fwrapv", "-fno-math-errno",
+    for flag in ("-O2", "-fPIC", "-shared", "-std=gnu11", "-fwrapv", "-fno-math-errno",
                  "-fno-strict-aliasing", "-ffp-contract=off"):
         assert flag in flags
     assert "-march=native" in flags or "-mcpu=native" in flags
@@ -94,7 +94,9 @@ def test_compile_openmp_kernel_load_and_call(compiler, tmp_path):
 
 
 def test_compile_logs_duration(compiler, tmp_path, caplog):
-    with caplog.at_level("INFO", logger="npaccel"):
+    # the driver logs at DEBUG (its path is a temporary one); api/specialise.py logs the
+    # function, signature and duration at INFO (tests/test_messages.py)
+    with caplog.at_level("DEBUG", logger="npaccel"):
         cc.compile_c_shared("int f(void) { return 1; }\n", tmp_path, compiler)
     assert any("compiled" in r.getMessage() and " s" in r.getMessage() for r in caplog.records)
 

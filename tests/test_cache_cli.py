@@ -2,7 +2,9 @@
 cache directory filled through ArtefactStore."""
 import json
 import os
+import platform
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -70,20 +72,67 @@ def test_list_json(cache_dir):
 def test_list_empty_cache(tmp_path):
     proc = run_cli(tmp_path / "empty", "list", "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout) == []
+    assert not (tmp_path / "empty").exists()
+
+
+def test_list_one_row_per_segment(tmp_path):
+    """A function that partly runs in Python is compiled as several segments: same function
+    and signature, one row each, told apart by the lines they compile (meta "segment")."""
+    root = tmp_path / "cache"
+    store = ArtefactStore(root)
+    for i, segment in enumerate([None, {"index": 0, "lines": "10-12"}, {"index": 2, "lines": "14-14"}]):
+        meta = {"function": "smooth", "module": "app", "signature": "float64[n]", "target": "cpu"}
+        if segment:
+            meta["segment"] = segment
+        store.get_or_build(make_key({"segment": i}), lambda d, i=i: _artefact(d, i), source="/* */", meta=meta)
+    proc = run_cli(root, "list")
+    assert proc.returncode == 0, proc.stderr
+    header, *rows = proc.stdout.splitlines()
+    assert header.split()[:2] == ["FUNCTION", "PART"]
+    parts = sorted(re.match(r"smooth +(whole|lines? \S+) ", row).group(1) for row in rows)
+    assert parts == ["line 14", "lines 10-12", "whole"]
+    entries = json.loads(run_cli(root, "list", "--json").stdout)
+    assert sorted(e["part"] for e in entries) == parts
+    assert {e["segment"]["lines"] for e in entries if e["segment"]} == {"10-12", "14-14"}
+
+
+def _artefact(tmpdir, i):
+    out = tmpdir / "kernel.so"
+    out.write_bytes(bytes([i]) * 100)
+    return out
 
 
 def test_info(cache_dir):
     proc = run_cli(cache_dir, "info")
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
-    assert f"location:    {cache_dir}" in text
-    assert "entries:     2" in text
-    for label in ("total size:", "C compiler:", "OpenMP:", "nvcc:", "GPU:"):
-        assert label in text
+    assert re.search(rf"^location: +{re.escape(str(cache_dir))}$", text, re.M), text
+    assert re.search(r"^entries: +2$", text, re.M)
+    for label in ("total size:", "C compiler:", "OpenMP:", "vector math:", "BLAS:", "threads:", "nvcc:", "GPU:"):
+        assert re.search(rf"^{label} +\S", text, re.M), label
     info = json.loads(run_cli(cache_dir, "info", "--json").stdout)
-    assert info["entries"] == 2 and info["location"] == str(cache_dir) and info["trusted"]
+    assert info["entries"] == 2 and info["location"] == str(cache_dir) and info["trusted"] and info["exists"]
     assert info["total_size"] > 10000 and isinstance(info["openmp"], bool) and isinstance(info["gpu"], bool)
     assert info["c_compiler"] and Path(info["c_compiler"]).exists()
+    assert isinstance(info["vector_math"], bool) and info["vector_math_detail"]
+    assert isinstance(info["threads"], int) and info["threads"] >= 1 and info["gpu_usable_detail"]
+
+
+def test_info_reports_what_the_process_would_use(cache_dir):
+    """Threads from the configuration, BLAS and the GPU as the runtime finds them, libmvec as
+    the generated code's header decides (gcc, x86-64, OpenMP, glibc >= 2.22)."""
+    from npaccel.runtime.blas import find_blas
+    from npaccel.runtime.cuda import cuda_usable
+    info = json.loads(run_cli(cache_dir, "info", "--json", NPACCEL_NUM_THREADS="3").stdout)
+    assert info["threads"] == 3
+    assert "threads:      3 " in run_cli(cache_dir, "info", NPACCEL_NUM_THREADS="3").stdout
+    blas = find_blas()
+    assert info["blas"] == (blas.path if blas else None)
+    assert (info["gpu"], info["gpu_usable_detail"]) == cuda_usable()
+    libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    expect_mvec = (platform.machine() == "x86_64" and libc.startswith("glibc ") and info["openmp"]
+                   and "clang" not in info["c_compiler_version"].lower())
+    assert info["vector_math"] == expect_mvec, info["vector_math_detail"]
 
 
 def test_path(cache_dir):
@@ -154,6 +203,81 @@ def test_prune_without_options_applies_the_configured_cap(cache_dir):
     proc = run_cli(cache_dir, "prune", NPACCEL_CACHE_MAX_SIZE="6K")
     assert proc.returncode == 0, proc.stderr
     assert len(ArtefactStore(cache_dir).list_entries()) == 1
+
+
+@pytest.mark.parametrize("age, removed", [("45s", 1), ("30m", 1), ("12h", 1), ("2d", 1), ("1w", 0), ("1.5w", 0)])
+def test_older_than_units(cache_dir, age, removed):
+    store = ArtefactStore(cache_dir)
+    old = next(e for e in store.list_entries() if e.function == "stencil")
+    os.utime(cache_dir / "entries" / f"{old.key}.json", (time.time() - 3 * 86400,) * 2)
+    proc = run_cli(cache_dir, "prune", "--older-than", age)
+    assert proc.returncode == 0 and f"removed {removed} entries" in proc.stdout, proc.stderr
+    assert len(store.list_entries()) == 2 - removed
+
+
+@pytest.mark.parametrize("age", ["7", "0", "7.5", " 12 "])
+def test_older_than_needs_a_unit(cache_dir, age):
+    """A bare number is a usage error (it once meant seconds and wiped a fresh cache)."""
+    proc = run_cli(cache_dir, "prune", "--older-than", age)
+    assert proc.returncode == 2 and "has no unit" in proc.stderr and "d or" in proc.stderr
+    assert len(ArtefactStore(cache_dir).list_entries()) == 2
+
+
+def test_dry_runs_list_and_keep(cache_dir):
+    store = ArtefactStore(cache_dir)
+    old = next(e for e in store.list_entries() if e.function == "stencil")
+    os.utime(cache_dir / "entries" / f"{old.key}.json", (time.time() - 3 * 86400,) * 2)
+    before = sorted(os.listdir(cache_dir / "entries"))
+    proc = run_cli(cache_dir, "prune", "--older-than", "2d", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert "stencil" in proc.stdout and "black_scholes" not in proc.stdout
+    assert "would remove 1 entries" in proc.stdout and "1 entries" in proc.stdout.splitlines()[-1]
+    proc = run_cli(cache_dir, "prune", "--max-size", "0", "-n")
+    assert "would remove 2 entries" in proc.stdout and "0 entries (0 B) would remain" in proc.stdout
+    proc = run_cli(cache_dir, "prune", "--dry-run", NPACCEL_CACHE_MAX_SIZE="6K")     # the configured cap
+    assert "would remove 1 entries" in proc.stdout and "stencil" in proc.stdout, proc.stdout
+    proc = run_cli(cache_dir, "clear", "--dry-run")      # no --yes needed: nothing is removed
+    assert proc.returncode == 0, proc.stderr
+    assert "black_scholes" in proc.stdout and "stencil" in proc.stdout and "would remove 2 entries" in proc.stdout
+    assert "nothing removed" in proc.stdout
+    assert sorted(os.listdir(cache_dir / "entries")) == before
+    assert len(store.list_entries()) == 2
+
+
+def test_closed_pipe_exits_quietly(cache_dir):
+    """`npaccel-cache list --json | head -1`: the reader goes away; the rest is dropped, no
+    message, exit status 141 (128 + SIGPIPE) as a standard tool killed by SIGPIPE has."""
+    for args in (["list", "--json"], ["list"], ["info"], ["path"]):
+        read_end, write_end = os.pipe()
+        os.close(read_end)       # the reader is gone before anything is written
+        proc = subprocess.Popen([sys.executable, "-m", "npaccel.cache.cli", *args], env=cli_env(cache_dir),
+                                cwd=cache_dir.parent, stdin=subprocess.DEVNULL, stdout=write_end,
+                                stderr=subprocess.PIPE, text=True)
+        os.close(write_end)
+        _, err = proc.communicate(timeout=120)
+        assert (proc.returncode, err) == (141, ""), args
+    shell = subprocess.run(f"'{sys.executable}' -m npaccel.cache.cli list --json | head -1", shell=True,
+                           env=cli_env(cache_dir), cwd=cache_dir.parent, capture_output=True, text=True, timeout=120)
+    assert shell.returncode == 0 and shell.stdout == "[\n" and shell.stderr == ""
+
+
+@pytest.mark.parametrize("args", [["list"], ["list", "--json"], ["info"], ["info", "--json"], ["path"],
+                                  ["clear", "--dry-run"], ["clear", "--yes"], ["prune"], ["prune", "-n"]])
+def test_missing_cache_is_not_created(tmp_path, args):
+    """Looking (and tidying nothing) creates no directory: neither NPACCEL_CACHE_DIR nor the
+    per-user default (here under XDG_CACHE_HOME)."""
+    missing = tmp_path / "there"       # run_cli works in its parent, tmp_path
+    proc = run_cli(missing, *args)
+    assert proc.returncode == 0, proc.stderr
+    assert os.listdir(tmp_path) == []
+    xdg = tmp_path / "xdg"
+    proc = run_cli(missing, *args, NPACCEL_CACHE_DIR="", XDG_CACHE_HOME=str(xdg))
+    assert proc.returncode == 0, proc.stderr
+    assert os.listdir(tmp_path) == []
+    if args[0] == "path":
+        assert proc.stdout.strip() == str(xdg / "npaccel")
+    if args == ["info"]:
+        assert "does not exist yet" in proc.stdout
 
 
 @pytest.mark.parametrize("args", [["prune", "--max-size", "lots"], ["prune", "--older-than", "3 fortnights"],

@@ -45,7 +45,7 @@ def test_one_warning_per_distinct_reason_in_the_users_spelling():
     assert stats["fallback_counts"] == {r: 3 for r in stats["fallback_reasons"]} and len(stats["fallback_reasons"]) == 2
     assert stats["fallbacks"] == 6
     assert stats["compile_times"] and all(
-        signature.startswith("float64[n,n] C, float64[n] C, str (segment from line") and len(times) == 1
+        signature.startswith("float64[n,n] C, float64[n] C, str (segment, lines ") and len(times) == 1
         for signature, times in stats["compile_times"].items())
 
 
@@ -73,7 +73,7 @@ def test_logger_names_function_signature_and_duration(caplog):
     with caplog.at_level(logging.INFO, logger="npaccel"):
         f(np.eye(5), np.ones(5), "y")
     messages = [r.getMessage() for r in caplog.records if r.name == "npaccel"]
-    assert any(m.startswith("two_reasons(") and "segment from line" in m and " ms" in m and
+    assert any(m.startswith("two_reasons(") and "segment at lines" in m and " ms" in m and
                ("compiled" in m or "disk cache hit" in m) for m in messages), messages
     assert any("two_reasons(float64[n,n] C, float64[n] C, str): " in m and "la.lstsq" in m and
                "runs in Python" in m for m in messages), messages
@@ -123,3 +123,10 @@ def test_explain_of_a_function_that_raises_for_the_signature():
         return x + np.ones(3) + np.ones(4)
     text = accelerate(bad).explain(np.arange(3.0))
     assert "Python raises ValueError" in text
+
+
+def test_explain_shows_as_html_in_notebooks():
+    text = accelerate(partly).explain(np.arange(6.0), "sum")
+    assert isinstance(text, str)
+    page = text._repr_html_()
+    assert page.startswith("<pre>") and "#fde2e1" in page and "#d7f5dd" in page and "&#x27;label&#x27;" in page

@@ -625,3 +625,55 @@ def test_python_int_powers(fn, make):
 
 def test_python_int_powers_compile():
     check_same(int_powers, lambda: (np.arange(3.0), 7))
+
+
+# ---- Python's order of effects: writes before an error, overlapping arguments in segments -------
+def write_then_index_error(x, k):
+    x[0] = 7.0
+    return x[k + 10]
+
+
+def write_then_broadcast_error(x, y):
+    x[0] = 7.0
+    return x + y
+
+
+def test_a_write_before_an_error_happens_as_in_python():
+    check_same(write_then_index_error, lambda: (np.arange(5.0), 0))
+    check_same(write_then_index_error, lambda: (np.arange(15.0), 0))
+    check_same(write_then_broadcast_error, lambda: (np.arange(5.0), np.ones(3)))
+    check_same(write_then_broadcast_error, lambda: (np.arange(5.0), np.ones(5)))
+
+
+def smooth_then_report(u, steps, label):
+    n = u.shape[0]
+    for _ in range(steps):
+        u[1:-1] = 0.5 * (u[:-2] + u[2:])
+    if label == "report":
+        label = label.upper()
+    return u[1:n - 1] * 2, label
+
+
+def shift_into(a, b, label):
+    a[1:] = b[:-1] * 2.0
+    tag = label.upper()
+    return a, tag
+
+
+@pytest.mark.parametrize("fn, make", [
+    (smooth_then_report, lambda: (np.arange(8.0), 3, "report")),
+    (smooth_then_report, lambda: (np.arange(2.0), 3, "report")),        # slices shorter than the guard
+    (smooth_then_report, lambda: (np.arange(8.0), 0, "quiet")),
+    (shift_into, lambda: (np.arange(6.0), np.arange(6.0), "x")),
+])
+def test_segments_with_guards_and_writes(fn, make):
+    acc, texts = run_default(fn, make, calls=2)
+    assert all("line" not in t or "is a str" in t for t in texts), texts     # only the str statements
+
+
+def test_segment_writing_an_argument_that_overlaps_another():
+    """b is a itself: the compiled segment must not read what it already wrote."""
+    base, plain_base = np.arange(6.0), np.arange(6.0)
+    got = accelerate(shift_into, fallback="silent")(base, base, "x")
+    assert_same_value(got, shift_into(plain_base, plain_base, "x"))
+    assert_same_value(base, plain_base)

@@ -15,8 +15,8 @@ from ..config import get_config
 from ..errors import CompileError, FallbackWarning, InternalError, TargetUnavailable, UnsupportedError, internal_errors
 from ..frontend.lower import UnsupportedArgument
 from ..frontend.signature import DeviceArraySpec, describe, signature_of
-from ..passes.infer import NonNegativeGuard, ShapeGuard
-from .explain import explain_text
+from ..runtime.forking import renew_after_fork
+from .explain import Explanation, explain_text
 from .specialise import build_cpu, build_cuda, cuda_explain_text, translate
 
 log = logging.getLogger("npaccel")
@@ -46,6 +46,7 @@ class Accelerated:
         self._fallback = fallback
         self._specs = {}
         self._lock = threading.RLock()
+        renew_after_fork(self, "_lock", threading.RLock)      # a forked child never waits on it
         self._warned = set()
         self._stats = {"calls": 0, "compiles": 0, "memory_hits": 0, "disk_hits": 0,
                        "fallbacks": 0, "fallback_reasons": [], "gpu_signatures": 0,
@@ -208,22 +209,17 @@ class Accelerated:
         from .segments import SegmentedFunction
         fn, stats = self._fn, self._stats
 
-        def build(segment_signature, lowered, where):
+        def build(segment_signature, lowered, part):
             start = time.perf_counter()
             compiled = translate(fn, segment_signature, lowered)
-            if any(isinstance(c, (ShapeGuard, NonNegativeGuard)) for c in compiled.checks):
-                # a guard falls back to the whole plain function, which a segment cannot
-                raise UnsupportedError("loop variables whose sizes are equal only at run time",
-                                       compiled.graph.meta.get("where"))
             try:
                 with internal_errors("building or loading", compiled.graph.meta.get("where")):
-                    call, hit = build_cpu(fn, segment_signature, compiled, plain=None,
-                                          segment=f"line {where.rsplit(':', 1)[-1]}")
+                    call, hit = build_cpu(fn, segment_signature, compiled, plain=None, segment=part)
             except CompileError as exc:
                 raise UnsupportedError(f"compilation failed ({str(exc).splitlines()[0]})",
                                        compiled.graph.meta.get("where")) from exc
             stats["disk_hits" if hit else "compiles"] += 1
-            self._timed(f"{signature} (segment from line {where.rsplit(':', 1)[-1]}: "
+            self._timed(f"{signature} (segment, lines {part['lines']}: "
                         f"{describe(segment_signature) or 'no arguments'})", start)
             return call
 
@@ -297,9 +293,9 @@ class Accelerated:
             return f"npaccel: {self.__qualname__} is not compiled for this signature: {exc}"
         if self.target == "cuda" or (self.target == "auto" and self._resolve_target() == "cuda"):
             try:
-                text += "\n\n" + cuda_explain_text(translate(self._fn, key))
+                text = Explanation(text + "\n\n" + cuda_explain_text(translate(self._fn, key)))
             except UnsupportedError as exc:
-                text += f"\n\n== generated CUDA ==\nnone: {exc} (runs on the CPU)"
+                text = Explanation(text + f"\n\n== generated CUDA ==\nnone: {exc} (runs on the CPU)")
         return text
 
     def __get__(self, obj, objtype=None):

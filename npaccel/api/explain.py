@@ -36,7 +36,7 @@ def segment_plan(fn, key, params):
     """[(first statement, end, "compiled", (signature, lowered)) | (i, i + 1, "python", error)
     | (i, i + 1, "unknown", name)] for ``fn`` called with signature ``key``."""
     from .segments import SegmentedFunction
-    seg = SegmentedFunction(fn, lambda signature, lowered, where: (signature, lowered), lambda i, e: None)
+    seg = SegmentedFunction(fn, lambda signature, lowered, part: (signature, lowered), lambda i, e: None)
     specs = dict(zip(params, key))
     steps, i = [], 0
     while i < len(seg.stmts):
@@ -171,6 +171,22 @@ def plan_text(compiled, spelled) -> list:
     return parts
 
 
+_COLOURS = {"C": "#d7f5dd", "F": "#e8eefc", "P": "#fde2e1", "?": "#fff3cd"}
+
+
+class Explanation(str):
+    """explain()'s text; a notebook shows it as HTML, the source lines coloured by mark."""
+
+    def _repr_html_(self) -> str:
+        import html
+        rows = []
+        for line in self.splitlines():
+            mark = line[6:7] if line[:5].strip().isdigit() else ""
+            style = f' style="background:{_COLOURS[mark]}"' if mark in _COLOURS else ""
+            rows.append(f"<span{style}>{html.escape(line)}</span>")
+        return "<pre>" + "\n".join(rows) + "</pre>"
+
+
 def explain_text(fn, key, params, translate, qualname) -> str:
     """The whole explain() text for ``fn`` called with signature ``key``."""
     listing, segments, whole = source_map(fn, key, params)
@@ -189,4 +205,4 @@ def explain_text(fn, key, params, translate, qualname) -> str:
                          "function runs, so the error is exactly Python's")
             continue
         parts += plan_text(compiled, user_names(signature, names))
-    return "\n".join(parts)
+    return Explanation("\n".join(parts))

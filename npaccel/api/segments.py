@@ -17,7 +17,7 @@ import types
 
 import gast
 
-from ..errors import InternalError, PythonIntOverflow, UnsupportedError, internal_errors
+from ..errors import InternalError, RerunInPython, UnsupportedError, internal_errors
 from ..frontend.control import assigned_names, read_names
 from ..frontend.lower import PredictedError, SegmentStop, lower_statements
 from ..frontend.signature import OtherSpec, spec_of
@@ -30,15 +30,14 @@ class Segment:
     def __init__(self, end, call, returned, names, static, deleted=()):
         self.end, self.call, self.returned, self.names, self.static = end, call, returned, names, static
         self.deleted = deleted
-        self.writes = False           # does it write an argument (it cannot then run again)?
 
 
 class SegmentedFunction:
     """Runs ``fn`` statement by statement: compiled where it can, Python where it cannot.
 
     ``on_python(index, reason)`` is told each time a statement runs in Python;
-    ``build(signature, lowered, where)`` turns a lowered segment starting at "file:line"
-    ``where`` into its call.
+    ``build(signature, lowered, part)`` turns a lowered segment into its call (``part``: its
+    first statement's index and its lines, see ``part``).
     """
 
     def __init__(self, fn, build, on_python):
@@ -69,10 +68,9 @@ class SegmentedFunction:
                 continue
             try:
                 values = step.call(tuple(env[n] for n in step.key_names))
-            except PythonIntOverflow:
-                if step.writes:
-                    raise
-                # a Python int left 64 bits and nothing was written: Python runs the statements
+            except RerunInPython:
+                # nothing was written, and Python's result or error differs from what the
+                # compiled code would give (api/../runtime/marshal.py): Python runs the statements
                 for j in range(i, step.end):
                     result = self.run_python(j, env)
                     if result is not _DONE:
@@ -118,14 +116,21 @@ class SegmentedFunction:
                 return ("python", exc)
         graph = lowered[0]
         try:
-            call = self.build(signature, lowered, self.src.where(self.stmts[i]))
+            call = self.build(signature, lowered, self.part(i, end))
         except UnsupportedError as exc:
             return ("python", exc)
         seg = Segment(end, call, graph.meta.get("returned", False), graph.meta.get("segment_names", ()),
                       graph.meta.get("static_out", {}), graph.meta.get("deleted", ()))
         seg.key_names = arg_names
-        seg.writes = bool(graph.meta.get("written_params"))
         return seg
+
+    def part(self, i, end) -> dict:
+        """{"index": i, "lines": "first-last"}: statements [i, end) and their lines in the file."""
+        first, last = self.stmts[i], self.stmts[end - 1]
+        offset = self.src.first_line - 1
+        last_line = (getattr(last, "end_lineno", None) or last.lineno) + offset
+        lines = f"{first.lineno + offset}-{last_line}" if last_line != first.lineno + offset else str(last_line)
+        return {"index": i, "lines": lines}
 
     # ---- statements run by Python ----------------------------------------------------------
     def run_python(self, i, env):

@@ -16,7 +16,7 @@ from ..errors import internal_errors
 from ..frontend.lower import lower_function
 from ..frontend.signature import describe
 from ..passes.plan import Plan, run_pipeline
-from ..runtime.loader import ffi, load_entry
+from ..runtime.loader import ffi, load_built, load_entry
 from ..codegen.c_library import uses_library
 from ..runtime.marshal import build_caller
 
@@ -64,7 +64,8 @@ def cache_key(source, compiler, target="cpu"):
 def build_cpu(fn, signature, compiled: Compiled, plain=None, segment=None):
     """(call function, disk_hit) for a translated specialisation. ``plain(*values)`` runs
     the function in Python where a run-time guard asks for it (None: the guard is an error).
-    ``segment``: "line N" of the first statement, for a segment of a partly compiled function."""
+    ``segment``: {"index": first statement, "lines": "a-b"} for a segment of a partly
+    compiled function (kept in the cache entry's metadata: npaccel-cache list shows it)."""
     from ..build.cc import compile_c_shared
     from ..build.toolchain import find_c_compiler
     from ..cache.store import default_store
@@ -75,19 +76,14 @@ def build_cpu(fn, signature, compiled: Compiled, plain=None, segment=None):
     if segment:
         meta["segment"] = segment
     start = time.perf_counter()
-    for attempt in (1, 2):
-        path, hit = default_store().get_or_build(
+    entry, hit = load_built(      # an artefact that does not load is removed and rebuilt once
+        lambda: default_store().get_or_build(
             key, lambda workdir: compile_c_shared(compiled.source, workdir, compiler),
-            source=compiled.source, meta=meta)
-        try:
-            entry = load_entry(path, blas=uses_library(compiled.plan))
-            break
-        except OSError:
-            # evicted by another process between lookup and dlopen: look it up again
-            if attempt == 2:
-                raise
+            source=compiled.source, meta=meta),
+        lambda path: load_entry(path, blas=uses_library(compiled.plan)),
+        lambda path: default_store().discard(key, path), "kernel library")
     log.info("%s(%s)%s: %s in %.1f ms", fn.__qualname__, meta["signature"],
-             f", segment from {segment}" if segment else "",
+             f", segment at lines {segment['lines']}" if segment else "",
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
     with internal_errors("preparing the call", compiled.graph.meta.get("where")):
         caller = build_caller(compiled.graph, compiled.layout, compiled.checks, compiled.pending_error,
@@ -131,18 +127,22 @@ def build_cuda(fn, signature, compiled: Compiled, plain=None):
     runtime = rt.cuda_runtime(nvcc)
     arch = rt.device_arch(runtime, nvcc)
     start = time.perf_counter()
-    for attempt in (1, 2):
-        path, hit = compile_cuda(fn, signature, source, nvcc, arch)
+    from ..cache.store import default_store
+
+    def load(path):
         try:
             lib = rt.load_cuda_library(path)
-            entry = lib.npaccel_cuda_entry
             if uses_library(compiled.plan):      # matrix products: cuBLAS's entry points
                 runtime.bind_cublas(lib)
-            break
-        except OSError:
-            # evicted by another process between lookup and dlopen: look it up again
-            if attempt == 2:
-                raise
+            return lib.npaccel_cuda_entry
+        except (OSError, AttributeError):
+            with rt._lock:                       # not kept loaded: a rebuild is read again
+                rt._entries.pop(str(path), None)
+            raise
+
+    entry, hit = load_built(lambda: compile_cuda(fn, signature, source, nvcc, arch), load,
+                            lambda path: default_store().discard(cuda_cache_key(source, nvcc, arch), path),
+                            "CUDA kernel library")
     log.info("%s(%s): CUDA (%s) %s in %.1f ms", fn.__qualname__, describe(signature), arch,
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
     caller = build_cuda_caller(compiled.graph, layout, compiled.checks, compiled.pending_error, entry,

@@ -7,12 +7,55 @@ killed build never leaves a key locked.
 Lock files may be deleted (clear, prune) but only by the holder of the lock. A waiter that
 then wakes up holding a lock on the deleted file notices that the path now names another
 file (or none) and starts over, so two holders can never both believe they are alone.
+
+fork(): a flock belongs to the open file description, which a forked child shares. Were
+the child to keep its copy of a descriptor that a parent thread locked (or is waiting to
+lock), the parent's release (close) would not release it, the child's own acquire of that
+key would wait for itself forever, and every other process would wait as long as the child
+lives. So every descriptor opened here is registered, and a forked child closes its copies
+(``os.register_at_fork``); the registry lock is held across open-and-register and across
+the fork, so no descriptor escapes it.
 """
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from pathlib import Path
+
+_open: dict[int, "FileLock"] = {}     # descriptor -> the lock that opened it
+_open_lock = threading.Lock()
+
+
+def _open_fd(lock: "FileLock") -> int:
+    with _open_lock:
+        fd = os.open(lock.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        _open[fd] = lock
+        return fd
+
+
+def _close_fd(fd: int) -> None:
+    with _open_lock:
+        _open.pop(fd, None)
+        os.close(fd)
+
+
+def _after_fork_in_child() -> None:
+    """Close the copies of every lock descriptor: their holders (threads) are not here."""
+    global _open_lock
+    _open_lock = threading.Lock()
+    for fd, lock in list(_open.items()):
+        if lock._fd == fd:
+            lock._fd = None
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _open.clear()
+
+
+os.register_at_fork(before=lambda: _open_lock.acquire(), after_in_parent=lambda: _open_lock.release(),
+                    after_in_child=_after_fork_in_child)
 
 
 class FileLock:
@@ -26,14 +69,14 @@ class FileLock:
         Raises OSError when the lock file cannot be created (read-only or full disk).
         """
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = _open_fd(self)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
             except BlockingIOError:
-                os.close(fd)
+                _close_fd(fd)
                 return False
             except BaseException:
-                os.close(fd)
+                _close_fd(fd)
                 raise
             try:
                 current = os.stat(self.path).st_ino
@@ -42,11 +85,11 @@ class FileLock:
             if current == os.fstat(fd).st_ino:
                 self._fd = fd
                 return True
-            os.close(fd)  # we locked a file that was deleted meanwhile: try again
+            _close_fd(fd)  # we locked a file that was deleted meanwhile: try again
 
     def release(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)  # closing the last descriptor releases the flock
+            _close_fd(self._fd)  # closing the last descriptor releases the flock
             self._fd = None
 
     def unlink_and_release(self) -> None:

@@ -147,6 +147,21 @@ class ArtefactStore:
         self._after_store(key)
         return final, False
 
+    def discard(self, key: str, artefact: Path | None = None) -> None:
+        """Remove `key`'s entry, whose ``artefact`` does not load, so that the next get_or_build
+        builds it again; an entry rebuilt meanwhile by another process (another file) stays."""
+        lock = FileLock(self.locks_dir / f"{key}.lock")
+        try:
+            lock.acquire()
+        except OSError:
+            return            # read-only cache: the entry can be neither locked nor removed
+        try:
+            current = self.entries_dir / Path(artefact).name if artefact else None
+            if current is None or not current.exists() or os.path.samefile(current, artefact):
+                self._try_remove(key)
+        finally:
+            lock.release()
+
     def _try_remove(self, key: str) -> None:
         try:
             self._remove_entry(key)
@@ -306,18 +321,24 @@ class ArtefactStore:
 
 # ---- the process-wide store and its trust rules
 
-def default_cache_dir() -> Path:
-    """The per-user cache directory (platformdirs), e.g. ~/.cache/npaccel."""
+def default_cache_dir() -> Path | None:
+    """The per-user cache directory (platformdirs), e.g. ~/.cache/npaccel; None when there
+    is no home directory (HOME unset and no passwd entry: platformdirs raises
+    RuntimeError, older versions KeyError from pwd)."""
     from platformdirs import user_cache_dir
-    return Path(user_cache_dir("npaccel", appauthor=False))
+    try:
+        return Path(user_cache_dir("npaccel", appauthor=False))
+    except (RuntimeError, KeyError):
+        return None
 
 
 def open_store(root: Path | None, *, max_size: int | None = None) -> ArtefactStore:
     """The store at `root` (None: the per-user default) if it may be trusted; otherwise a
     private temporary store for this process and one CacheWarning saying why."""
     requested = Path(root).expanduser() if root is not None else default_cache_dir()
-    if not requested.is_absolute() and root is None:
+    if root is None and (requested is None or not requested.is_absolute()):
         reason = "there is no home directory to put the per-user cache in"
+        requested = requested or Path("~/.cache/npaccel")
     else:
         requested = requested.absolute()
         reason = None
@@ -348,6 +369,16 @@ def open_store(root: Path | None, *, max_size: int | None = None) -> ArtefactSto
 
 _default_lock = threading.Lock()
 _default: tuple[tuple, ArtefactStore] | None = None
+
+
+def _renew_locks_in_child() -> None:   # a parent thread that held them is not in a fork (runtime/forking.py)
+    global _default_lock
+    _default_lock = threading.Lock()
+    if _default is not None:
+        _default[1]._warn_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_renew_locks_in_child)
 
 
 def default_store() -> ArtefactStore:

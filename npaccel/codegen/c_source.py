@@ -21,9 +21,13 @@ from ..ir.ops import Op
 from .c_renderer import C
 from .c_arrays import ARRAY_EXPRS
 from .c_complex import scalar_math
+from .c_parallel import op_cost, parallel_threshold
 from ..ir.nodes import MatMul
 
-PARALLEL_MIN_ELEMENTS = 1 << 15   # below this, an OpenMP region costs more than it saves
+# below this, an OpenMP region costs more than it saves; loops without a cost estimate
+# (scans, matrix-vector products) use it, elementwise loops and reductions get their own
+# threshold from their cost per element (c_parallel.py)
+PARALLEL_MIN_ELEMENTS = 1 << 15
 FLAT = "FLAT"                     # index marker: the flat loop index of a flat kernel
 
 
@@ -79,6 +83,12 @@ class KernelWriter:
     def __init__(self, gen, flat):
         self.gen, self.flat, self.lines, self.memo = gen, flat, [], {}
         self.r = getattr(gen, "renderer", C)   # types/literals/ops of the generator's target
+        self.cost = 0.0         # estimated ns of arithmetic per iteration, one thread (c_parallel.py)
+
+    @property
+    def threshold(self):
+        """Iterations above which this loop runs on several threads."""
+        return parallel_threshold(self.cost)
 
     def child_index(self, parent_idx, parent_ndim, child):
         if child.ndim == 0:
@@ -94,6 +104,7 @@ class KernelWriter:
             return self.memo[key]
         expr = self._expr(node, idx)
         if isinstance(node, (Elementwise,)):
+            self.cost += op_cost(node.op, node.in_dtypes, node.dtype)
             var = f"v{len(self.memo)}"
             self.lines.append(f"const {self.r.ctype(node.dtype)} {var} = {expr};")
             expr = var
@@ -257,7 +268,7 @@ class CSourceGenerator:
         if k_flat:
             total = " * ".join(dims)
             lines.append(f"const int64_t npa_n = {total};")
-            lines.append(f"#pragma omp parallel for simd num_threads(npa_nt) if(npa_n > {PARALLEL_MIN_ELEMENTS}) schedule(static)")
+            lines.append(f"#pragma omp parallel for simd num_threads(npa_nt) if(parallel: npa_n > {w.threshold}) schedule(static)")
             lines.append("for (int64_t i = 0; i < npa_n; i++) {")
             lines.extend("    " + b for b in body)
             lines.append("}")
@@ -265,9 +276,9 @@ class CSourceGenerator:
             total = " * ".join(dims)
             collapse = f" collapse({r - 1})" if r > 2 else ""
             if r == 1:
-                lines.append(f"#pragma omp parallel for simd num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) schedule(static)")
+                lines.append(f"#pragma omp parallel for simd num_threads(npa_nt) if(parallel: {total} > {w.threshold}) schedule(static)")
             else:
-                lines.append(f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) schedule(static){collapse}")
+                lines.append(f"#pragma omp parallel for num_threads(npa_nt) if({total} > {w.threshold}) schedule(static){collapse}")
             for d in range(r):
                 if d == r - 1 and r > 1:
                     lines.append("    " * d + "#pragma omp simd")
@@ -319,7 +330,7 @@ class CSourceGenerator:
         else:
             lines.append(f"{act} npa_part[NPA_MAX_THREADS];")
             lines.append("int npa_used = 1;")
-            lines.append(f"#pragma omp parallel num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS})")
+            lines.append(f"#pragma omp parallel num_threads(npa_nt) if({total} > {w.threshold})")
             lines.append("{")
             lines.append(f"    {act} npa_acc = {init};")
             lines.append("    const int npa_t = NPA_THREAD_NUM();")
@@ -381,7 +392,7 @@ class CSourceGenerator:
                 simd = None
         total = " * ".join(dims.values())
         collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
-        lines = [f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) schedule(static){collapse}"]
+        lines = [f"#pragma omp parallel for num_threads(npa_nt) if({total} > {w.threshold}) schedule(static){collapse}"]
         depth = 0
         for d in kept:
             lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")

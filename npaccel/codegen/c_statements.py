@@ -269,7 +269,7 @@ class StatementWriter:
             body = list(w.lines)
             if writes:
                 value = w.value(s.value, w.child_index(idx, len(shape), s.value) if s.value.ndim else ())
-                body = list(w.lines) + [f"{self.gen.buffers[id(g.arg)].at(sub)} = "
+                body = list(w.lines) + [f"{Region(g.arg, self.gen, self.writer_cls).at(sub)} = "
                                         f"{self.r.cast(value, s.value.dtype, g.dtype)};"]
             passes.append(loops + ["    " + b for b in body] + closes)
         return passes

@@ -116,8 +116,11 @@ def bound_only_by_augassign(stmts) -> set:
 
 
 def read_names(stmts) -> set:
+    """Names a block reads (``x += v`` reads x too)."""
     return {n.id for stmt in stmts for n in gast.walk(stmt)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)} | \
+        {n.target.id for stmt in stmts for n in gast.walk(stmt)
+         if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
 
 
 def exposed_names(stmts) -> set:
@@ -142,6 +145,32 @@ def read_outside(tree, node) -> set:
         return read_names(tree.body)            # unknown extent: everything counts
     return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
             and not first <= getattr(n, "lineno", first) <= last}
+
+
+def python_type(value, typed=False):
+    """What Python sees of a value (``typed``: of a settled loop type from probe_types):
+    ("py", int/float/bool/complex) for Python scalars, ("np", dtype) for NumPy scalars,
+    ("array", dtype). (Tagged: a dtype compares equal to the Python type it converts.)
+
+    >>> python_type(1.0), python_type(("scalar", np.dtype("float64"), False, ()), typed=True)
+    (('py', <class 'float'>), ('np', dtype('float64')))
+    """
+    weak_kinds = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
+    if typed:
+        if value is None:
+            return None
+        if value[0] == "static":
+            return python_type(value[1])
+        if value[0] == "scalar":
+            return ("py", weak_kinds[value[1].kind]) if value[2] else ("np", value[1])
+        return ("array", value[1]) if value[0] == "array" else value
+    if isinstance(value, Node):
+        if value.ndim and not value.weak:
+            return ("array", value.dtype)
+        return ("py", weak_kinds[value.dtype.kind]) if value.weak else ("np", value.dtype)
+    if isinstance(value, np.generic):
+        return ("np", value.dtype)
+    return None if value is None else ("py", type(value))
 
 
 def _has_jump(stmts) -> bool:
@@ -255,10 +284,11 @@ class ControlFlowLowering:
     # ---- stores ---------------------------------------------------------------------
     def store_into(self, target, value, node):
         """``target = value`` where target is a buffer or a view of one (NumPy setitem)."""
+        if type(target).__name__ == "Gather":
+            return self.scatter_into(target, value, node)
         value = self.as_node(value, node)
         base = view_root(target)
-        if isinstance(base, Param):
-            self.lw.written_params.add(base.index)
+        self.mark_written(base)
         with_numpy = {}
         if isinstance(value, Const) and value.weak:
             with_numpy["value"] = value.value
@@ -327,13 +357,34 @@ class ControlFlowLowering:
         return self.lw.intern(Elementwise(op=Op.POSITIVE, args=(value,), in_dtypes=(np.dtype(dtype),),
                                           dtype=np.dtype(dtype), shape=value.shape, weak=False))
 
+    def mark_written(self, target):
+        """Record that the statement writes the argument ``target`` is (a view of), before
+        anything else about the statement is checked: NumPy refuses a write to a read-only
+        array before it looks at indices or casts, and the caller runs a call with such an
+        argument in Python (runtime/marshal.py), where NumPy raises its own error."""
+        base = view_root(target)
+        if isinstance(base, Param):
+            self.lw.written_params.add(base.index)
+
+    def store_index(self, target_node):
+        """The index of a subscript target as NumPy sees it: a list (``x[[0, 2]]``, or a
+        name bound to a list display) is an index array, never a tuple of indices."""
+        from .lower import ListValue
+        index = self.expr(target_node.slice)
+        if isinstance(index, ListValue):
+            return list(index)
+        if isinstance(index, tuple):
+            return tuple(list(v) if isinstance(v, ListValue) else v for v in index)
+        return index
+
     def assign_subscript(self, target_node, value):
         base = self.expr(target_node.value)
         if not isinstance(base, Node) or base.weak or base.ndim == 0 and not is_stored(base):
             raise self.unsupported("assignment to an item of a non-array", target_node)
         name = target_node.value.id if isinstance(target_node.value, gast.Name) else "array"
         base = self.ensure_stored(base, name)
-        index = self.expr(target_node.slice)
+        self.mark_written(base)
+        index = self.store_index(target_node)
         region = self.basic_index(base, index, target_node)
         from .masks import MaskedSelection
         if isinstance(region, MaskedSelection):
@@ -344,27 +395,45 @@ class ControlFlowLowering:
 
     def scatter_into(self, region, value, node):
         """``x[idx] = v`` with integer arrays: a sequential store (the last of repeated
-        indices wins, as in NumPy) after every index is checked (no partial write)."""
-        if not isinstance(region.arg, MUTABLE_LEAVES):
-            raise self.unsupported("assigning through an integer array into a view", node)
-        base = region.arg
-        if isinstance(base, Param):
-            self.lw.written_params.add(base.index)
+        indices wins, as in NumPy) after every index is checked (no partial write). A value
+        that reads the array written is computed into a temporary first (NumPy computes the
+        right side before it writes)."""
+        if not is_stored(region.arg):
+            raise self.unsupported("assigning through an integer array into a computed value", node)
+        base = view_root(region.arg)
+        self.mark_written(base)
         value = self.as_node(value, node)
         from .lower import numpy_semantics
         with numpy_semantics():
             probe = np.zeros((1,) * max(region.ndim, 1), region.dtype)
             probe[...] = value.value if isinstance(value, Const) and value.weak else np.zeros((1,) * value.ndim, value.dtype)
+            mismatch = ValueError(f"shape mismatch: value array of shape {infer._shape_text(value.shape)} could "
+                                  f"not be broadcast to indexing result of shape {infer._shape_text(region.shape)}")
+            extra = value.ndim - region.ndim
+            if any(isinstance(d, int) and d != 1 for d in value.shape[:max(extra, 0)]):
+                raise mismatch
+            if extra > 0:      # NumPy drops leading dims of size 1 of the value
+                if not all(d == 1 for d in value.shape[:extra]):
+                    raise self.unsupported("an integer-array write of a value with more dims than its "
+                                           "destination, of sizes known only at run time", node)
+                value = self.lw.intern(View(arg=value, axes=tuple((d, 0, 1) for d in range(extra, value.ndim)),
+                                            fixed=tuple((d, 0) for d in range(extra)),
+                                            dtype=value.dtype, shape=value.shape[extra:]))
             shape = infer.broadcast_shapes([region.shape, value.shape], self.lw.checks)
-            if value.ndim > region.ndim or not self.same_shape(shape, region.shape):
-                raise ValueError(f"shape mismatch: value array of shape {infer._shape_text(value.shape)} could not "
-                                 f"be broadcast to indexing result of shape {infer._shape_text(region.shape)}")
+            if not self.same_shape(shape, region.shape):
+                raise mismatch
         if value.dtype != region.dtype:
             value = self.cast_to(value, region.dtype)
         self.snapshot_readers(base, keep={id(value)})
-        if reads_any(value, lambda leaf: may_alias(leaf, base)) or \
-                any(reads_any(i, lambda leaf: may_alias(leaf, base)) for i in region.args):
-            raise self.unsupported("an integer-array write whose indices or values read the array written", node)
+        if any(reads_any(i, lambda leaf: may_alias(leaf, base)) for i in region.args):
+            raise self.unsupported("an integer-array write whose indices read the array written", node)
+        if reads_any(value, lambda leaf: may_alias(leaf, base)):
+            if value.ndim:
+                tmp = self.temp_buffer(value, "rhs")
+                self.emit(P.Store(tmp, value))
+                value = tmp
+            else:
+                value = self.materialise(value, "rhs")     # a C local, read before the writes
         self.emit(P.Store(region, value))
 
     def masked_update(self, sel, new_value, node, elementwise=True):
@@ -392,13 +461,15 @@ class ControlFlowLowering:
         from .lower import _BINOPS, numpy_semantics
         if isinstance(target, gast.Subscript):
             base = self.ensure_stored(self.expr(target.value), getattr(target.value, "id", "array"))
-            region = self.basic_index(base, self.expr(target.slice), target)
+            self.mark_written(base)
+            region = self.basic_index(base, self.store_index(target), target)
             from .masks import MaskedSelection
             if isinstance(region, MaskedSelection):
                 region, value = self.masked_update(region, lambda old: self.binop(op_kind, old, rhs, node), node)
                 return self.store_into(region, value, node)
         else:
             region = self.ensure_stored(self.lookup(target.id, target), target.id)
+            self.mark_written(region)
         uf = _BINOPS[op_kind]
         result = self.binop(op_kind, region, rhs, node)
         if not isinstance(result, Node):
@@ -479,14 +550,60 @@ class ControlFlowLowering:
             raise self.unsupported("a 'for' target other than a name", node)
         if not isinstance(step, int):
             raise self.unsupported("range() with a step known only at run time", node)
-        counter = ScalarVar(vid=self.new_id(), name=node.target.id, dtype=np.dtype(np.int64), weak=True)
+        target = node.target.id
+        counter = ScalarVar(vid=self.new_id(), name=target, dtype=np.dtype(np.int64), weak=True)
+        prior = self.env.get(target)
+        once = self.at_least_once(start, stop, step)
 
         def body():
-            self.env[node.target.id] = counter
+            self.env[target] = counter
             for s in node.body:
                 self.stmt(s)
-        inner = self.lower_loop(node.body, body, extra=(node.target.id,))
-        self.emit(P.For(var=counter, start=start, stop=stop, step=step, body=inner))
+        inner = self.lower_loop(node.body, body, extra=(target,), at_least_once=once)
+        if target not in read_outside(self.src.tree, node):
+            self.emit(P.For(var=counter, start=start, stop=stop, step=step, body=inner))
+            return
+        # Python's loop variable after the loop: the last value it took (not C's counter,
+        # one step past it), or its value before a loop that ran zero times
+        last = ScalarVar(vid=self.new_id(), name=target, dtype=np.dtype(np.int64), weak=True)
+        from .lower import _python_int
+        if _python_int(prior):
+            init = self.as_node(prior)
+        else:
+            self.require_trips(once, f"the loop variable '{target}' read after a loop that may run zero times")
+            init = self.as_node(0)
+        self.emit(P.SetScalars(((last, init),)))
+        self.emit(P.For(var=counter, start=start, stop=stop, step=step,
+                        body=(P.SetScalars(((last, counter),)),) + tuple(inner)))
+        self.env[target] = last
+
+    def at_least_once(self, start, stop, step):
+        """The guard that runs the call as plain Python when this ``range`` loop makes zero
+        trips, if its bounds are sizes known at the call (shapes, int arguments); else None."""
+        from .array_build import to_dim
+        from .lower import UserError
+        from ..errors import UnsupportedError
+        from ..ir.dims import dim_sub
+        if self.lw.loop_depth:
+            return None            # an inner loop's trips change with the outer loop
+        try:
+            a, b = to_dim(self, start), to_dim(self, stop)
+        except (UnsupportedError, UserError):
+            return None
+        first_missing = dim_sub(dim_sub(b, a), 1) if step > 0 else dim_sub(dim_sub(a, b), 1)
+        return infer.NonNegativeGuard(first_missing)
+
+    def require_trips(self, guard, why):
+        """Compiled code is right only if the loop runs at least once: check that when the
+        function is called (``guard``), or leave the construct to Python."""
+        if guard is None:
+            raise self.unsupported(why)
+        if isinstance(guard.dim, int):
+            if guard.dim < 0:
+                raise self.unsupported(why)
+            return
+        if guard not in self.lw.checks:
+            self.lw.checks.insert(0, guard)
 
     def stmt_While(self, node):
         if node.orelse:
@@ -529,16 +646,17 @@ class ControlFlowLowering:
         finally:
             self.lw.block, self.env = saved[0], saved[1]
 
-    def lower_loop(self, stmts, run_body, extra=(), reads=()) -> tuple:
+    def lower_loop(self, stmts, run_body, extra=(), reads=(), at_least_once=None) -> tuple:
         """Lower a loop body: find the names it carries, type them (probing), bind them to
-        variables initialised before the loop, and return the body block."""
+        variables initialised before the loop, and return the body block. ``at_least_once``:
+        the guard that the loop makes a trip (None: unknown when called, e.g. a while)."""
         self.lw.control_depth += 1
         try:
-            return self._lower_loop(stmts, run_body, extra, reads)
+            return self._lower_loop(stmts, run_body, extra, reads, at_least_once)
         finally:
             self.lw.control_depth -= 1
 
-    def _lower_loop(self, stmts, run_body, extra, reads):
+    def _lower_loop(self, stmts, run_body, extra, reads, at_least_once=None):
         loop_node = self.current
         live = exposed_names(stmts) | read_outside(self.src.tree, loop_node) | read_names(reads)
         assigned = [n for n in assigned_names(stmts) if n not in extra]
@@ -555,6 +673,12 @@ class ControlFlowLowering:
         used = read_names(stmts) | read_names(reads)
         self.hoist_for_loop(used)
         types = self.probe_types(carried, run_body)
+        after_loop = read_outside(self.src.tree, loop_node)
+        for name in carried:
+            if name in after_loop and python_type(self.env.get(name)) != python_type(types.get(name), typed=True):
+                # after zero trips Python has the value from before the loop (or no value), of
+                # another type than the loop's variable
+                self.require_trips(at_least_once, f"'{name}' changes type in a loop that may run zero times")
         frame = LoopFrame(self.make_vars(carried, types))
         body = []
         outer, self.lw.block = self.lw.block, body

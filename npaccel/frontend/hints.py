@@ -18,11 +18,11 @@ HINTS = (
     (r"slice with run-time bounds",
      "give the slice a length fixed by the shapes, as x[k:k + n]: c[w:] - c[:-w] compiles "
      "written as c[w:w + n] - c[0:n] with n = len(c) - w"),
-    (r"is a (str|list|tuple|dict|NoneType|\w+), which compiled code does not take",
+    (r"list method|'\w+' is an? list|a list '\w+' used by",
+     "preallocate an array (out = np.empty(n)) and store into it (out[i] = v) instead of a list"),
+    (r"is an? [\w .]+, which compiled code does not take",
      "compiled code takes arrays and numbers: branch on this value outside the accelerated "
      "function, or pass the arrays and numbers it stands for"),
-    (r"list method",
-     "preallocate an array (out = np.empty(n)) and store into it (out[i] = v) instead of a list"),
     (r"'(GeneratorExp|ListComp|SetComp|DictComp)' expression",
      "write a for loop over range(), or a NumPy expression over the whole array "
      "(np.sum(c * y ** np.arange(k)) instead of sum(... for ...))"),
@@ -30,8 +30,9 @@ HINTS = (
      "keep printing and logging outside the accelerated function"),
     (r"boolean-mask selection",
      "reduce the selection directly (x[m].sum(), x[m].mean(axis=0)) or use np.where(m, expr, 0)"),
-    (r"'\*\*' of Python ints",
-     "use a constant exponent (n ** 2), or float arguments"),
+    (r"'(\*\*|<<)' of Python (ints|numbers)",
+     "use a constant non-negative exponent (n ** 2); Python numbers follow Python's rules "
+     "(no wrapping, complex results), which compiled code keeps only there"),
     (r"'(try|with|raise|global|nonlocal|import\w*|class\w*|functiondef|lambda)' statement",
      "move this statement out of the hot function; the rest compiles around it"),
     (r"argument '.*' of type",

@@ -54,6 +54,7 @@ _PY_SCALARS = (bool, int, float, complex)
 _DIM_OPS = {gast.Add: dim_add, gast.Sub: dim_sub, gast.Mult: dim_mul}
 _ZERO_DIVISION = (gast.Div, gast.FloorDiv, gast.Mod)
 _PY_INT_OPS = {gast.Add: Op.PY_ADD, gast.Sub: Op.PY_SUB, gast.Mult: Op.PY_MUL}
+_MATH_OVERFLOWS = {"exp", "expm1", "exp2", "cosh", "sinh", "pow", "hypot", "ldexp"}   # CPython's can_overflow
 
 
 def _python_int(value) -> bool:
@@ -305,7 +306,8 @@ class FunctionLowerer(ControlFlowLowering):
         if name in self.env:
             value = self.env[name]
             if isinstance(value, Unavailable):
-                raise self.unsupported(f"'{name}' is a {value.type_name}, which compiled code does not take", node)
+                article = "an" if value.type_name[:1] in "aeiou" else "a"
+                raise self.unsupported(f"'{name}' is {article} {value.type_name}, which compiled code does not take", node)
             return value
         found, value = self.src.lookup_global(name)
         if not found:
@@ -393,11 +395,11 @@ class FunctionLowerer(ControlFlowLowering):
     def expr_Subscript(self, node):
         base = self.expr(node.value)
         index = self.expr(node.slice)
-        if isinstance(base, Node):   # a literal list (x[[0, 2]]) is an index array, not a tuple
-            if isinstance(node.slice, gast.List):
+        if isinstance(base, Node):   # a list (x[[0, 2]], x[idx]) is an index array, not a tuple
+            if isinstance(index, ListValue):
                 index = list(index)
-            elif isinstance(node.slice, gast.Tuple):
-                index = tuple(list(v) if isinstance(e, gast.List) else v for e, v in zip(node.slice.elts, index))
+            elif isinstance(index, tuple):
+                index = tuple(list(v) if isinstance(v, ListValue) else v for v in index)
         if isinstance(base, (tuple, list, str)) and not isinstance(index, Node):
             with numpy_semantics():
                 return base[index]
@@ -474,6 +476,9 @@ class FunctionLowerer(ControlFlowLowering):
                     pos = dim_add(n, i) if i < 0 else i
                 fixed.append((d, pos))
             d += 1
+        if not shape and any(i is Ellipsis for i in explicit):
+            # x[...] of a 0-d array is a 0-d array (a view), not the scalar x[()] gives
+            raise self.unsupported("x[...] of a 0-d array", node)
         return self.lw.intern(View(arg=base, axes=tuple(axes), fixed=tuple(fixed), dtype=base.dtype,
                                    shape=tuple(shape)))
 
@@ -609,6 +614,9 @@ class FunctionLowerer(ControlFlowLowering):
             right = self.python_divisor(kind, left, right, node)
         if kind is gast.Pow and _python_int(left) and _python_int(right):
             return self.python_int_power(left, right, node)
+        if kind in (gast.Pow, gast.LShift) and _python_scalar(left) and _python_scalar(right) and \
+                any(isinstance(v, Node) and not isinstance(v, Const) for v in (left, right)):
+            return self.python_power(kind, left, right, node)
         if kind is gast.Pow and isinstance(left, Node) and isinstance(right, (int, float)) \
                 and not isinstance(right, bool) and (left.dtype.kind != "c" or is_ndarray(left)):
             # NumPy's own fast paths for array ** Python scalar (a complex NumPy scalar's
@@ -625,6 +633,36 @@ class FunctionLowerer(ControlFlowLowering):
             return self.lw.intern(Elementwise(op=_PY_INT_OPS[kind], args=(self.as_node(left), self.as_node(right)),
                                               in_dtypes=(i64, i64), dtype=i64, shape=(), weak=True))
         return self.ufunc(_BINOPS[kind], (left, right), node)
+
+    def python_power(self, kind, base, exponent, node):
+        """``**`` of Python floats known at run time, by C's pow as Python does, with its
+        OverflowError; exponents that can give a complex number or ZeroDivisionError, and
+        ``<<`` of Python ints (never wrapping in Python), run in Python."""
+        k = exponent.value if isinstance(exponent, Const) else exponent
+        size = isinstance(base, DimValue)       # never negative: no complex result (n ** -0.5)
+        if kind is gast.LShift or isinstance(k, Node) or isinstance(k, complex) or \
+                not (size or float(k).is_integer() and k >= 0) or (isinstance(base, Node) and base.dtype.kind == "c"):
+            op = "<<" if kind is gast.LShift else "**"
+            raise self.unsupported(f"'{op}' of Python numbers known only at run time", node)
+        f8 = np.dtype(np.float64)
+        b = self.cast_to(self.as_node(base, node), f8)
+        value = self.lw.intern(Elementwise(op=Op.POWER, args=(b, self.as_node(float(k))), in_dtypes=(f8, f8),
+                                           dtype=f8, shape=(), weak=True))
+        return self.python_math(value, [b], True)
+
+    def python_math(self, value, inputs, can_overflow):
+        """``value`` computed from Python floats ``inputs`` in C, with Python's errors: nan
+        from numbers is ValueError ("math domain error"), inf from finite numbers is
+        OverflowError if the function can overflow, else ValueError."""
+        f8 = np.dtype(np.float64)
+        probe = inputs[0]
+        for other in inputs[1:]:        # nan if any input is not finite: (a - a) + (b - b)
+            zero = lambda v: self.lw.intern(Elementwise(op=Op.SUBTRACT, args=(v, v), in_dtypes=(f8, f8),  # noqa: E731
+                                                        dtype=f8, shape=(), weak=True))
+            probe = self.lw.intern(Elementwise(op=Op.ADD, args=(zero(probe), zero(other)), in_dtypes=(f8, f8),
+                                               dtype=f8, shape=(), weak=True))
+        return self.lw.intern(Elementwise(op=Op.PY_MATH, args=(value, probe, self.as_node(int(can_overflow))),
+                                          in_dtypes=(f8, f8, np.dtype(np.int64)), dtype=f8, shape=(), weak=True))
 
     def python_int_power(self, base, exponent, node):
         """``base ** exponent`` of Python ints, one known only at run time: Python's exact
@@ -739,13 +777,18 @@ class FunctionLowerer(ControlFlowLowering):
                 all(isinstance(a, Node) and a.ndim == 0 and a.dtype.kind != "c" or isinstance(a, (int, float))
                     for a in args) and \
                 isinstance(getattr(np, func.__name__, None), np.ufunc):
-            # math.exp(s) on a value known at run time: the ufunc on float64, a Python float
+            # math.exp(s) on a value known at run time: the ufunc on float64, a Python float,
+            # with Python's ValueError/OverflowError where C gives nan/inf
             uf = getattr(np, func.__name__)
             floats = [self.cast_to(self.as_node(a, node), np.float64) for a in args]
             value = self.ufunc(uf, tuple(floats), node)
             if not isinstance(value, Node) or value.dtype != np.float64:
                 raise self.unsupported(f"math.{func.__name__}() of a run-time value", node)
-            return self.lw.intern(dataclasses.replace(value, weak=True))
+            value = self.python_math(value, floats, func.__name__ in _MATH_OVERFLOWS)
+            if func.__name__ in ("floor", "ceil", "trunc"):     # Python ints
+                return self.lw.intern(Elementwise(op=Op.PY_INT, args=(value,), in_dtypes=(value.dtype,),
+                                                  dtype=np.dtype(np.int64), shape=(), weak=True))
+            return value
         if func in (min, max) and len(args) == 2 and not kwargs and any(isinstance(a, Node) for a in args):
             a, b = (self.as_node(v, node) for v in args)
             if a.ndim or b.ndim or a.dtype != b.dtype or a.weak != b.weak:

@@ -66,6 +66,8 @@ def spec_of(value):
         shape = value.shape
         return ArraySpec(value.dtype, tuple(s == 1 for s in shape), contiguous, small_last(shape))
     if t in _WEAK:
+        if t is int and not -2 ** 63 <= value < 2 ** 63:
+            return OtherSpec("int beyond 64 bits")     # Python's exact int: the code runs in Python
         return ScalarSpec(_WEAK[t], True)
     if isinstance(value, np.generic) and value.dtype.kind in SUPPORTED_KINDS:
         return ScalarSpec(value.dtype, False)

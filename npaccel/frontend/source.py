@@ -53,7 +53,7 @@ def function_source(fn) -> FunctionSource:
     try:
         lines, first_line = inspect.getsourcelines(fn)
     except (OSError, TypeError) as exc:
-        raise UnsupportedError(f"source of {fn.__qualname__} is not available ({exc})") from None
+        raise UnsupportedError(_no_source(fn, code, exc), f"{code.co_filename}:{code.co_firstlineno}") from None
     text = textwrap.dedent("".join(lines))
     if fn.__name__ == "<lambda>":
         tree, text = _lambda_tree(code, "".join(lines), first_line)
@@ -67,6 +67,27 @@ def function_source(fn) -> FunctionSource:
     src = FunctionSource(fn, tree, code.co_filename, first_line, text)
     _parsed[code] = src
     return src
+
+
+# where Python keeps no source text: co_filename of code compiled from a string
+_NO_SOURCE = {"<string>": "`python -c` or an exec()/compile() string",
+              "<stdin>": "code read from standard input (the interactive interpreter, a piped script)",
+              "<console>": "an interactive console"}
+
+
+def _no_source(fn, code, exc) -> str:
+    """Why ``fn``'s source cannot be read, and what to do about it.
+
+    >>> ns = {}
+    >>> exec("def f(x):\\n    return x + 1", ns)
+    >>> print(_no_source(ns["f"], ns["f"].__code__, OSError("could not get source code")))
+    no source for f: it was defined in `python -c` or an exec()/compile() string, where Python keeps no source text (npaccel compiles from the source: define the function in a file or a notebook cell)
+    """
+    filename = code.co_filename
+    origin = (f"{_NO_SOURCE[filename]}, where Python keeps no source text" if filename in _NO_SOURCE
+              else f"{filename}, which cannot be read ({exc})")
+    return (f"no source for {fn.__qualname__}: it was defined in {origin} (npaccel compiles from the "
+            "source: define the function in a file or a notebook cell)")
 
 
 def _lambda_tree(code, text, first_line):

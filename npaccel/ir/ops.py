@@ -101,6 +101,8 @@ class Op(enum.Enum):
     PY_ADD = "py_add"             # + - * of Python ints known at run time: an error past 64 bits
     PY_SUB = "py_sub"
     PY_MUL = "py_mul"
+    PY_MATH = "py_math"           # (result, input, can_overflow): Python's math errors at run time
+    PY_INT = "py_int"             # int() of a Python float: NaN/inf raise, past 64 bits Python runs
     CAST = "cast"
     # reductions
     SUM = "sum"
@@ -147,6 +149,8 @@ def _table():
     table[Op.CHECK_NONZERO] = OpInfo(2, "elementwise")
     for op in (Op.PY_ADD, Op.PY_SUB, Op.PY_MUL):
         table[op] = OpInfo(2, "elementwise")
+    table[Op.PY_MATH] = OpInfo(3, "elementwise")
+    table[Op.PY_INT] = OpInfo(1, "elementwise")
     table[Op.CAST] = OpInfo(1, "elementwise")
     table[Op.REAL] = OpInfo(1, "elementwise")
     table[Op.IMAG] = OpInfo(1, "elementwise")

@@ -6,6 +6,8 @@ import threading
 
 import cffi
 
+from . import forking  # noqa: F401  (registers the fork handlers: see there)
+
 # libgomp reads this once, when the first kernel library loads it. By default idle OpenMP
 # threads spin before sleeping, and on few cores they then fight OpenBLAS's threads between
 # a parallel loop and a matrix product (logistic regression, 30 steps, 2 cores: 620 ms
@@ -26,21 +28,56 @@ _loaded = {}
 _lock = threading.Lock()
 
 
+class ArtefactLoadError(OSError):
+    """A built library that cannot be used: dlopen fails (a truncated or foreign file, one
+    removed meanwhile) or an entry point is missing. The library is not kept loaded."""
+
+
 def load_entry(path, blas=False):
     """The entry function of the library at ``path`` (kept loaded for the process).
-    ``blas``: its code calls matrix-product helpers; give them the BLAS (runtime/blas.py)."""
+    ``blas``: its code calls matrix-product helpers; give them the BLAS (runtime/blas.py).
+    Raises ArtefactLoadError."""
     key = str(path)
     with _lock:
         lib = _loaded.get(key)
-        if lib is None:
-            lib = ffi.dlopen(key)
-            _loaded[key] = lib
-        if blas and key not in _blas_registered:
-            from .blas import blas_table
-            table = blas_table()
-            lib.npaccel_blas_init(ffi.new("int64_t[]", table), len(table))
-            _blas_registered.add(key)
-    return lib.npaccel_entry
+        fresh = lib is None
+        try:
+            if fresh:
+                lib = ffi.dlopen(key)
+            entry = lib.npaccel_entry
+            if blas and key not in _blas_registered:
+                from .blas import blas_table
+                table = blas_table()
+                lib.npaccel_blas_init(ffi.new("int64_t[]", table), len(table))
+                _blas_registered.add(key)
+        except (OSError, AttributeError) as exc:     # cffi: OSError from dlopen, AttributeError for a symbol
+            _loaded.pop(key, None)
+            if fresh and lib is not None:
+                # unmapped, so that a rebuilt file at the same path is read again (dlopen
+                # returns an already loaded library of the same name without reading it)
+                ffi.dlclose(lib)
+            raise ArtefactLoadError(f"cannot load {key}: {exc}") from exc
+        _loaded[key] = lib
+    return entry
 
 
 _blas_registered = set()
+
+
+def load_built(get_or_build, load, discard, what="library"):
+    """``load(path)`` for ``path, hit = get_or_build()``, with one rebuild: an artefact that
+    does not load (OSError, AttributeError: see ArtefactLoadError) is ``discard()``-ed from
+    the cache and built (or looked up) again, since another process may also have removed
+    it between lookup and dlopen. A second failure is discarded too, so no entry stays
+    poisoned, and raises CompileError chaining the original error (the function then runs
+    in Python: api/accelerate.py). Returns (loaded, hit)."""
+    from ..errors import CompileError
+    for attempt in (1, 2):
+        path, hit = get_or_build()
+        try:
+            return load(path), hit
+        except (OSError, AttributeError) as exc:
+            discard(path)
+            if attempt == 2:
+                raise CompileError(f"the built {what} cannot be loaded even after building it again "
+                                   f"({exc})") from exc

@@ -14,11 +14,11 @@ import warnings
 
 import numpy as np
 
-from ..errors import PythonIntOverflow
+from ..errors import PythonIntOverflow, RerunInPython
 from ..ir.dims import render_py, symbols
 from ..ir.nodes import Const, DimValue, Param, ScalarParam
 from ..passes import infer
-from . import outputs
+from . import forking, outputs
 
 _ERRORS = {1: (ValueError, "Integers to negative integer powers are not allowed."),
            2: (MemoryError, "npaccel: out of memory for a temporary buffer"),
@@ -34,6 +34,9 @@ _ERRORS = {1: (ValueError, "Integers to negative integer powers are not allowed.
            11: (PythonIntOverflow, "npaccel: a Python int computed at run time left the 64-bit range, after "
                                "the function had written an argument, so it could not run again in "
                                "Python (Python ints do not overflow)")}
+_ERRORS.update({12: (ValueError, "math domain error"), 13: (OverflowError, "math range error"),
+                14: (ValueError, "cannot convert float NaN to integer"),
+                15: (OverflowError, "cannot convert float infinity to integer")})
 PY_INT_OVERFLOW = 11     # the only error after which the plain function may run instead
 
 
@@ -114,22 +117,84 @@ def unpack_lines(graph, checks, names, shape_of):
     return body
 
 
+def written_params(graph) -> tuple:
+    """Indices of the array arguments the compiled code may write: the frontend's record
+    (``meta["written_params"]``) plus the roots of every store in the program, where a
+    pointer variable (ArrayVar) stands for every argument it may have been pointed at.
+
+    >>> import numpy as np
+    >>> from npaccel.ir import program as P
+    >>> from npaccel.ir.nodes import ArrayVar, Graph, Param
+    >>> u = Param(index=0, name="u", dtype=np.dtype("float64"), shape=(4,))
+    >>> v = ArrayVar(vid=1, name="v", dtype=np.dtype("float64"), shape=(4,), why="")
+    >>> body = (P.SetArrays(((v, u),)), P.Store(v, u))
+    >>> written_params(Graph(params=(u,), outputs=(), output_kind="none", body=body))
+    (0,)
+    """
+    from ..ir import program as P
+    from ..ir.nodes import ArrayVar, Gather, View
+
+    def root(node):
+        while isinstance(node, (View, Gather)):
+            node = node.arg
+        return node
+    written = set(graph.meta.get("written_params", ()))
+    sources, through = {}, []          # ArrayVar -> what it was pointed at; stored-to pointers
+    for s in P.walk(getattr(graph, "body", ()) or ()):
+        if isinstance(s, P.SetArrays):
+            for var, src in s.pairs:
+                sources.setdefault(id(var), []).append(src)
+        elif isinstance(s, P.Store):
+            base = root(s.target)
+            if isinstance(base, Param):
+                written.add(base.index)
+            elif isinstance(base, ArrayVar):
+                through.append(base)
+    seen = set()
+    while through:
+        var = through.pop()
+        if id(var) in seen:
+            continue
+        seen.add(id(var))
+        for src in sources.get(id(var), ()):
+            src = root(src)
+            if isinstance(src, Param):
+                written.add(src.index)
+            elif isinstance(src, ArrayVar):
+                through.append(src)
+    return tuple(sorted(written))
+
+
 def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, plain=None):
     """A function taking the argument tuple and returning what the Python function would.
 
-    If the function writes an argument that shares memory with another argument, the
-    compiled code could read half-written data: that call runs ``plain`` (the function
-    itself) instead, which is NumPy by definition."""
+    Where Python's result would differ from the compiled code's, the call runs ``plain``
+    (the function itself, NumPy by definition) before anything is written; with
+    ``plain=None`` (a segment of a partly compiled function) it raises RerunInPython, and the
+    segment's statements run in Python instead: when an argument it writes shares memory
+    with another argument (the compiled code could read half-written data), when a guard
+    fails, and when a check fails in code that writes an argument (Python writes, then
+    raises). Also when an argument it may write is not writeable (read-only, a
+    broadcast_to view, a read-only buffer or memory map): Python then raises NumPy's own
+    ValueError exactly where, and only if, the write happens (after the writes before it,
+    as NumPy does); the compiled code would write memory NumPy forbids writing."""
     names = {p.index: f"x{p.index}" for p in graph.params}
     lines = ["def npaccel_call(args):"]
     body = unpack_lines(graph, checks, names, lambda i: f"{names[i]}.shape")
-    written = graph.meta.get("written_params", ())
     arrays = [p.index for p in graph.params if isinstance(p, Param)]
-    if written and plain is not None and len(arrays) > 1:
+    written = [w for w in written_params(graph) if w in arrays]
+    rerun = "return _plain(*args)" if plain is not None else "raise _Rerun()"
+    if written:
+        readonly = " or ".join(f"not {names[w]}.flags.writeable" for w in written)
+        body.append(f"if {readonly}: {rerun}")
+    if written and len(arrays) > 1:
         for w in written:
             others = ", ".join(names[i] for i in arrays if i != w)
-            body.append(f"if _overlaps({names[w]}, ({others},)): return _plain(*args)")
-    body += _check_lines(checks, names)
+            body.append(f"if _overlaps({names[w]}, ({others},)): {rerun}")
+    for line in _check_lines(checks, names):
+        if written and line.startswith("    raise "):
+            line = "    " + rerun
+        body.append(line.replace("return _plain(*args)", rerun))
     runs = pending_error is None or bool(graph.body)   # statements before an error still run
     if not runs:
         body.append("raise _copy(_pending)")
@@ -160,8 +225,8 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
     floats = floats or ["0.0"]
     if runs:
         body.append(f"_rc = _entry(_new('int64_t[]', [{', '.join(ints)}]), _new('double[]', [{', '.join(floats)}]))")
-        if plain is not None and not written:     # nothing written yet: Python runs it instead
-            body.append(f"if _rc == {PY_INT_OVERFLOW}: return _plain(*args)")
+        if not written:     # nothing written: Python runs it instead
+            body.append(f"if _rc == {PY_INT_OVERFLOW}: {rerun}")
         body.append("if _rc: _raise(_rc)")
     results = []
     for pos, node in enumerate(graph.outputs):
@@ -188,9 +253,9 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
             body.append(f"return ({', '.join(results)}{',' if len(results) == 1 else ''})")
     lines += ["    " + b for b in body]
     source = "\n".join(lines) + "\n"
-    namespace = {"_index": operator.index, "_empty": outputs.empty, "_new": ffi.new, "_entry": entry, "_nt": num_threads,
+    namespace = {"_index": operator.index, "_empty": outputs.empty, "_new": ffi.new, "_entry": entry, "_nt": forking.thread_count(num_threads),
                  "_raise": raise_kernel_error, "_pending": pending_error, "_copy": copy.copy,
-                 "_shape_text": _shape_text, "_plain": plain,
+                 "_shape_text": _shape_text, "_plain": plain, "_Rerun": RerunInPython,
                  "_warn": warnings.warn, "_ComplexWarning": np.exceptions.ComplexWarning,
                  "_overlaps": lambda a, others: any(np.may_share_memory(a, o) for o in others), "_u64": lambda v: int(np.array(v, np.uint64).view(np.int64))}
     for pos, node in enumerate(graph.outputs):
@@ -200,4 +265,5 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
     exec(compile(source, f"<npaccel call of {graph.meta.get('function', '?')}>", "exec"), namespace)
     fn = namespace["npaccel_call"]
     fn.source = source
+    forking.track_caller(fn)    # a forked child rebinds _nt to 1 (runtime/forking.py)
     return fn
