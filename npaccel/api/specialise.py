@@ -86,7 +86,7 @@ def build_cpu(fn, signature, compiled: Compiled, plain=None, segment=None):
              f", segment at lines {segment['lines']}" if segment else "",
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
     with internal_errors("preparing the call", compiled.graph.meta.get("where")):
-        caller = build_caller(compiled.graph, compiled.layout, compiled.checks, compiled.pending_error,
+        caller = build_caller(compiled.graph, compiled.layout, compiled.checks,
                               entry, ffi, get_config().num_threads, plain=plain)
     return caller, hit
 
@@ -145,7 +145,7 @@ def build_cuda(fn, signature, compiled: Compiled, plain=None):
                             "CUDA kernel library")
     log.info("%s(%s): CUDA (%s) %s in %.1f ms", fn.__qualname__, describe(signature), arch,
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
-    caller = build_cuda_caller(compiled.graph, layout, compiled.checks, compiled.pending_error, entry,
+    caller = build_cuda_caller(compiled.graph, layout, compiled.checks, entry,
                                runtime, rt.ffi, plain=plain or fn)
     return caller, hit
 

@@ -8,7 +8,6 @@ Generating it keeps the hot path free of loops and lookups.
 """
 from __future__ import annotations
 
-import copy
 import operator
 import warnings
 
@@ -165,7 +164,7 @@ def written_params(graph) -> tuple:
     return tuple(sorted(written))
 
 
-def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, plain=None):
+def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
     """A function taking the argument tuple and returning what the Python function would.
 
     Where Python's result would differ from the compiled code's, the call runs ``plain``
@@ -195,9 +194,6 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
         if written and line.startswith("    raise "):
             line = "    " + rerun
         body.append(line.replace("return _plain(*args)", rerun))
-    runs = pending_error is None or bool(graph.body)   # statements before an error still run
-    if not runs:
-        body.append("raise _copy(_pending)")
     out_names = {}
     for pos in layout.outputs:
         node = graph.outputs[pos]
@@ -223,11 +219,10 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
         x = names[i]
         floats += [f"float({x}.real)", f"float({x}.imag)"] if graph.params[i].dtype.kind == "c" else [f"float({x})"]
     floats = floats or ["0.0"]
-    if runs:
-        body.append(f"_rc = _entry(_new('int64_t[]', [{', '.join(ints)}]), _new('double[]', [{', '.join(floats)}]))")
-        if not written:     # nothing written: Python runs it instead
-            body.append(f"if _rc == {PY_INT_OVERFLOW}: {rerun}")
-        body.append("if _rc: _raise(_rc)")
+    body.append(f"_rc = _entry(_new('int64_t[]', [{', '.join(ints)}]), _new('double[]', [{', '.join(floats)}]))")
+    if not written:     # nothing written: Python runs it instead
+        body.append(f"if _rc == {PY_INT_OVERFLOW}: {rerun}")
+    body.append("if _rc: _raise(_rc)")
     results = []
     for pos, node in enumerate(graph.outputs):
         if id(node) in out_names:
@@ -241,20 +236,16 @@ def build_caller(graph, layout, checks, pending_error, entry, ffi, num_threads, 
             results.append(f"_const{pos}" + (".copy()" if node.array0d else ""))
         elif isinstance(node, DimValue):
             results.append(f"int({render_py(node.dim)})")
-    if pending_error is not None:
-        if runs:
-            body.append("raise _copy(_pending)")
+    if graph.output_kind == "none":
+        body.append("return None")
+    elif graph.output_kind == "single":
+        body.append(f"return {results[0]}")
     else:
-        if graph.output_kind == "none":
-            body.append("return None")
-        elif graph.output_kind == "single":
-            body.append(f"return {results[0]}")
-        else:
-            body.append(f"return ({', '.join(results)}{',' if len(results) == 1 else ''})")
+        body.append(f"return ({', '.join(results)}{',' if len(results) == 1 else ''})")
     lines += ["    " + b for b in body]
     source = "\n".join(lines) + "\n"
     namespace = {"_index": operator.index, "_empty": outputs.empty, "_new": ffi.new, "_entry": entry, "_nt": forking.thread_count(num_threads),
-                 "_raise": raise_kernel_error, "_pending": pending_error, "_copy": copy.copy,
+                 "_raise": raise_kernel_error,
                  "_shape_text": _shape_text, "_plain": plain, "_Rerun": RerunInPython,
                  "_warn": warnings.warn, "_ComplexWarning": np.exceptions.ComplexWarning,
                  "_overlaps": lambda a, others: any(np.may_share_memory(a, o) for o in others), "_u64": lambda v: int(np.array(v, np.uint64).view(np.int64))}
