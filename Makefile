@@ -11,7 +11,7 @@ all: test
 
 $(STAMP): setup.cfg setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench,dask]'
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -14,7 +14,7 @@ class BuildPyWithHeaders(build_py):
         src = Path(__file__).parent / "runtime_c"
         dst = Path(self.build_lib) / "npaccel" / "runtime_c"
         dst.mkdir(parents=True, exist_ok=True)
-        for header in src.glob("*.h"):
+        for header in [*src.glob("*.h"), *src.glob("*.c")]:    # npaccel_dispatch.c: built at first use
             shutil.copy2(header, dst / header.name)
 
 

@@ -146,6 +146,10 @@ def targets(results, summary):
     row("dispatch of a cached call on 10 elements <= 10 us",
         f"{d['us']:.1f} us" if "us" in d else "n/a", (d["us"] <= 10) if "us" in d else None,
         d.get("error", ""))
+    for case, limit in PER_CALL_TARGETS.items():       # issue 16: the C dispatcher
+        d = results.get("per_call", {}).get(case, {}).get("npaccel (C dispatcher)", {})
+        row(f"per call, {case} <= {limit} us", f"{d['us']:.2f} us" if "us" in d else "n/a",
+            (d["us"] <= limit) if "us" in d else None, d.get("error", ""))
     return rows
 
 
@@ -295,6 +299,7 @@ def markdown(results, png_name):
     for engine, d in results.get("dispatch", {}).items():
         L.append(f"| {engine} | {d['us']:.1f} us |" if "us" in d else
                  f"| {engine} | fails: {d.get('error', '')} |")
+    L += per_call_section(results)
     L += ["", "## Targets (issue 9), npaccel-cpu", "", "| target | measured | met | misses |",
           "|---|---|---|---|"]
     for t in s["targets"]:
@@ -302,6 +307,26 @@ def markdown(results, png_name):
         L.append(f"| {t['target']} | {t['value']} | {met} | {t['note']} |")
     L += ["", "## How this is measured", ""] + METHOD + [""]
     return "\n".join(L)
+
+
+PER_CALL_TARGETS = {"a + b, 2 arrays of 1 float64": 2.0, "sum of 8 arrays of 1 float64": 3.0}
+
+
+def per_call_section(results):
+    """The per-call overhead table (benchmarks/dispatch.py per_call), one row per case."""
+    table = results.get("per_call", {})
+    if not table:
+        return []
+    engines = list(next(iter(table.values())))
+    L = ["", "## Per-call overhead", "",
+         "One cached call on 1-element float64 arrays, median of the loops' per-call times; "
+         "npaccel through its C dispatcher (runtime_c/npaccel_dispatch.c) and through its Python "
+         "path (NPACCEL_NO_C_DISPATCH=1).", "",
+         "| case | " + " | ".join(engines) + " |", "|---|" + "---:|" * len(engines)]
+    for case, row in table.items():
+        cells = [f"{row[e]['us']:.2f} us" if "us" in row.get(e, {}) else "fails" for e in engines]
+        L.append(f"| {case} | " + " | ".join(cells) + " |")
+    return L
 
 
 SWEEP_ENGINES = ("numpy", "numba", "jax", "npaccel")
@@ -391,6 +416,13 @@ def first_calls_section(results):
         for e, v in first.items():
             L.append(f"| {e} | {_ms(v.get('first_s'))} | {_ms(v.get('second_s'))} |" if "first_s" in v
                      else f"| {e} | fails: {v.get('error', '')} | |")
+    warm = results.get("warm_start")
+    if warm:
+        from benchmarks.warm_start import table
+        L += ["", "New processes with a warm disk cache, first call: with the frontend run again "
+              "(\"lowered\": the index removed) and through the warm index (api/warm.py), medians "
+              "of new processes (quick mode: 1); the third call is the kernel and dispatch alone:", "",
+              table(warm)]
     return L + [""]
 
 

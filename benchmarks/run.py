@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 import samples  # noqa: E402
-from benchmarks import dispatch, engines, report, stream, sweep  # noqa: E402
+from benchmarks import dispatch, engines, report, stream, sweep, warm_start  # noqa: E402
 
 
 def parse_args(argv):
@@ -269,6 +269,9 @@ def main(argv=None):
         print("dispatch overhead (10 elements)", flush=True)
         results["dispatch"] = dispatch.measure(quick=opts.quick)
         print(f"  {results['dispatch']}", flush=True)
+        print("per-call overhead (1-element arrays, medians)", flush=True)
+        results["per_call"] = dispatch.per_call(quick=opts.quick)
+        print(f"  {results['per_call']}", flush=True)
         sweep_engines = [e for e in sweep.ENGINES
                          if {"npaccel": "npaccel-cpu"}.get(e, e) in opts.engine_list]
         print(f"size sweep ({', '.join(sweep_engines)}; ns per element)", flush=True)
@@ -279,6 +282,11 @@ def main(argv=None):
             e: sweep.first_call_new_process("exp_chain", e, n_first, env, runs=1 if opts.quick else 3)
             for e in sweep_engines}
         print(f"  new-process first calls: {results['sweep_first_call']}", flush=True)
+        print("new processes, warm cache: lowered again vs the warm index", flush=True)
+        warm_cases = ["loop20"] + ([] if opts.quick else [n for n in ("heat_2d", "black_scholes", "nussinov")
+                                                           if n in opts.names])
+        results["warm_start"] = [warm_start.measure(name, runs=1 if opts.quick else 5) for name in warm_cases]
+        print(f"  {results['warm_start']}", flush=True)
         results["samples"] = {}
         for name in opts.names:
             results["samples"][name] = bench_sample(name, opts, env, triad_gbs)

@@ -26,6 +26,7 @@ class Config:
     cuda_home: Path | None = None  # CUDA_HOME, else CUDA_PATH: where to look for bin/nvcc last
     blas: str = ""              # NPACCEL_BLAS: "" find one (NumPy's OpenBLAS first), "none", or a library path
     output_pool: int = 0        # NPACCEL_OUTPUT_POOL: bytes of dropped results kept for reuse (runtime/outputs)
+    c_dispatch: bool = True     # not NPACCEL_NO_C_DISPATCH=1: calls go through the C dispatcher (runtime/dispatch_ext)
 
 
 def _choice(name, value, allowed):
@@ -89,6 +90,7 @@ def read_config(env=None) -> Config:
         cuda_home=_first_path(env, "CUDA_HOME", "CUDA_PATH"),
         blas=env.get("NPACCEL_BLAS", "").strip(),
         output_pool=parse_size(env.get("NPACCEL_OUTPUT_POOL", "").strip() or str(_default_output_pool())),
+        c_dispatch=env.get("NPACCEL_NO_C_DISPATCH", "").strip() in ("", "0"),
     )
 
 

@@ -41,7 +41,6 @@
 #define NPA_ERR_NEG_INT_POWER 1
 #define NPA_ERR_NOMEM 2
 #define NPA_ERR_LOOP_INDEX 4   /* a run-time index outside its dim (IndexError) */
-#define NPA_ERR_LOOP_SLICE 5   /* x[k:k+n] running past the end at run time */
 /* 6..10: Python's ZeroDivisionError for Python scalars (the code names the message) */
 
 /* a divisor of Python scalars: itself, or the error ``code`` when it is zero */
@@ -91,10 +90,25 @@ NPA_INLINE int64_t npa_check_index(int64_t i, int64_t n, int *err) {
     if (i < -n || i >= n) { *err = NPA_ERR_LOOP_INDEX; return 0; }
     return i < 0 ? i + n : i;
 }
-NPA_INLINE int64_t npa_check_slice(int64_t start, int64_t len, int64_t n, int *err) {
-    if (start < 0 || len < 0 || start + len > n) { *err = NPA_ERR_LOOP_SLICE; return 0; }
-    return start;
+/* range(n)[start:stop:step] with bounds known at run time (ir/dims.py SliceDim): Python's
+   slice rules (PySlice_AdjustIndices); has_start/has_stop 0 is an omitted bound */
+NPA_INLINE int64_t npa_slice_bound(int64_t v, int64_t has, int64_t step, int64_t n, int is_stop) {
+    if (!has) return step < 0 ? (is_stop ? -1 : n - 1) : (is_stop ? n : 0);
+    if (v < 0) { v += n; if (v < 0) v = step < 0 ? -1 : 0; }
+    else if (v >= n) v = step < 0 ? n - 1 : n;
+    return v;
 }
+NPA_INLINE int64_t npa_slice_start(int64_t start, int64_t has_start, int64_t step, int64_t n) {
+    return npa_slice_bound(start, has_start, step, n, 0);
+}
+NPA_INLINE int64_t npa_slice_len(int64_t start, int64_t has_start, int64_t stop, int64_t has_stop,
+                                 int64_t step, int64_t n) {
+    int64_t a = npa_slice_bound(start, has_start, step, n, 0), b = npa_slice_bound(stop, has_stop, step, n, 1);
+    if (step < 0) return b < a ? (a - b - 1) / (-step) + 1 : 0;
+    return a < b ? (b - a - 1) / step + 1 : 0;
+}
+#define NPA_ERR_CHECK 3000   /* 3000 + k: the k-th run-time check inside the program failed (1000s,
+                                2000s: CUDA and cuBLAS errors) */
 
 
 /* ---- vector math ----
@@ -261,5 +275,37 @@ static inline void *npa_pick(void **pool, int n, const void *const *live, int m,
     return NULL;
 }
 
+
+#ifndef NPA_CUDA    /* (host memory: the CUDA backend leaves such shapes to the CPU) */
+/* npa_pick for arrays whose shape changes with a loop counter: a slot no live pointer points
+   at, allocated again when it is smaller than ``bytes`` (its old contents are dead) */
+static inline void *npa_pick_sized(void **pool, size_t *caps, int n, const void *const *live, int m, size_t bytes) {
+    if (bytes == 0) bytes = 1;
+    for (int s = 0; s < n; s++) {
+        int used = 0;
+        for (int j = 0; j < m && pool[s]; j++) used |= (live[j] == pool[s]);
+        if (used) continue;
+        if (!pool[s] || caps[s] < bytes) {
+            free(pool[s]);
+            pool[s] = npa_malloc(bytes);
+            caps[s] = pool[s] ? bytes : 0;
+        }
+        return pool[s];
+    }
+    return NULL;
+}
+/* a buffer whose size changes from one iteration to the next (a shape that depends on a
+   loop counter): at least ``bytes``, its contents not kept */
+static inline int npa_grow(void **p, size_t *cap, size_t bytes) {
+    if (bytes <= *cap && *p) return 1;
+    if (bytes < 64) bytes = 64;
+    void *q = npa_malloc(bytes);
+    if (!q) return 0;
+    free(*p);
+    *p = q;
+    *cap = bytes;
+    return 1;
+}
+#endif
 
 #endif

@@ -57,6 +57,10 @@ static inline void *npa_malloc(size_t bytes) {
 /* Table slots; npaccel/runtime/blas.py fills them in this order. */
 enum { NPA_BLAS_SGEMM, NPA_BLAS_DGEMM, NPA_BLAS_SGEMV, NPA_BLAS_DGEMV, NPA_BLAS_SDOT,
        NPA_BLAS_DDOT, NPA_BLAS_SET_THREADS, NPA_BLAS_GET_THREADS, NPA_BLAS_ILP64,
+       /* optional (0 where the library lacks them): complex gemm, NumPy's LAPACK routines */
+       NPA_BLAS_CGEMM, NPA_BLAS_ZGEMM, NPA_BLAS_DGESV, NPA_BLAS_ZGESV, NPA_BLAS_DGETRF,
+       NPA_BLAS_ZGETRF, NPA_BLAS_DPOTRF, NPA_BLAS_ZPOTRF, NPA_BLAS_DSYEVD, NPA_BLAS_ZHEEVD,
+       NPA_BLAS_DGEQRF, NPA_BLAS_ZGEQRF, NPA_BLAS_DORGQR, NPA_BLAS_ZUNGQR,
        NPA_BLAS_SLOTS };
 static int64_t npa_blas[NPA_BLAS_SLOTS];
 
@@ -279,6 +283,59 @@ static int npa_matmul_##SFX(int nt, int64_t M, int64_t N, int64_t K,            
 }
 NPA_MATMUL_BLAS(f32, float, s, NPA_BLAS_SGEMM, NPA_BLAS_SGEMV, NPA_BLAS_SDOT)
 NPA_MATMUL_BLAS(f64, double, d, NPA_BLAS_DGEMM, NPA_BLAS_DGEMV, NPA_BLAS_DDOT)
+
+/* ---- complex64 / complex128: cgemm / zgemm for every shape (NumPy calls the BLAS for
+ * complex products too), else a loop of naive complex products (NumPy's non-BLAS loop) --- */
+typedef void (*npa_cgemm64_t)(int, int, int, int64_t, int64_t, int64_t, const void *, const void *,
+                              int64_t, const void *, int64_t, const void *, void *, int64_t);
+typedef void (*npa_cgemm32_t)(int, int, int, int32_t, int32_t, int32_t, const void *, const void *,
+                              int32_t, const void *, int32_t, const void *, void *, int32_t);
+#define NPA_MATMUL_COMPLEX(SFX, T, GEMM)                                                         \
+NPA_MATMUL_LOOP_DOT(SFX, T, T, 0, NPA_MAC_CPLX_##SFX, NPA_OUT_SAME)                              \
+static int npa_matmul_##SFX(int nt, int64_t M, int64_t N, int64_t K,                             \
+        const T *A, int64_t sam, int64_t sak, const T *B, int64_t sbk, int64_t sbn,              \
+        T *C, int64_t scm, int64_t scn) {                                                        \
+    if (M == 0 || N == 0) return 0;                                                              \
+    int64_t lda = 0, ldb = 0;                                                                    \
+    int ta = npa_blas_layout(M, K, sam, sak, &lda), tb = npa_blas_layout(K, N, sbk, sbn, &ldb);  \
+    if (!npa_blas[GEMM] || K == 0 || !npa_blas_fits(M, N, K) || (scn != 1 && N > 1)             \
+            || (scm < N && M > 1)) {                                                             \
+        npa_matmul_loop_##SFX(nt, M, N, K, A, sam, sak, B, sbk, sbn, C, scm, scn);               \
+        return 0;                                                                                \
+    }                                                                                            \
+    T *pa = NULL, *pb = NULL;                                                                    \
+    if (!ta) {                                                                                   \
+        pa = (T *)npa_malloc(sizeof(T) * (size_t)(M * K));                                       \
+        if (!pa) return NPA_ERR_NOMEM;                                                           \
+        for (int64_t r = 0; r < M; r++) for (int64_t c = 0; c < K; c++) pa[r * K + c] = A[r * sam + c * sak]; \
+        A = pa; ta = NPA_CBLAS_NO_TRANS; lda = K;                                                \
+    }                                                                                            \
+    if (!tb) {                                                                                   \
+        pb = (T *)npa_malloc(sizeof(T) * (size_t)(K * N));                                       \
+        if (!pb) { free(pa); return NPA_ERR_NOMEM; }                                             \
+        for (int64_t r = 0; r < K; r++) for (int64_t c = 0; c < N; c++) pb[r * N + c] = B[r * sbk + c * sbn]; \
+        B = pb; tb = NPA_CBLAS_NO_TRANS; ldb = N;                                                \
+    }                                                                                            \
+    const int64_t ldc = M > 1 ? scm : (N > 1 ? N : 1);                                           \
+    const T one = 1, zero = 0;                                                                   \
+    const int before = npa_blas_threads_begin(nt);                                               \
+    if (npa_blas[NPA_BLAS_ILP64])                                                                \
+        ((npa_cgemm64_t)(intptr_t)npa_blas[GEMM])(NPA_CBLAS_ROW_MAJOR, ta, tb, M, N, K, &one, A, lda, B, ldb, &zero, C, ldc); \
+    else                                                                                         \
+        ((npa_cgemm32_t)(intptr_t)npa_blas[GEMM])(NPA_CBLAS_ROW_MAJOR, ta, tb, (int32_t)M, (int32_t)N, (int32_t)K, &one, A, (int32_t)lda, B, (int32_t)ldb, &zero, C, (int32_t)ldc); \
+    npa_blas_threads_end(nt, before);                                                            \
+    free(pa);                                                                                    \
+    free(pb);                                                                                    \
+    return 0;                                                                                    \
+}
+#define NPA_MAC_CPLX_c64(acc, a, b) ((acc) + npa_cmul_naive_f((a), (b)))
+#define NPA_MAC_CPLX_c128(acc, a, b) ((acc) + npa_cmul_naive_d((a), (b)))
+#define NPA_OUT_SAME(acc) (acc)
+NPA_MATMUL_COMPLEX(c64, float _Complex, NPA_BLAS_CGEMM)
+NPA_MATMUL_COMPLEX(c128, double _Complex, NPA_BLAS_ZGEMM)
+
+/* np.linalg: LAPACK through the same table */
+#include "npaccel_lapack.h"
 
 #endif /* NPA_CUDA */
 #endif

@@ -42,6 +42,11 @@ SAMPLES = [
     "alpha_blend",
     "gemm_epilogue",
     "attention",
+    "crc16",
+    "nussinov",
+    "csr_matvec",
+    "lu",
+    "cholesky",
 ]
 
 

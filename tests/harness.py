@@ -129,7 +129,8 @@ def quiet_fixture():
 
 # ---- the user's default mode (fallback="warn") ---------------------------------------------
 # Names of npaccel's own objects: none may appear in a warning, an exception type or message.
-INTERNAL_NAMES = ("Unavailable", "MaskedSelection", "DimValue", "View", "Node", "BoundMethod")
+INTERNAL_NAMES = ("Unavailable", "MaskedSelection", "DimValue", "View", "Node", "BoundMethod", "EitherScalar",
+                  "DataSized", "ScalarVar", "ArrayVar", "ListValue", "__npa_ret", "__npa_done")
 
 
 class Kwargs(dict):

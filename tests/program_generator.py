@@ -3,8 +3,8 @@
 ``generate_module(seed, count)`` returns the source of a module of ``count`` functions
 ``f0 .. f{count-1}``, all with the signature ``(x, y, k, mode, table, items, buf, cfg)``,
 and ``make_args(seed, i)`` fresh arguments for function ``i``. Bodies mix elementwise
-arithmetic, ufuncs, reductions, slices, in-place updates and loops over range (which
-compile) with string compares, list appends, dict lookups, attribute reads, print to a
+arithmetic, ufuncs, reductions, slices, in-place updates, loops over range and element
+loops (which compile) with string compares, list appends, dict lookups, attribute reads, print to a
 StringIO, try/except, comprehensions, conditional expressions and big Python ints (which
 run in Python). Every name is defined before it is read on every path, so a program only
 raises what NumPy or Python raise at run time (an empty array's max, an index past the end).
@@ -159,6 +159,30 @@ class _Body:
                       f"    {name} = {name} + {a}.sum() * i")
             self.scalars.append(name)
 
+    def s_scalar_loop(self):
+        """Element loops as users write them: running maxima that may never be assigned (an
+        int 0 or a NumPy scalar, whichever path ran), counts, inner loops that may make zero
+        trips, while with break, element writes reading the previous element."""
+        a, name = self.array(), self.fresh("s")
+        form = self.r.randrange(5)
+        if form == 0:
+            self.emit(f"{name} = 0", f"for i in range(len({a})):", f"    if {a}[i] > {name}:",
+                      f"        {name} = {a}[i]")
+        elif form == 1:
+            self.emit(f"{name} = 0.0", "for i in range(k):", f"    for j in range(min(i, len({a}))):",
+                      f"        {name} += {a}[j] * 0.5")
+        elif form == 2:
+            self.emit(f"{name} = 0", f"for v in {a}:", "    if v > 0:", f"        {name} += 1")
+        elif form == 3:
+            self.emit(f"{name} = 0", f"while {name} < len({a}):", f"    if {a}[{name}] < -1.0:",
+                      "        break", f"    {name} += 1")
+        else:
+            target = self.local_array()
+            self.emit(f"for i in range(1, len({target})):",
+                      f"    {target}[i] = max({target}[i], {target}[i - 1] * 0.5)")
+            return
+        self.scalars.append(name)
+
     def s_while(self):
         target = self.local_array()
         self.emit("j = 0", "while j < k:", f"    {target} = {target} * 0.5 + 1.0", "    j += 1")
@@ -247,7 +271,8 @@ class _Body:
         target = self.local_array()
         self.emit(f"if {s} > 0:", f"    {target} = {target} * 2.0", "else:", f"    {target} = -{target}")
 
-    COMPILED = ("s_assign", "s_assign", "s_reduce", "s_slice", "s_inplace", "s_loop", "s_while", "s_value_branch")
+    COMPILED = ("s_assign", "s_assign", "s_reduce", "s_slice", "s_inplace", "s_loop", "s_while", "s_value_branch",
+                "s_scalar_loop")
     PYTHON = ("s_mode", "s_append", "s_dict", "s_attr", "s_print", "s_try", "s_comprehension",
               "s_conditional", "s_bigint")
 

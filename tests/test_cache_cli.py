@@ -153,6 +153,21 @@ def test_clear_with_yes(cache_dir):
     assert ArtefactStore(cache_dir).list_entries() == []
 
 
+def test_clear_removes_the_call_dispatcher_build_too(cache_dir):
+    """The C call dispatcher's build lives in <cache>/extensions (its own store, not listed
+    as a kernel): clear removes it as well (the next call builds it again)."""
+    def build(workdir):
+        (workdir / "ext.so").write_bytes(b"\x7fELF")
+        return workdir / "ext.so"
+    extensions = ArtefactStore(cache_dir / "extensions")
+    extensions.get_or_build(make_key({"extension": "dispatch"}), build, source="/* c */", meta={})
+    assert extensions.list_entries()
+    proc = run_cli(cache_dir, "clear", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    assert "removed 2 entries" in proc.stdout          # the kernels; the extension is not one
+    assert ArtefactStore(cache_dir / "extensions").list_entries() == []
+
+
 def _clear_on_a_terminal(cache_dir, answer: bytes):
     """Run `clear` with a pseudo-terminal as stdin, answer the question, return (rc, output)."""
     master, slave = pty.openpty()

@@ -49,16 +49,19 @@ def test_one_warning_per_distinct_reason_in_the_users_spelling():
         for signature, times in stats["compile_times"].items())
 
 
-def offset_difference(c, w):
-    return c[w:] - c[:-w]
+def squares_in_a_list(c):
+    out = []
+    for v in range(c.shape[0]):
+        out.append(c[v] ** 2)
+    return np.array(out)
 
 
 def test_suggestions_name_the_rewrite_that_compiles():
-    texts = [str(w.message) for w in _fallback_texts(accelerate(offset_difference, fallback="warn"),
-                                                       (np.arange(6.0), 2))]
-    assert len(texts) == 1 and "c[w:w + n] - c[0:n]" in texts[0], texts
+    texts = [str(w.message) for w in _fallback_texts(accelerate(squares_in_a_list, fallback="warn"),
+                                                       (np.arange(6.0),))]
+    assert any("out = np.empty(n)" in t for t in texts), texts
     with pytest.raises(npaccel.UnsupportedError, match="suggestion"):
-        accelerate(offset_difference, fallback="raise")(np.arange(6.0), 2)
+        accelerate(squares_in_a_list, fallback="raise")(np.arange(6.0))
 
 
 def test_warning_location_for_whole_function_fallback():

@@ -29,6 +29,23 @@ def test_generated_programs_are_valid_python():
     assert source == gen.generate_module(SEED, 40)        # seeded: the same programs each run
 
 
+def tolerance(args):
+    """REDUCTION_RTOL, or float32's for every result where an argument is float32: its
+    values pass through float32 sums and transcendentals, which NumPy does not round
+    correctly (pairwise float32 sums; tanh within 1 ulp) and npaccel does (double
+    accumulators), so a float64 result computed from them differs in float32's last bit.
+
+    >>> tolerance((np.ones(2, np.float32), 3))[np.dtype(np.float64)]
+    1e-05
+    >>> tolerance((np.ones(2), 3)) is REDUCTION_RTOL
+    True
+    """
+    if any(getattr(a, "dtype", None) in (np.float32, np.complex64) for a in args):
+        f32 = REDUCTION_RTOL[np.dtype(np.float32)]
+        return {dtype: max(rtol, f32) for dtype, rtol in REDUCTION_RTOL.items()}
+    return REDUCTION_RTOL
+
+
 @pytest.mark.parametrize("start, count", BATCHES, ids=[f"seed{SEED}-{s}+{n}" for s, n in BATCHES])
 def test_generated_programs(start, count, tmp_path):
     seed = SEED * 1000003 + start
@@ -37,8 +54,9 @@ def test_generated_programs(start, count, tmp_path):
     with np.errstate(all="ignore"):
         for i in range(count):
             fn = getattr(module, f"f{i}")
+            args = gen.make_args(seed, i)
             try:
-                check_same_default(fn, lambda: gen.make_args(seed, i), rtol=REDUCTION_RTOL, calls=2)
+                check_same_default(fn, lambda: args, rtol=tolerance(args), calls=2)
             except Exception as exc:         # noqa: BLE001 - collected, reported together below
                 failures.append((fn, exc))
     if not failures:

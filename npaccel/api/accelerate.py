@@ -1,6 +1,7 @@
 """The @accelerate decorator: dispatch by argument signature, stats, explain, fallback."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -15,9 +16,11 @@ from ..config import get_config
 from ..errors import CompileError, FallbackWarning, InternalError, TargetUnavailable, UnsupportedError, internal_errors
 from ..frontend.lower import UnsupportedArgument
 from ..frontend.signature import DeviceArraySpec, describe, signature_of
+from ..runtime.dispatch_ext import MISS, attach as attach_fast
 from ..runtime.forking import renew_after_fork
 from .explain import Explanation, explain_text
 from .specialise import build_cpu, build_cuda, cuda_explain_text, translate
+from .warm import WarmStart     # imported here, not on a new process's first call
 
 log = logging.getLogger("npaccel")
 
@@ -45,12 +48,13 @@ class Accelerated:
         self._target = target
         self._fallback = fallback
         self._specs = {}
+        self._fast = None        # the C dispatcher (runtime/dispatch_ext.py), from a signature's 2nd call
         self._lock = threading.RLock()
         renew_after_fork(self, "_lock", threading.RLock)      # a forked child never waits on it
         self._warned = set()
         self._stats = {"calls": 0, "compiles": 0, "memory_hits": 0, "disk_hits": 0,
                        "fallbacks": 0, "fallback_reasons": [], "gpu_signatures": 0,
-                       "fallback_counts": {}, "compile_times": {}}
+                       "fallback_counts": {}, "compile_times": {}, "index_hits": 0}
         self._simple = not self._preset_args and not self._preset_kwargs and \
             all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
                 for p in self._params.values())
@@ -109,10 +113,18 @@ class Accelerated:
     def __call__(self, *args, **kwargs):
         if get_config().disable:
             return self._orig(*args, **kwargs)
+        fast = self._fast
+        if fast is not None and not kwargs:
+            result = fast(args)      # in C: the signature's plan, or MISS (the path below)
+            if result is not MISS:
+                return result
         try:
             values = self._bind(args, kwargs)
         except TypeError:
             return self._orig(*args, **kwargs)   # let Python report the bad call
+        if "dask" in sys.modules and any(type(v).__module__.startswith("dask") for v in values):
+            from ..dask import call_on_dask       # lazy Dask arrays in, lazy Dask arrays out
+            return call_on_dask(self, values)
         key = signature_of(values)
         call = self._specs.get(key)
         self._stats["calls"] += 1
@@ -120,7 +132,17 @@ class Accelerated:
             call = self._specialise(key)
         else:
             self._stats["memory_hits"] += 1
+            if getattr(call, "fast_plan", None) is not None:
+                self._attach_fast(key, call)
         return call(values)
+
+    def _attach_fast(self, key, call):
+        """Hand the calls of a compiled CPU specialisation to the C dispatcher (counted in
+        stats there); plain positional calls only."""
+        with self._lock:
+            make, call.fast_plan = call.fast_plan, None
+            if make is not None and self._simple and self._specs.get(key) is call:
+                self._fast = attach_fast(self._fast, len(self._params), functools.partial(make, key))
 
     def recompile(self):
         """Drop the compiled specialisations: the next call of each signature reads module
@@ -128,6 +150,9 @@ class Accelerated:
         with self._lock:
             self._specs.clear()
             self._warned.clear()
+            self.__dict__.pop("_pickle_token", None)      # its next pickle compiles anew elsewhere
+            if self._fast is not None:
+                self._fast.clear()
 
     def _specialise(self, key):
         with self._lock:
@@ -139,13 +164,24 @@ class Accelerated:
             signature = describe(key)
             start = time.perf_counter()
             try:
-                compiled = translate(self._fn, key)
+                warm = self._warm_start(key, target)
+                call = warm.lookup(self._plain) if warm is not None else None
+                if call is not None:             # a new process's first call: no lowering
+                    self._stats["disk_hits"] += 1
+                    self._stats["index_hits"] += 1
+                    self._timed(signature, start)
+                    self._specs[key] = call
+                    return call
+                with warm.recording() if warm is not None else contextlib.nullcontext() as reads:
+                    compiled = translate(self._fn, key)
                 if compiled.pending_error is not None:
                     call = self._raises(compiled.pending_error, signature)
                 else:
                     call, hit = self._build_gpu(key, compiled) if target == "cuda" else self._build_cpu(key, compiled)
                     self._stats["disk_hits" if hit else "compiles"] += 1
                     self._timed(signature, start)
+                    if warm is not None:
+                        warm.remember(compiled, reads)
             except UnsupportedError as exc:
                 # segments run on the CPU; under "raise", only around arguments of other types
                 # (a method's self): the first statement run in Python is then the error
@@ -157,6 +193,14 @@ class Accelerated:
                 call = self._fall_back(None, f"compilation failed ({str(exc).splitlines()[0]})", exc, signature)
             self._specs[key] = call
             return call
+
+    def _warm_start(self, key, target):
+        """The warm index's view of this signature (api/warm.py), None where it is not used:
+        the GPU, arguments in GPU memory, a callable that is not a plain function."""
+        if target != "cpu" or not isinstance(self._fn, types.FunctionType) or \
+                any(isinstance(spec, DeviceArraySpec) for spec in key):
+            return None
+        return WarmStart(self._fn, key)
 
     def _timed(self, signature, start):
         self._stats["compile_times"].setdefault(signature, []).append(round(time.perf_counter() - start, 4))
@@ -272,8 +316,13 @@ class Accelerated:
         """calls, compiles, memory_hits, disk_hits, fallbacks (statements or calls run in
         Python), fallback_reasons ("file:line: why", first seen first), fallback_counts
         (reason -> times run in Python), compile_times (signature -> seconds each time it was
-        lowered and built or loaded, segments included), signatures, gpu_signatures."""
+        lowered and built or loaded, segments included), signatures, gpu_signatures,
+        index_hits (signatures loaded through the warm index without lowering, counted in
+        disk_hits too: api/warm.py)."""
         s = dict(self._stats)
+        if self._fast is not None:      # calls the C dispatcher ran: memory hits
+            s["calls"] += self._fast.hits
+            s["memory_hits"] += self._fast.hits
         s["fallback_reasons"] = list(s["fallback_reasons"])
         s["fallback_counts"] = dict(s["fallback_counts"])
         s["compile_times"] = {k: list(v) for k, v in s["compile_times"].items()}
@@ -285,7 +334,11 @@ class Accelerated:
         running anything: the source with each line marked compiled, folded, or run in Python
         (and why); then per compiled segment the op graph, memory plan, fused kernels and
         generated C (api/explain.py)."""
-        key = signature_of(self._bind(args, kwargs))
+        values = self._bind(args, kwargs)
+        if "dask" in sys.modules and any(type(v).__module__.startswith("dask") for v in values):
+            from ..dask import explain_dask
+            return explain_dask(self, values)
+        key = signature_of(values)
         try:
             with internal_errors("explaining", self._where()):
                 text = explain_text(self._fn, key, list(self._params), translate, self.__qualname__)
@@ -297,6 +350,11 @@ class Accelerated:
             except UnsupportedError as exc:
                 text = Explanation(text + f"\n\n== generated CUDA ==\nnone: {exc} (runs on the CPU)")
         return text
+
+    def __reduce__(self):
+        """Pickles by function, options and source lines (api/pickling.py): Dask ships it."""
+        from .pickling import reduce_accelerated
+        return reduce_accelerated(self)
 
     def __get__(self, obj, objtype=None):
         if obj is None:

@@ -48,6 +48,7 @@ class SegmentedFunction:
         self.segments = {}        # (start, names, signature) -> Segment | ("python", reason)
         self.python = {}          # (index, names) -> function running that statement
         self.reads_after = [sorted(read_names(self.stmts[i:])) for i in range(len(self.stmts) + 1)]
+        self.locals = set(assigned_names(self.stmts)) | set(self.params)
 
     def __call__(self, args):
         env = dict(zip(self.params, args))
@@ -161,6 +162,9 @@ class SegmentedFunction:
                 except ValueError:
                     pass
         free = sorted(n for n in read_names([stmt]) if n in cells and n not in names)
+        # a local of the function that holds no value here: reading it raises Python's
+        # UnboundLocalError (not a NameError), as in the function
+        unbound = sorted((read_names([stmt]) & self.locals) - set(names) - set(free))
         body = gast.gast_to_ast(stmt)
         ast.increment_lineno(body, self.src.first_line - 1)
         for sub in ast.walk(body):     # gast may leave end positions unset
@@ -171,6 +175,7 @@ class SegmentedFunction:
         line = body.lineno
         binds = [ast.parse(f"{n} = __npaccel_env[{n!r}]").body[0] for n in names]
         binds += [ast.parse(f"{n} = __npaccel_cells[{n!r}]").body[0] for n in free]
+        binds += [ast.parse(f"if False: {n} = None").body[0] for n in unbound]
         tail = ast.parse("return __npaccel_done, locals()").body[0]
         for node in binds + [tail]:
             for sub in ast.walk(node):

@@ -4,6 +4,7 @@ lower (frontend) -> PIPELINE (passes) -> C source (codegen) -> key -> cache or b
 """
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from ..frontend.signature import describe
 from ..passes.plan import Plan, run_pipeline
 from ..runtime.loader import ffi, load_built, load_entry
 from ..codegen.c_library import uses_library
+from ..runtime.call_plan import call_program
 from ..runtime.marshal import build_caller
 
 IR_FORMAT_VERSION = 1
@@ -50,15 +52,18 @@ def translate(fn, signature, lowered=None) -> Compiled:
     return Compiled(graph, plan, source, layout, checks, pending)
 
 
-def cache_key(source, compiler, target="cpu"):
+def build_environment(compiler, target="cpu") -> dict:
+    """Everything besides the generated source that decides a CPU artefact (its cache key's
+    other parts; the warm index's key has them too: api/warm.py)."""
     from ..build.toolchain import c_flags, cpu_signature, runtime_headers_digest
     import numpy
-    return make_key({
-        "npaccel": __version__, "ir": IR_FORMAT_VERSION, "numpy": numpy.__version__,
-        "source": source, "compiler": [compiler.path, compiler.version],
-        "flags": list(c_flags(compiler)), "target": target, "arch": cpu_signature(),
-        "headers": runtime_headers_digest(),
-    })
+    return {"npaccel": __version__, "ir": IR_FORMAT_VERSION, "numpy": numpy.__version__,
+            "compiler": [compiler.path, compiler.version], "flags": list(c_flags(compiler)),
+            "target": target, "arch": cpu_signature(), "headers": runtime_headers_digest()}
+
+
+def cache_key(source, compiler, target="cpu"):
+    return make_key({**build_environment(compiler, target), "source": source})
 
 
 def build_cpu(fn, signature, compiled: Compiled, plain=None, segment=None):
@@ -85,10 +90,39 @@ def build_cpu(fn, signature, compiled: Compiled, plain=None, segment=None):
     log.info("%s(%s)%s: %s in %.1f ms", fn.__qualname__, meta["signature"],
              f", segment at lines {segment['lines']}" if segment else "",
              "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
-    with internal_errors("preparing the call", compiled.graph.meta.get("where")):
-        caller = build_caller(compiled.graph, compiled.layout, compiled.checks,
-                              entry, ffi, get_config().num_threads, plain=plain)
-    return caller, hit
+    return cpu_caller(compiled.graph, compiled.layout, compiled.checks, entry, plain), hit
+
+
+def cpu_caller(graph, layout, checks, entry, plain):
+    """The call function of a loaded CPU kernel library (runtime/marshal.py)."""
+    with internal_errors("preparing the call", graph.meta.get("where")):
+        caller = build_caller(graph, layout, checks, entry, ffi, get_config().num_threads, plain=plain)
+    if plain is not None:     # a whole function: the C dispatcher may take its calls (runtime/call_plan.py)
+        caller.fast_plan = functools.partial(call_program, graph, layout, checks, entry, caller.__globals__)
+    return caller
+
+
+def load_cpu(fn, signature, key, graph, layout, checks, blas, plain=None):
+    """The call function of the CPU artefact ``key`` when the cache holds it and it loads,
+    else None (never builds): the warm index's path (api/warm.py), where ``graph``,
+    ``layout``, ``checks`` and ``blas`` (its plan calls the BLAS) come from an earlier
+    lowering of the same function and signature. An artefact that does not load is
+    discarded, so that lowering builds it again."""
+    from ..cache.store import default_store
+    from ..runtime.loader import ArtefactLoadError
+    start = time.perf_counter()
+    store = default_store()
+    path = store.lookup(key)
+    if path is None:
+        return None
+    try:
+        entry = load_entry(path, blas=blas)
+    except ArtefactLoadError:
+        store.discard(key, path)
+        return None
+    log.info("%s(%s): warm index and disk cache hit in %.1f ms", fn.__qualname__, describe(signature),
+             1000 * (time.perf_counter() - start))
+    return cpu_caller(graph, layout, checks, entry, plain)
 
 
 def cuda_cache_key(source, nvcc, arch):

@@ -8,6 +8,10 @@ Layout under the root:
                          last use. These records are the index: there is no shared index
                          file for writers to fight over or to corrupt all at once.
     locks/<key>.lock     flock'ed by whoever builds, evicts or repairs <key>
+    index/<key>.idx      the warm index (api/warm.py): what lowering a function decided,
+                         by everything that decides it, naming the artefact to load. Each
+                         file carries its own checksum; one that is damaged, foreign or
+                         unreadable is a miss (the function lowers as without an index).
 
 Write order: artefact, then source, then record, each through a temp file in the same
 directory and os.replace. An entry counts only when its record exists and the artefact's
@@ -37,6 +41,7 @@ from .locks import FileLock
 from .records import (KEY_PATTERN, CorruptEntry, Entry, entry_of, new_record, record_path,
                       unlink, verified_artefact, write_atomic)
 from .trust import untrusted_reason
+from .warm_index import clear_index
 
 __all__ = ["ArtefactStore", "Entry", "default_store", "open_store", "reset_default_store",
            "default_cache_dir"]
@@ -52,6 +57,7 @@ class ArtefactStore:
         self.root = Path(root)
         self.entries_dir = self.root / "entries"
         self.locks_dir = self.root / "locks"
+        self.index_dir = self.root / "index"
         self.max_size = max_size
         self.requested_root: Path | None = None   # set when this is a stand-in for an untrusted root
         self.fallback_reason: str | None = None
@@ -82,6 +88,17 @@ class ArtefactStore:
             os.utime(self._record_path(key))
         except OSError:
             pass  # a read-only cache still serves hits; LRU order just stays as it was
+
+    def lookup(self, key: str) -> Path | None:
+        """The verified artefact of `key` if the store holds one, else None (also when it
+        is damaged: the next get_or_build repairs it). Never builds."""
+        try:
+            path = self._verified(key)
+        except (CorruptEntry, OSError):
+            return None
+        if path is not None:
+            self._touch(key)
+        return path
 
     # ---- the main entry point
     def get_or_build(self, key: str, build: Callable[[Path], Path], *, source: str,
@@ -292,6 +309,10 @@ class ArtefactStore:
         complete = {e.key for e in self.list_entries()}
         removed = sum(self._remove_if_free(k) and k in complete for k in self._keys())
         self._sweep()
+        clear_index(self.index_dir)
+        extensions = self.root / "extensions"     # the C call dispatcher (runtime/dispatch_ext.py)
+        if extensions.is_dir() and self.root.name != "extensions":
+            ArtefactStore(extensions).clear()
         return removed
 
     def _evict_to(self, max_size: int, protect: str | None = None) -> list[str]:
@@ -314,6 +335,7 @@ class ArtefactStore:
             cutoff = time.time() - older_than_seconds
             removed += [e.key for e in self.list_entries()
                         if e.last_used < cutoff and self._remove_if_free(e.key)]
+            clear_index(self.index_dir, older_than=cutoff)
         if max_size is not None:
             removed += self._evict_to(max_size)
         return removed
@@ -351,7 +373,7 @@ def open_store(root: Path | None, *, max_size: int | None = None) -> ArtefactSto
             reason = f"it cannot be created ({exc.strerror or exc})"
         if reason is None:
             reason = untrusted_reason(requested)
-        for sub in ("entries", "locks"):
+        for sub in ("entries", "locks", "index"):
             if reason is None and (requested / sub).exists():
                 reason = untrusted_reason(requested / sub)
     if reason is None:

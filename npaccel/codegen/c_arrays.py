@@ -77,7 +77,7 @@ def broadcast(w, node, idx):
     if idx == FLAT and tuple(arg.shape) == tuple(node.shape):
         return w.value(arg, FLAT)
     idx = _nested(node, idx)
-    return w.value(arg, w.child_index(idx, node.ndim, arg))
+    return w.value(arg, w.child_index(idx, node.ndim, arg, node.shape))
 
 
 def concat(w, node, idx):

@@ -23,13 +23,16 @@ const int npa_rc = npa_matmul_f64(npa_nt, (2), (1), (3), a0, (3), (1), a1, (1), 
 from __future__ import annotations
 
 from ..ir.dims import render_c
-from ..ir.nodes import MatMul, Reduce, View, topo_order
+from ..ir.nodes import Lapack, MatMul, Reduce, View, topo_order
 from ..passes.infer import dim_canonicaliser
 from ..passes.plan import Kernel, _reads
+from .c_parallel import omp, serial_or_parallel
 from .c_source import Buffer
 
 SUFFIX = {"float64": "f64", "float32": "f32", "float16": "f16", "bool": "b", "int8": "i8", "int16": "i16",
-          "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64"}
+          "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
+          "complex64": "c64", "complex128": "c128"}
+_BLAS = ("f32", "f64", "c64", "c128")      # helpers that call the BLAS (cgemm/zgemm for complex)
 # per-product multiply-adds below which a batch runs its products in parallel, each serial
 # (OpenBLAS itself uses one thread for a gemm below 65536 * GEMM_MULTITHREAD_THRESHOLD (4))
 BATCH_PARALLEL_MAX = 262144
@@ -38,7 +41,7 @@ BATCH_PARALLEL_MAX = 262144
 def strided(gen, node):
     """(pointer C expression, element stride C expression per dim) of a value in memory,
     seen through views; None if it has no buffer."""
-    if isinstance(node, View):
+    if isinstance(node, View) and id(node) not in gen.buffers:     # (a view computed into a buffer: that)
         base = strided(gen, node.arg)
         if base is None:
             return None
@@ -129,14 +132,18 @@ class ProductLayout:
 
 
 def matmul_lines(gen, node, dest, label):
-    """C statements computing MatMul ``node`` into ``dest`` (a Buffer, C-contiguous)."""
+    """C statements computing MatMul ``node`` into ``dest`` (a Buffer, C-contiguous); an
+    np.linalg routine (a Lapack node) through c_lapack.py."""
+    if isinstance(node, Lapack):
+        from .c_lapack import lapack_lines
+        return lapack_lines(gen, node, dest, label)
     sfx = SUFFIX.get(node.dtype.name)
     if sfx is None:
         raise NotImplementedError(f"matrix product of {node.dtype}")
     p = ProductLayout(gen, node, dest)
     pa, pb, mnk, dims, nb = p.pa, p.pb, p.mnk, p.dims, p.nb
     sam, sak, sbk, sbn, scm, scn = p.sam, p.sak, p.sbk, p.sbn, p.scm, p.scn
-    what = "BLAS gemm/gemv/dot" if sfx in ("f32", "f64") else "npaccel loop"
+    what = "BLAS gemm/gemv/dot" if sfx in _BLAS else "npaccel loop"
     lines = [f"/* {label}: matrix product {node.dtype}{list(node.shape)} ({what}, npaccel_blas.h) */", "{"]
     if nb == 0:
         call = f"npa_matmul_{sfx}(npa_nt, {mnk}, {pa}, {sam}, {sak}, {pb}, {sbk}, {sbn}, {dest.name}, {scm}, {scn})"
@@ -150,23 +157,23 @@ def matmul_lines(gen, node, dest, label):
     lines.append(f"    const int64_t npa_nb = {' * '.join(bdims)};")
     lines.append(f"    const int npa_par = npa_nt > 1 && npa_nb > 1 && npa_per < {BATCH_PARALLEL_MAX} "
                  f"&& npa_per * npa_nb > NPA_MATMUL_PARALLEL_MIN;")
-    blas = sfx in ("f32", "f64")
+    blas = sfx in _BLAS
     if blas:
         lines.append("    const int npa_before = npa_par ? npa_blas_threads_begin(1) : 0;")
     collapse = f" collapse({nb})" if nb > 1 else ""
-    lines.append(f"    #pragma omp parallel for{collapse} num_threads(npa_nt) if(npa_par) schedule(static)")
-    for j in range(nb):
-        lines.append("    " * (j + 1) + f"for (int64_t npa_j{j} = 0; npa_j{j} < {bdims[j]}; npa_j{j}++) {{")
-    ind = "    " * (nb + 1)
     args = (f"{mnk}, {pa} + ({off_a}), {sam}, {sak}, {pb} + ({off_b}), {sbk}, {sbn}, "
             f"{dest.name} + ({off_c}), {scm}, {scn}")
-    lines += [f"{ind}const int npa_rc = npa_matmul_{sfx}(npa_par ? 1 : npa_nt, {args});",
-              f"{ind}if (npa_rc) {{",
-              f"{ind}    #pragma omp atomic write",
-              f"{ind}    npa_err = npa_rc;",
-              f"{ind}}}"]
-    for j in reversed(range(nb)):
-        lines.append("    " * (j + 1) + "}")
+
+    def batch(parallel):    # the products in parallel, each on one thread; or one after another
+        out = omp(parallel, f"#pragma omp parallel for{collapse} num_threads(npa_nt) schedule(static)")
+        out += ["    " * j + f"for (int64_t npa_j{j} = 0; npa_j{j} < {bdims[j]}; npa_j{j}++) {{" for j in range(nb)]
+        ind = "    " * nb
+        out += [f"{ind}const int npa_rc = npa_matmul_{sfx}({'1' if parallel else 'npa_nt'}, {args});",
+                f"{ind}if (npa_rc) {{"] + omp(parallel, f"{ind}    #pragma omp atomic write") + \
+               [f"{ind}    npa_err = npa_rc;", f"{ind}}}"]
+        return out + ["    " * j + "}" for j in reversed(range(nb))]
+
+    lines += ["    " + x for x in serial_or_parallel("npa_par", batch)]
     if blas:
         lines.append("    if (npa_par) npa_blas_threads_end(1, npa_before);")
     lines.append("}")

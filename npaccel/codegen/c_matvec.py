@@ -49,7 +49,7 @@ def _row_local(e, p, rows, find) -> bool:
 def find_pair(stmts, i, find):
     """(first store, slot picks, second store, index after them) starting at ``i``, or None."""
     s1 = stmts[i]
-    if not (isinstance(s1, P.Store) and isinstance(s1.value, MatMul) and isinstance(s1.target, _BUFFERS)):
+    if not (isinstance(s1, P.Store) and type(s1.value) is MatMul and isinstance(s1.target, _BUFFERS)):
         return None
     m1 = s1.value
     x, w = m1.a, m1.b
@@ -63,7 +63,7 @@ def find_pair(stmts, i, find):
     if j == len(stmts):
         return None
     s2 = stmts[j]
-    if not (isinstance(s2, P.Store) and isinstance(s2.value, MatMul) and isinstance(s2.target, _BUFFERS)):
+    if not (isinstance(s2, P.Store) and type(s2.value) is MatMul and isinstance(s2.target, _BUFFERS)):
         return None
     t, e = s2.value.a, s2.value.b
     transposed = isinstance(t, View) and t.arg is x and t.fixed == () and t.axes == ((1, 0, 1), (0, 0, 1))
@@ -93,6 +93,7 @@ def pair_lines(writer, s1, s2, label):
     gen = writer.gen
     m1, m2 = s1.value, s2.value
     x, w = m1.a, m1.b
+    from .c_parallel import by_size, omp
     from .c_source import FLAT, PARALLEL_MIN_ELEMENTS
     ct = C.ctype(m1.dtype)
     buf = writer.pointer
@@ -104,39 +105,42 @@ def pair_lines(writer, s1, s2, label):
             f"const int64_t npa_m = {rows}, npa_k = {cols}, npa_ld = (npa_k + 15) & ~(int64_t)15;",
             f"{ct} *npa_part = ({ct} *)npa_malloc(sizeof({ct}) * (size_t)(npa_ld > 0 ? npa_ld : 1) * (size_t)npa_nt);",
             "if (!npa_part) { npa_err = NPA_ERR_NOMEM; goto npa_done; }",
-            "int npa_used = 1;",
-            f"#pragma omp parallel num_threads(npa_nt) if(npa_m * npa_k > {PARALLEL_MIN_ELEMENTS})",
+            "int npa_used = 1;"]
+    # rows in blocks: the dots of a block, then e of the block as one vector loop (exp and
+    # the like vectorise across rows), then the block's updates into this thread's row
+    rows_loop = ["for (int64_t npa_b = 0; npa_b < npa_m; npa_b += NPA_MATVEC_BLOCK) {",
+                 "    const int64_t npa_end = npa_b + NPA_MATVEC_BLOCK < npa_m ? npa_b + NPA_MATVEC_BLOCK : npa_m;",
+                 f"    {ct} npa_e[NPA_MATVEC_BLOCK];",
+                 "    for (int64_t i = npa_b; i < npa_end; i++) {",
+                 f"        const {ct} *npa_x = {buf(x)} + i * npa_k;",
+                 f"        {ct} npa_z = 0;",
+                 "        #pragma omp simd reduction(+:npa_z)",
+                 f"        for (int64_t j = 0; j < npa_k; j++) npa_z += npa_x[j] * {buf(w)}[j];",
+                 f"        {writer.pointer(s1.target)}[i] = npa_z;",
+                 "    }",
+                 "    #pragma omp simd",
+                 "    for (int64_t i = npa_b; i < npa_end; i++) {"]
+    rows_loop += ["        " + line for line in kw.lines]
+    rows_loop += [f"        npa_e[i - npa_b] = {e};",
+                  "    }",
+                  "    for (int64_t i = npa_b; i < npa_end; i++) {",
+                  f"        const {ct} *npa_x = {buf(x)} + i * npa_k;",
+                  f"        const {ct} npa_ei = npa_e[i - npa_b];",
+                  "        #pragma omp simd",
+                  "        for (int64_t j = 0; j < npa_k; j++) npa_row[j] += npa_x[j] * npa_ei;",
+                  "    }",
+                  "}"]
+
+    def sweep(parallel):    # each thread's share of the rows (serial: all of them, as thread 0)
+        return omp(parallel, "#pragma omp parallel num_threads(npa_nt)") + [
             "{",
-            f"    {ct} *npa_row = npa_part + (int64_t)NPA_THREAD_NUM() * npa_ld;",
-            "    for (int64_t j = 0; j < npa_k; j++) npa_row[j] = 0;",
-            # rows in blocks: the dots of a block, then e of the block as one vector loop
-            # (exp and the like vectorise across rows), then the block's updates
-            "    #pragma omp for schedule(static)",
-            "    for (int64_t npa_b = 0; npa_b < npa_m; npa_b += NPA_MATVEC_BLOCK) {",
-            "        const int64_t npa_end = npa_b + NPA_MATVEC_BLOCK < npa_m ? npa_b + NPA_MATVEC_BLOCK : npa_m;",
-            f"        {ct} npa_e[NPA_MATVEC_BLOCK];",
-            "        for (int64_t i = npa_b; i < npa_end; i++) {",
-            f"            const {ct} *npa_x = {buf(x)} + i * npa_k;",
-            f"            {ct} npa_z = 0;",
-            "            #pragma omp simd reduction(+:npa_z)",
-            f"            for (int64_t j = 0; j < npa_k; j++) npa_z += npa_x[j] * {buf(w)}[j];",
-            f"            {writer.pointer(s1.target)}[i] = npa_z;",
-            "        }",
-            "        #pragma omp simd",
-            "        for (int64_t i = npa_b; i < npa_end; i++) {"]
-    body += ["            " + line for line in kw.lines]
-    body += [f"            npa_e[i - npa_b] = {e};",
-             "        }",
-             "        for (int64_t i = npa_b; i < npa_end; i++) {",
-             f"            const {ct} *npa_x = {buf(x)} + i * npa_k;",
-             f"            const {ct} npa_ei = npa_e[i - npa_b];",
-             "            #pragma omp simd",
-             "            for (int64_t j = 0; j < npa_k; j++) npa_row[j] += npa_x[j] * npa_ei;",
-             "        }",
-             "    }",
-             "    if (NPA_THREAD_NUM() == 0) npa_used = NPA_NUM_THREADS();",
-             "}",
-             "for (int64_t j = 0; j < npa_k; j++) {",
+            f"    {ct} *npa_row = npa_part{' + (int64_t)NPA_THREAD_NUM() * npa_ld' if parallel else ''};",
+            "    for (int64_t j = 0; j < npa_k; j++) npa_row[j] = 0;"] + \
+            omp(parallel, "    #pragma omp for schedule(static)") + ["    " + x for x in rows_loop] + \
+            omp(parallel, "    if (NPA_THREAD_NUM() == 0) npa_used = NPA_NUM_THREADS();") + ["}"]
+
+    body += by_size("npa_m * npa_k", PARALLEL_MIN_ELEMENTS, sweep)
+    body += ["for (int64_t j = 0; j < npa_k; j++) {",
              f"    {ct} npa_s = 0;",
              "    for (int t = 0; t < npa_used; t++) npa_s += npa_part[(int64_t)t * npa_ld + j];",
              f"    {writer.pointer(s2.target)}[j] = npa_s;",

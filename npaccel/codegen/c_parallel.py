@@ -1,10 +1,26 @@
-"""When a CPU kernel goes parallel: a per-kernel element threshold from its cost per element.
+"""When a CPU kernel goes parallel: a per-kernel element threshold from its cost per element,
+and the C that chooses between a loop nest's parallel and serial versions.
 
-Every loop nest is emitted as ``#pragma omp parallel for simd ... if(parallel: n > N)``.
-The ``parallel:`` modifier matters: a bare ``if()`` on a combined ``parallel for simd``
-also applies to its ``simd`` part (OpenMP 5), and gcc then versions the loop on the
-condition and runs a *scalar* copy below N (no libmvec, exp chain 4.1 ns per element instead
-of 0.85). With the modifier the serial path is the same vectorised loop on one thread.
+Every loop nest with an OpenMP region is emitted twice (``serial_or_parallel``)::
+
+    if (npa_n > N && npa_nt > 1) {
+        #pragma omp parallel for simd num_threads(npa_nt) schedule(static)
+        for (...) { body }
+    } else {
+        #pragma omp simd
+        for (...) { body }
+    }
+
+rather than as one region with an ``if(n > N)`` clause: libgomp sets up a team of one even
+when that clause is false, 0.4-0.7 us per region on the 2-core machine (the ``a + b`` kernel
+on 1 or 10 elements called from C: 410-650 ns per call, 2.5-4 ns with the serial version;
+through the C dispatcher 1.2-1.7 us -> 0.52-0.56 us of CPU per call), most of a small
+call's cost. The serial version is the same loops with the same ``omp simd`` (so small
+loops keep libmvec; an ``if()`` without the ``parallel:`` modifier on a ``parallel for simd``
+would also have turned off its SIMD part) and, for reductions, the order of operations of
+one thread of the parallel version: a result computed on one thread has the same bits as
+with the single region it replaces. A size known at compile time not above N (a dimension
+of 1 is part of the signature) gets the serial version only.
 
 N comes from the kernel's estimated arithmetic cost per element on one thread
 (``KernelWriter.cost``: the sum of ``op_cost`` over the ops it computes) plus ``BASE_NS`` for
@@ -33,6 +49,7 @@ ctypes calls straight into the kernel, best of 7; benchmarks/sweep.py shows the 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -54,7 +71,7 @@ _VECTOR_MATH = {Op.EXP, Op.EXP2, Op.EXPM1, Op.LOG, Op.LOG2, Op.LOG10, Op.LOG1P, 
                 Op.TANH, Op.ARCSINH, Op.ARCCOSH, Op.ARCTANH, Op.CBRT, Op.POWER, Op.FLOAT_POWER}
 _SCALAR = {Op.FLOOR_DIVIDE, Op.REMAINDER, Op.FMOD, Op.LOGADDEXP, Op.LOGADDEXP2, Op.HEAVISIDE,
            Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_MATH, Op.PY_INT, Op.CHECK_NONZERO,
-           Op.CHECK_INDEX, Op.CHECK_SLICE}
+           Op.CHECK_INDEX}
 
 
 def op_cost(op, in_dtypes, out_dtype) -> float:
@@ -85,3 +102,54 @@ def parallel_threshold(ops_ns: float) -> int:
     """
     saved = max(ops_ns, 0.0) / 2 + BASE_NS / 4
     return max(MIN_ELEMENTS, min(MAX_ELEMENTS, math.ceil(FORK_NS / saved)))
+
+
+def omp(parallel: bool, pragma: str) -> list:
+    """``[pragma]`` in the parallel version of a loop nest, nothing in the serial one."""
+    return [pragma] if parallel else []
+
+
+def above(size: str, threshold: int, name: str = ""):
+    """The C condition ``size > threshold`` (``size``: C text; ``name``: a variable holding
+    it, to show instead), or None where ``size`` is a constant not above ``threshold``.
+
+    >>> above("a0_d0", 100), above("(10) * (3)", 100), above("(10) * (30)", 100, "npa_n")
+    ('a0_d0 > 100', None, 'npa_n > 100')
+    """
+    if re.fullmatch(r"[\d\s()*]+", size) and math.prod(map(int, re.findall(r"\d+", size))) <= threshold:
+        return None
+    return f"{name or size} > {threshold}"
+
+
+def serial_or_parallel(cond, nest) -> list:
+    """C lines running ``nest(True)`` (a loop nest with its OpenMP pragmas) when ``cond``
+    (C text, usually from ``above``) holds and more than one thread may run, else
+    ``nest(False)``: the same loops, which never enter the OpenMP runtime. ``cond`` None
+    (or empty): the serial version only.
+
+    >>> nest = lambda par: omp(par, "#pragma omp parallel for") + ["for (...) body;"]
+    >>> print("\\n".join(serial_or_parallel("npa_n > 100", nest)))
+    if (npa_n > 100 && npa_nt > 1) {
+        #pragma omp parallel for
+        for (...) body;
+    } else {
+        for (...) body;
+    }
+    >>> serial_or_parallel(None, nest)
+    ['for (...) body;']
+    """
+    if not cond:
+        return nest(False)
+    return ([f"if ({cond} && npa_nt > 1) {{"] + ["    " + x for x in nest(True)] + ["} else {"] +
+            ["    " + x for x in nest(False)] + ["}"])
+
+
+def by_size(size: str, threshold: int, nest) -> list:
+    """``serial_or_parallel`` on ``size > threshold``, with the size held in ``npa_n``
+    (declared here, where there is a choice to make).
+
+    >>> by_size("(a0_d0) * (a0_d1)", 100, lambda par: omp(par, "#pragma omp parallel for") + ["loop;"])[:2]
+    ['const int64_t npa_n = (a0_d0) * (a0_d1);', 'if (npa_n > 100 && npa_nt > 1) {']
+    """
+    cond = above(size, threshold, "npa_n")
+    return ([f"const int64_t npa_n = {size};"] if cond else []) + serial_or_parallel(cond, nest)

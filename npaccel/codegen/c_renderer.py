@@ -63,7 +63,6 @@ _TEMPLATES = {
     Op.MAXIMUM: "npa_maximum({0}, {1})", Op.MINIMUM: "npa_minimum({0}, {1})",
     Op.SIGN: "npa_sign({0})", Op.WHERE: "({0} ? {1} : {2})",
     Op.CHECK_INDEX: "npa_check_index({0}, {1}, &npa_err)",
-    Op.CHECK_SLICE: "npa_check_slice({0}, {1}, {2}, &npa_err)",
     Op.LOGICAL_AND: "(({0} != 0) && ({1} != 0))", Op.LOGICAL_OR: "(({0} != 0) || ({1} != 0))",
     Op.LOGICAL_XOR: "(({0} != 0) != ({1} != 0))", Op.LOGICAL_NOT: "(!{0})",
     Op.CLIP: "npa_clip({0}, {1}, {2})",   # NumPy's clip loop (npaccel_math.h)

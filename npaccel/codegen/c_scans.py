@@ -25,8 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir.dims import render_c
-from ..ir.nodes import Scan
+from ..ir.nodes import Scan, SearchSorted, Sort
 from ..ir.ops import Op
+from .c_parallel import by_size, omp
 from .c_source import PARALLEL_MIN_ELEMENTS, KernelWriter
 
 
@@ -37,6 +38,9 @@ def _r(gen):
 
 def index_or_scan_kernel(gen, k, number):
     node = k.stores[0]
+    if isinstance(node, Sort):
+        from .c_sorting import search_kernel, sort_kernel
+        return search_kernel(gen, k, number) if isinstance(node, SearchSorted) else sort_kernel(gen, k, number)
     if isinstance(node, Scan):
         return scan_kernel(gen, k, number)
     return arg_reduce_kernel(gen, k, number)
@@ -103,38 +107,32 @@ def arg_reduce_kernel(gen, k, number):
     init = [f"{vt} npa_bv = 0;", "int64_t npa_bi = -1;"]
     if kept:
         collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
-        lines.append(f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) "
-                     f"schedule(static){collapse}")
-        lines += _loops(kept, dims, 0)
         depth = len(kept)
-        lines += ["    " * depth + x for x in init]
-        lines += _loops(red, dims, depth)
-        lines += ["    " * (depth + len(red)) + b for b in body]
-        lines += _closes(len(red), depth)
-        lines.append("    " * depth + store)
-        lines += _closes(len(kept), 0)
-        return lines + ["}"]
-    # all dims: per-thread (value, index), merged by value then index
+        nest = _loops(kept, dims, 0) + ["    " * depth + x for x in init] + _loops(red, dims, depth) + \
+            ["    " * (depth + len(red)) + b for b in body] + _closes(len(red), depth) + \
+            ["    " * depth + store] + _closes(len(kept), 0)
+        pragma = f"#pragma omp parallel for num_threads(npa_nt) schedule(static){collapse}"
+        return lines + by_size(total, PARALLEL_MIN_ELEMENTS, lambda par: omp(par, pragma) + nest) + ["}"]
+    # all dims: per-thread (value, index), merged by value then index (serial: thread 0's)
+    collapse = f" collapse({len(red)})" if len(red) > 1 else ""
+
+    def share(parallel):
+        out = omp(parallel, "#pragma omp parallel num_threads(npa_nt)") + ["{"] + ["    " + x for x in init]
+        out += omp(parallel, "    const int npa_t = NPA_THREAD_NUM();")
+        if red:     # (0-d: the one element, serial)
+            out += omp(parallel, f"    #pragma omp for schedule(static){collapse}")
+            out += ["    " + x for x in _loops(red, dims, 0)]
+        out += ["    " * (len(red) + 1) + b for b in body]
+        out += ["    " + x for x in _closes(len(red), 0)]
+        if parallel:
+            return out + ["    if (npa_t < NPA_MAX_THREADS) { npa_pv[npa_t] = npa_bv; npa_pi[npa_t] = npa_bi; }",
+                          "    if (npa_t == 0) npa_used = NPA_NUM_THREADS();", "}"]
+        return out + ["    npa_pv[0] = npa_bv; npa_pi[0] = npa_bi;", "}"]
+
     lines.append(f"{vt} npa_pv[NPA_MAX_THREADS];")
     lines.append("int64_t npa_pi[NPA_MAX_THREADS];")
     lines.append("int npa_used = 1;")
-    lines.append(f"#pragma omp parallel num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS})")
-    lines.append("{")
-    lines += ["    " + x for x in init]
-    lines.append("    const int npa_t = NPA_THREAD_NUM();")
-    if red:
-        collapse = f" collapse({len(red)})" if len(red) > 1 else ""
-        lines.append(f"    #pragma omp for schedule(static){collapse}")
-        lines += ["    " + x for x in _loops(red, dims, 0)]
-        lines += ["    " * (len(red) + 1) + b for b in body]
-        lines += ["    " + x for x in _closes(len(red), 0)]
-    else:   # 0-d: the one element
-        lines.append("    if (npa_t == 0) {")
-        lines += ["        " + b for b in body]
-        lines.append("    }")
-    lines.append("    if (npa_t < NPA_MAX_THREADS) { npa_pv[npa_t] = npa_bv; npa_pi[npa_t] = npa_bi; }")
-    lines.append("    if (npa_t == 0) npa_used = NPA_NUM_THREADS();")
-    lines.append("}")
+    lines += by_size(total, PARALLEL_MIN_ELEMENTS, share)
     lines += init
     lines.append("for (int t = 0; t < npa_used && t < NPA_MAX_THREADS; t++) {")
     lines.append(f"    if (npa_pi[t] >= 0 && (npa_bi < 0 || "
@@ -158,7 +156,9 @@ def scan_kernel(gen, k, number):
     full = tuple(f"i{d}" for d in range(r))
     w = KernelWriter(gen, False)
     value = R.cast(w.value(arg, full), arg.dtype, dt)
-    if dt.kind == "b":
+    if node.op not in (Op.CUMSUM, Op.CUMPROD):      # ufunc.accumulate of another binary ufunc
+        combine = "(({t})" + R.op(node.op, (dt, dt), dt, ["npa_acc", "npa_v"]).replace("{", "{{").replace("}", "}}") + ")"
+    elif dt.kind == "b":
         combine = "({a} || {b})" if node.op is Op.CUMSUM else "({a} && {b})"
     elif dt.kind == "c" and node.op is Op.CUMPROD:     # multiply.accumulate: NumPy's scalar loop
         combine = f"npa_cmul_naive_{'f' if dt == np.complex64 else 'd'}({{a}}, {{b}})"
@@ -182,18 +182,15 @@ def scan_kernel(gen, k, number):
         return lines + ["}"]
     kept = [d for d in range(r) if d != axis]
     total = " * ".join(dims.values()) or "1"
-    depth = 0
-    if kept:
-        collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
-        lines.append(f"#pragma omp parallel for num_threads(npa_nt) if({total} > {PARALLEL_MIN_ELEMENTS}) "
-                     f"schedule(static){collapse}")
-        lines += _loops(kept, dims, 0)
-        depth = len(kept)
-    lines += ["    " * depth + x for x in (f"{ct} npa_acc = 0;", "int npa_first = 1;")]
-    lines += _loops([axis], dims, depth)
-    lines += ["    " * (depth + 1) + b for b in w.lines + step]
-    lines.append("    " * (depth + 1) + f"{buf.at(full)} = npa_acc;")
-    lines += _closes(1, depth)
-    lines += _closes(len(kept), 0)
-    return lines + ["}"]
+    depth = len(kept)
+    nest = _loops(kept, dims, 0) + ["    " * depth + x for x in (f"{ct} npa_acc = 0;", "int npa_first = 1;")]
+    nest += _loops([axis], dims, depth)
+    nest += ["    " * (depth + 1) + b for b in w.lines + step]
+    nest.append("    " * (depth + 1) + f"{buf.at(full)} = npa_acc;")
+    nest += _closes(1, depth) + _closes(len(kept), 0)
+    if not kept:
+        return lines + nest + ["}"]
+    collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
+    pragma = f"#pragma omp parallel for num_threads(npa_nt) schedule(static){collapse}"
+    return lines + by_size(total, PARALLEL_MIN_ELEMENTS, lambda par: omp(par, pragma) + nest) + ["}"]
 

@@ -14,15 +14,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..ir.dims import render_c, shape_size
+from ..ir.dims import loop_variant, may_be_one, render_c, shape_size
 from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Param, Reduce, SameBuffer, ScalarParam, ScalarVar,
                         Storage, View)
 from ..ir.ops import Op
 from .c_renderer import C
 from .c_arrays import ARRAY_EXPRS
 from .c_complex import scalar_math
-from .c_parallel import op_cost, parallel_threshold
-from ..ir.nodes import MatMul
+from .c_parallel import above, by_size, omp, op_cost, parallel_threshold, serial_or_parallel
+from ..ir.nodes import DATA_DEPENDENT, MatMul, Scan, Sort
 
 # below this, an OpenMP region costs more than it saves; loops without a cost estimate
 # (scans, matrix-vector products) use it, elementwise loops and reductions get their own
@@ -90,13 +90,18 @@ class KernelWriter:
         """Iterations above which this loop runs on several threads."""
         return parallel_threshold(self.cost)
 
-    def child_index(self, parent_idx, parent_ndim, child):
+    def child_index(self, parent_idx, parent_ndim, child, parent_shape=None):
+        """The index of ``child`` (broadcast against its parent) at the parent's index. A
+        child dim that may be 1 at run time (a slice length known then) where the parent's
+        dim is another expression reads element 0 when it is 1, as NumPy broadcasts it."""
         if child.ndim == 0:
             return ()
         if parent_idx == FLAT:
             return FLAT
         idx = parent_idx[parent_ndim - child.ndim:]
-        return tuple("0" if d == 1 else i for i, d in zip(idx, child.shape))
+        outer = child.shape if parent_shape is None else parent_shape[parent_ndim - child.ndim:]
+        return tuple("0" if d == 1 else i if d == p or not may_be_one(d) else f"(({render_c(d)}) == 1 ? 0 : {i})"
+                     for i, d, p in zip(idx, child.shape, outer))
 
     def value(self, node, idx):
         key = (id(node), idx)
@@ -124,7 +129,7 @@ class KernelWriter:
         if isinstance(node, DimValue):
             return f"((int64_t){render_c(node.dim)})"
         if isinstance(node, Elementwise):
-            args = [self.r.cast(self.value(a, self.child_index(idx, node.ndim, a)), a.dtype, d)
+            args = [self.r.cast(self.value(a, self.child_index(idx, node.ndim, a, node.shape)), a.dtype, d)
                     for a, d in zip(node.args, node.in_dtypes)]
             if scalar_math(node):
                 return self.r.scalar_op(node.op, node.in_dtypes, node.dtype, args)
@@ -162,6 +167,7 @@ class CSourceGenerator:
         self.buffers = {}     # id(node) -> Buffer
         self.out_buffers = {}  # id(node) -> Buffer it is copied out to, for loop variables
         self.scalars = {}     # id(node) -> C variable name (scalar params, 0-d temporaries)
+        self.result_slots = {}  # id(node) -> I slot of a data-dependent result's address (c_compaction.py)
         self.out = []
 
     # ---- prologue -------------------------------------------------------------------
@@ -191,7 +197,17 @@ class CSourceGenerator:
         outputs = []
         returned = {id(n) for n, reason in self.plan.materialised if reason == "returned"}
         for pos, node in enumerate(self.graph.outputs):
-            if id(node) in returned and id(node) not in self.buffers:
+            if any(loop_variant(d) for d in node.shape):
+                raise NotImplementedError("a returned array whose shape is known only inside the function")
+            if id(node) in returned and id(node) not in self.buffers and isinstance(node, DATA_DEPENDENT):
+                # its kernel allocates it, and writes its address and length back to I
+                ct = self.renderer.ctype(node.dtype)
+                lines.append(f"{ct} *o{pos} = NULL;")
+                self.result_slots[id(node)] = slot
+                slot += 2
+                self.buffers[id(node)] = Buffer(f"o{pos}", node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+                outputs.append(pos)
+            elif id(node) in returned and id(node) not in self.buffers:
                 ct = self.renderer.ctype(node.dtype)
                 lines.append(f"{ct} *restrict o{pos} = ({ct} *)(intptr_t)I[{slot}];")
                 slot += 1
@@ -262,31 +278,31 @@ class CSourceGenerator:
         stores = []
         for node, dest in pairs:
             # a value of fewer dims (or dims of 1) broadcasts against the loop's trailing dims
-            value = w.value(node, idx if node.ndim == r and idx == FLAT else w.child_index(idx, r, node))
+            value = w.value(node, idx if node.ndim == r and idx == FLAT else w.child_index(idx, r, node, shape))
             stores.append(f"{dest.at(idx)} = {C.cast(value, node.dtype, dest.node.dtype)};")
         body = w.lines + stores
-        if k_flat:
-            total = " * ".join(dims)
-            lines.append(f"const int64_t npa_n = {total};")
-            lines.append(f"#pragma omp parallel for simd num_threads(npa_nt) if(parallel: npa_n > {w.threshold}) schedule(static)")
-            lines.append("for (int64_t i = 0; i < npa_n; i++) {")
-            lines.extend("    " + b for b in body)
-            lines.append("}")
-        else:
-            total = " * ".join(dims)
-            collapse = f" collapse({r - 1})" if r > 2 else ""
-            if r == 1:
-                lines.append(f"#pragma omp parallel for simd num_threads(npa_nt) if(parallel: {total} > {w.threshold}) schedule(static)")
+        total = " * ".join(dims)
+        collapse = f" collapse({r - 1})" if r > 2 else ""
+
+        def nest(parallel):     # one loop nest: its parallel version, or the serial one
+            if k_flat or r == 1:
+                out = ["#pragma omp parallel for simd num_threads(npa_nt) schedule(static)"
+                       if parallel else "#pragma omp simd"]
             else:
-                lines.append(f"#pragma omp parallel for num_threads(npa_nt) if({total} > {w.threshold}) schedule(static){collapse}")
+                out = omp(parallel, f"#pragma omp parallel for num_threads(npa_nt) schedule(static){collapse}")
+            if k_flat:
+                return out + ["for (int64_t i = 0; i < npa_n; i++) {"] + ["    " + b for b in body] + ["}"]
             for d in range(r):
                 if d == r - 1 and r > 1:
-                    lines.append("    " * d + "#pragma omp simd")
-                lines.append("    " * d + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
-            lines.extend("    " * r + b for b in body)
-            for d in reversed(range(r)):
-                lines.append("    " * d + "}")
-        return lines + ["}"]
+                    out.append("    " * d + "#pragma omp simd")
+                out.append("    " * d + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
+            out += ["    " * r + b for b in body]
+            return out + ["    " * d + "}" for d in reversed(range(r))]
+
+        if k_flat:
+            lines.append(f"const int64_t npa_n = {total};")
+            return lines + serial_or_parallel(above(total, w.threshold, "npa_n"), nest) + ["}"]
+        return lines + by_size(total, w.threshold, nest) + ["}"]
 
     def library_kernel(self, k, number):
         """A matrix product: calls into npaccel_blas.h (BLAS for float32/64); c_library.py."""
@@ -295,7 +311,10 @@ class CSourceGenerator:
 
     def reduce_kernel(self, k, number):
         node = k.stores[0]
-        if node.op in _INDEX_AND_SCAN_OPS:     # argmax/argmin, cumsum/cumprod: c_scans.py
+        if isinstance(node, DATA_DEPENDENT):       # x[mask], bincount, unique: c_compaction.py
+            from .c_compaction import data_dependent_kernel
+            return data_dependent_kernel(self, k, number)
+        if node.op in _INDEX_AND_SCAN_OPS or isinstance(node, (Scan, Sort)):     # argmax/argmin, scans, sorts: c_scans.py
             from .c_scans import index_or_scan_kernel
             return index_or_scan_kernel(self, k, number)
         arg = node.arg
@@ -303,8 +322,10 @@ class CSourceGenerator:
         kept = [d for d in range(r) if d not in node.axes]
         red = [d for d in range(r) if d in node.axes]
         header = [f"/* kernel {number}: {', '.join(n.op.value for n in k.stores)} over axes {node.axes} */", "{"]
-        inner_kept = bool(red) and bool(kept) and kept[-1] == r - 1
-        if kept and not inner_kept:        # (every group of sibling reductions, plan.fuse)
+        if kept and red and kept[-1] == r - 1:     # x.sum(axis=0): c_column_reductions.py
+            from .c_column_reductions import inner_kept_reduction
+            return header + inner_kept_reduction(self, k.stores, KernelWriter(self, False)) + ["}"]
+        if kept:        # (every group of sibling reductions, plan.fuse)
             return header + self.kept_reduction(k.stores) + ["}"]
         acc_dtype, act, init, combine = self.accumulator(node)
         dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
@@ -312,8 +333,7 @@ class CSourceGenerator:
         w = KernelWriter(self, False)
         value = C.cast(C.cast(w.value(arg, full), arg.dtype, node.dtype), node.dtype, acc_dtype)
         body = w.lines + [f"npa_acc = {combine('npa_acc', value)};"]
-        out_idx = tuple(f"i{d}" for d in kept) if not node.keepdims else \
-            tuple("0" if d in node.axes else f"i{d}" for d in range(r))
+        out_idx = tuple("0" for _ in range(r)) if node.keepdims else ()      # every axis reduced
         store = f"{self.buffers[id(node)].at(out_idx)} = {C.cast('npa_acc', acc_dtype, node.dtype)};"
         lines = header
         total = " * ".join(dims.values()) or "1"
@@ -324,32 +344,34 @@ class CSourceGenerator:
         def closes(n, depth):
             return ["    " * (depth + j) + "}" for j in reversed(range(n))]
 
-        if inner_kept:      # x.sum(axis=0) of a tall array: rows split across threads
-            lines += self.outer_reduction(w.lines, value, red, kept, dims, act, init, combine, store)
-            lines += ["else {"] + self.kept_reduction(k.stores) + ["}"]
-        else:
-            lines.append(f"{act} npa_part[NPA_MAX_THREADS];")
-            lines.append("int npa_used = 1;")
-            lines.append(f"#pragma omp parallel num_threads(npa_nt) if({total} > {w.threshold})")
-            lines.append("{")
-            lines.append(f"    {act} npa_acc = {init};")
-            lines.append("    const int npa_t = NPA_THREAD_NUM();")
-            collapse = f" collapse({len(red)})" if len(red) > 1 else ""
-            if red:     # (a 0-d input has no loop: its one element)
-                lines.append(f"    #pragma omp for schedule(static){collapse}")
-            lines += ["    " + x for x in loops(red, 0)]
-            lines += ["    " * (len(red) + 1) + b for b in body]
-            lines += ["    " + x for x in closes(len(red), 0)]
-            lines.append("    if (npa_t < NPA_MAX_THREADS) npa_part[npa_t] = npa_acc;")
-            lines.append("    if (npa_t == 0) npa_used = NPA_NUM_THREADS();")
-            lines.append("}")
-            # from thread 0's share: combining it with the identity again is not exact for a
-            # complex product (NumPy's naive formula turns 1 * (inf + 0j) into inf + nanj)
-            lines.append(f"{act} npa_acc = npa_part[0];")
-            lines.append("for (int t = 1; t < npa_used && t < NPA_MAX_THREADS; t++) {")
-            lines.append(f"    npa_acc = {combine('npa_acc', 'npa_part[t]')};")
-            lines.append("}")
-            lines.append(store)
+        collapse = f" collapse({len(red)})" if len(red) > 1 else ""
+
+        def nest(parallel):     # each thread's share (serial: all of it, as thread 0)
+            out = omp(parallel, "#pragma omp parallel num_threads(npa_nt)") + ["{", f"    {act} npa_acc = {init};"]
+            if parallel:
+                out.append("    const int npa_t = NPA_THREAD_NUM();")
+                if red:     # (a 0-d input has no loop: its one element)
+                    out.append(f"    #pragma omp for schedule(static){collapse}")
+            out += ["    " + x for x in loops(red, 0)]
+            out += ["    " * (len(red) + 1) + b for b in body]
+            out += ["    " + x for x in closes(len(red), 0)]
+            if parallel:
+                out += ["    if (npa_t < NPA_MAX_THREADS) npa_part[npa_t] = npa_acc;",
+                        "    if (npa_t == 0) npa_used = NPA_NUM_THREADS();"]
+            else:
+                out.append("    npa_part[0] = npa_acc;")
+            return out + ["}"]
+
+        lines.append(f"{act} npa_part[NPA_MAX_THREADS];")
+        lines.append("int npa_used = 1;")
+        lines += by_size(total, w.threshold, nest)
+        # from thread 0's share: combining it with the identity again is not exact for a
+        # complex product (NumPy's naive formula turns 1 * (inf + 0j) into inf + nanj)
+        lines.append(f"{act} npa_acc = npa_part[0];")
+        lines.append("for (int t = 1; t < npa_used && t < NPA_MAX_THREADS; t++) {")
+        lines.append(f"    npa_acc = {combine('npa_acc', 'npa_part[t]')};")
+        lines.append("}")
+        lines.append(store)
         return lines + ["}"]
 
     @staticmethod
@@ -365,7 +387,7 @@ class CSourceGenerator:
     def kept_reduction(self, stores):
         """Reductions of one input shape and axes, some axes kept: a parallel loop over the
         kept axes; inside, one accumulator per reduction over the reduced axes (SIMD when
-        every one is a plain sum or integer product). Several are siblings over the same
+        every one is a sum, an integer product or a real min/max). Several are siblings over the same
         rows (plan.fuse): their common subexpressions are computed once per element
         (nbody's three force components share the inverse cube)."""
         first = stores[0]
@@ -384,15 +406,25 @@ class CSourceGenerator:
             updates.append(f"{acc} = {combine(acc, value)};")
             out_idx = tuple(f"i{d}" for d in kept) if not node.keepdims else \
                 tuple("0" if d in node.axes else f"i{d}" for d in range(r))
+            simd_op = _SIMD_RED.get(node.op) if acc_dtype.kind in _SIMD_KINDS.get(node.op, "") \
+                and acc_dtype != np.float16 else None
+            if simd_op in ("min", "max") and acc_dtype.kind == "f":
+                # each lane keeps npa_minimum's NaN, but the lanes' combine need not: a flag
+                # per reduction, set by any NaN, makes the result NaN afterwards
+                accs.append(f"int npa_nan{j} = 0;")
+                updates.append(f"npa_nan{j} |= {value} != {value};")
+                results.append(f"if (npa_nan{j}) {acc} = NAN;")
+                if simd is not None:
+                    simd.setdefault("|", []).append(f"npa_nan{j}")
             results.append(f"{self.buffers[id(node)].at(out_idx)} = {C.cast(acc, acc_dtype, node.dtype)};")
-            if simd is not None and (node.op is Op.SUM or (node.op is Op.PROD and acc_dtype.kind not in "fc")) \
-                    and acc_dtype.kind != "b":
-                simd.setdefault(_SIMD_RED[node.op], []).append(acc)
+            if simd is not None and simd_op:
+                simd.setdefault(simd_op, []).append(acc)
             else:
                 simd = None
         total = " * ".join(dims.values())
         collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
-        lines = [f"#pragma omp parallel for num_threads(npa_nt) if({total} > {w.threshold}) schedule(static){collapse}"]
+        # the same loops either way: rows run in parallel, each row's order is fixed
+        lines = []
         depth = 0
         for d in kept:
             lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
@@ -412,60 +444,8 @@ class CSourceGenerator:
         for _ in kept:
             depth -= 1
             lines.append("    " * depth + "}")
-        return lines
-
-    @staticmethod
-    def outer_reduction(value_lines, value, red, kept, dims, act, init, combine, store):
-        """Reducing outer axes while keeping the innermost one (column sums of a tall
-        array): one loop per column would stride through memory, every thread reading
-        every cache line. Instead each thread sweeps its share of the rows once, adding
-        each row into a private row of partial results (contiguous, vectorised), and the
-        partial rows are combined in thread order. Used when there are at least 4 rows per
-        column and the partial rows can be allocated; else the caller's loop runs."""
-        rows = " * ".join(dims[d] for d in red)
-        cols = " * ".join(dims[d] for d in kept)
-        col = " + ".join(f"i{d}" + "".join(f" * {dims[e]}" for e in kept[j + 1:]) for j, d in enumerate(kept))
-        # npa_ld: each thread's row padded to whole cache lines (no false sharing)
-        lines = [f"const int64_t npa_rows = {rows}, npa_cols = {cols}, npa_ld = (npa_cols + 15) & ~(int64_t)15;",
-                 f"{act} *npa_rowpart = (npa_rows >= 4 * npa_cols && npa_rows * npa_cols > {PARALLEL_MIN_ELEMENTS}) ?",
-                 f"    ({act} *)npa_malloc(sizeof({act}) * (size_t)npa_ld * (size_t)npa_nt) : NULL;",
-                 "if (npa_rowpart) {",
-                 "    int npa_used = 1;",
-                 "    #pragma omp parallel num_threads(npa_nt)",
-                 "    {",
-                 f"        {act} *npa_row = npa_rowpart + (int64_t)NPA_THREAD_NUM() * npa_ld;",
-                 f"        for (int64_t k = 0; k < npa_cols; k++) npa_row[k] = {init};",
-                 "        #pragma omp for schedule(static)" + (f" collapse({len(red)})" if len(red) > 1 else "")]
-        depth = 2
-        for d in red:
-            lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
-            depth += 1
-        for j, d in enumerate(kept):
-            if j == len(kept) - 1:
-                lines.append("    " * depth + "#pragma omp simd")
-            lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
-            depth += 1
-        lines += ["    " * depth + b for b in value_lines]
-        lines.append("    " * depth + f"npa_row[{col}] = {combine(f'npa_row[{col}]', value)};")
-        for _ in range(len(red) + len(kept)):
-            depth -= 1
-            lines.append("    " * depth + "}")
-        lines += ["        if (NPA_THREAD_NUM() == 0) npa_used = NPA_NUM_THREADS();",
-                  "    }"]
-        depth = 1
-        for d in kept:
-            lines.append("    " * depth + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{")
-            depth += 1
-        # from thread 0's partial, not the identity: 1 * (inf+0j) is not inf+0j in NumPy's complex product
-        lines.append("    " * depth + f"{act} npa_acc = npa_rowpart[{col}];")
-        lines.append("    " * depth + "for (int t = 1; t < npa_used; t++) "
-                     f"npa_acc = {combine('npa_acc', f'npa_rowpart[(int64_t)t * npa_ld + {col}]')};")
-        lines.append("    " * depth + store)
-        for _ in kept:
-            depth -= 1
-            lines.append("    " * depth + "}")
-        lines += ["    free(npa_rowpart);", "}"]
-        return lines
+        pragma = f"#pragma omp parallel for num_threads(npa_nt) schedule(static){collapse}"
+        return by_size(total, w.threshold, lambda parallel: omp(parallel, pragma) + lines)
 
     def kernel_lines(self, k, number):
         """C for one scheduled kernel, by kind."""
@@ -561,7 +541,8 @@ _REDUCE_C = {
     Op.NANMAX: _nanmax, Op.NANMIN: _nanmin,
 }
 _INDEX_AND_SCAN_OPS = (Op.ARGMAX, Op.ARGMIN, Op.CUMSUM, Op.CUMPROD)
-_SIMD_RED = {Op.SUM: "+", Op.PROD: "*"}
+_SIMD_RED = {Op.SUM: "+", Op.PROD: "*", Op.MIN: "min", Op.MAX: "max"}   # (min/max: see kept_reduction)
+_SIMD_KINDS = {Op.SUM: "iufc", Op.PROD: "iu", Op.MIN: "iuf", Op.MAX: "iuf"}   # accumulator kinds each may use
 
 
 def generate_c(plan):

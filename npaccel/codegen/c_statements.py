@@ -9,7 +9,7 @@ Reductions a statement reads are computed just before it, into buffers of their 
 from __future__ import annotations
 
 from ..ir import program as P
-from ..ir.dims import render_c, shape_size
+from ..ir.dims import loop_variant, render_c, shape_size
 from ..ir.nodes import ArrayVar, Graph, Node, Param, ScalarVar, Storage, View, topo_order
 from ..passes.infer import dim_canonicaliser
 from ..passes.plan import Plan, is_flat_store, run_pipeline
@@ -66,11 +66,16 @@ class StatementWriter:
         for n in scalarvars:
             decl.append(f"{C.ctype(n.dtype)} sv{n.vid} = 0;")
             gen.scalars[id(n)] = f"sv{n.vid}"
+        self.growable = {}     # id(node) -> C lines sizing its buffer before it is written
         for n in storages + reduces:
             if id(n) in gen.buffers:
                 continue
             name = f"st{n.sid}" if isinstance(n, Storage) else f"r{len(gen.buffers)}"
+            if any(loop_variant(d) for d in n.shape):
+                gen.buffers[id(n)] = self.growable_buffer(name, n, decl, free)
+                continue
             gen.buffers[id(n)] = self.new_buffer(name, n, decl, free)
+        self.check_codes = {id(s): k for k, s in enumerate(c for c in P.walk(body) if isinstance(c, P.Check))}
         self.pools = {}
         for n in arrayvars:
             key = (n.dtype.name, tuple(repr(self.find(d)) for d in n.shape))
@@ -79,8 +84,12 @@ class StatementWriter:
             decl.append(f"{ct} *av{n.vid} = NULL;")
             gen.buffers[id(n)] = Buffer(f"av{n.vid}", n, [f"({render_c(s)})" for s in _strides_of(n.shape)])
         self.pool_of = {}
+        self.sized_pools = set()     # pools whose slots are sized again at each pick
         for k, (key, members) in enumerate(self.pools.items()):
             decl.append(f"void *npa_pool{k}[{len(members) + 1}] = {{0}};")
+            if any(loop_variant(d) for d in members[0].shape):
+                self.sized_pools.add(k)
+                decl.append(f"size_t npa_pool{k}_cap[{len(members) + 1}] = {{0}};")
             for j in range(len(members) + 1):
                 free.append(self.free_pool_slot(f"npa_pool{k}[{j}]"))
             for m in members:
@@ -93,6 +102,25 @@ class StatementWriter:
         """A buffer for a Storage or a value computed before a statement (host memory)."""
         from .c_source import declare_buffer
         return declare_buffer(name, node, decl, free, "npa_err = NPA_ERR_NOMEM; goto npa_done;")
+
+    def growable_buffer(self, name, node, decl, free):
+        """A buffer whose size depends on a loop counter (a temporary of a slice ``A[k:, k:]``):
+        sized again (grown when needed) each time before it is written."""
+        from .c_source import Buffer, _strides_of
+        ct = self.r.ctype(node.dtype)
+        decl.append(f"{ct} *{name} = NULL;")
+        decl.append(f"size_t {name}_cap = 0;")
+        free.append(f"free({name});")
+        size = render_c(shape_size(node.shape))
+        self.growable[id(node)] = [
+            f"if (!npa_grow((void **)&{name}, &{name}_cap, sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1))) "
+            "{ npa_err = NPA_ERR_NOMEM; goto npa_done; }"]
+        return Buffer(name, node, [f"({render_c(st)})" for st in _strides_of(node.shape)])
+
+    def check(self, s):
+        """A Check statement: its condition in C, and the stop with its code."""
+        ok = check_condition(s.check)
+        return [f"if (!({ok})) {{ npa_err = NPA_ERR_CHECK + {self.check_codes[id(s)]}; goto npa_done; }}"]
 
     @staticmethod
     def free_pool_slot(slot):
@@ -153,6 +181,8 @@ class StatementWriter:
             stores = tuple(n for n in k.stores if id(n) not in inline)
             if stores:
                 from dataclasses import replace
+                for n in stores:
+                    out += self.growable.get(id(n), [])
                 self.kernels += 1
                 out += self.gen.kernel_lines(replace(k, stores=stores), f"s{self.kernels}")
         return out
@@ -170,7 +200,7 @@ class StatementWriter:
         if isinstance(s, P.Store) and type(s.target).__name__ == "Gather":
             return self.precompute(s) + self.scatter(s) + self.check_error(depth)
         if isinstance(s, P.Store):
-            lines = self.precompute(s)
+            lines = self.precompute(s) + self.growable.get(id(s.target), [])
             flat = is_flat_store(s.target, s.value, self.find)
             self.kernels += 1
             lines += gen.elementwise_loop(s.target.shape, [(s.value, Region(s.target, gen, self.writer_cls))],
@@ -197,8 +227,10 @@ class StatementWriter:
             ct = C.ctype(s.var.dtype)
             live = ", ".join(f"(const void *)av{m.vid}" for m in members)
             size = render_c(shape_size(s.var.shape))
+            # (a shape that changes with a loop counter: the slot picked is grown if too small)
+            pick = f"npa_pick_sized(npa_pool{k}, npa_pool{k}_cap, " if k in self.sized_pools else f"npa_pick(npa_pool{k}, "
             return ["{", f"    const void *npa_live[] = {{{live}}};",
-                    f"    av{s.var.vid} = ({ct} *)npa_pick(npa_pool{k}, {len(members) + 1}, npa_live, {len(members)}, "
+                    f"    av{s.var.vid} = ({ct} *){pick}{len(members) + 1}, npa_live, {len(members)}, "
                     f"sizeof({ct}) * (size_t)({size} > 0 ? {size} : 0));",
                     f"    if (!av{s.var.vid}) {{ npa_err = NPA_ERR_NOMEM; goto npa_done; }}", "}"]
         if isinstance(s, P.For):
@@ -234,6 +266,8 @@ class StatementWriter:
             lines.append("    } else {")
             lines += ["        " + x for x in self.block(s.orelse, depth)]
             return lines + ["    }", "}"]
+        if isinstance(s, P.Check):
+            return self.check(s)
         if isinstance(s, P.Break):
             return ["break;"]
         if isinstance(s, P.Continue):
@@ -296,3 +330,27 @@ class StatementWriter:
                 i = passing.pop(0)
                 sub.append("0" if n == 1 else i)
         return tuple(sub)
+
+
+def check_condition(c) -> str:
+    """C text that is true when run-time check ``c`` (passes/infer.py) holds."""
+    from ..passes import infer
+    r = render_c
+    if isinstance(c, infer.BroadcastDims):
+        a, b = r(c.a), r(c.b)
+        return f"({a}) == ({b}) || ({a}) == 1 || ({b}) == 1"
+    if isinstance(c, infer.FitsInto):
+        a, b = r(c.a), r(c.b)
+        return f"({a}) == ({b}) || ({a}) == 1"
+    if isinstance(c, infer.DimsEqual):
+        return f"({r(c.a)}) == ({r(c.b)})"
+    if isinstance(c, infer.DimCheck):
+        return f"({r(c.left)}) {c.cmp} ({r(c.right)})"
+    if isinstance(c, infer.NonEmpty):
+        return " && ".join(f"({r(d)}) != 0" for d in c.dims) or "1"
+    if isinstance(c, infer.IndexInRange):
+        n = r(c.dim)
+        return f"-({n}) <= {c.index} && {c.index} < ({n})"
+    if isinstance(c, infer.MaskMatches):
+        return f"({r(c.dim)}) == ({r(c.mask_dim)})"
+    raise NotImplementedError(f"no C for a run-time {type(c).__name__} check")

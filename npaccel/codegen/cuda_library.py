@@ -22,6 +22,7 @@ const int npa_rc = npa_cuda_matmul<npa_mm_float<float, float>>((5), (2), (4), (3
 from __future__ import annotations
 
 from .c_library import ProductLayout
+from ..ir.nodes import MatMul
 
 # the multiply-add of npa_matmul_kernel per result dtype (npaccel_cuda_blas.h)
 _OPS = {"float64": "npa_mm_float<double, double>", "float32": "npa_mm_float<float, float>",
@@ -31,8 +32,8 @@ _OPS.update({t: f"npa_mm_int<{t}_t>" for t in ("int8", "int16", "int32", "int64"
 
 def cuda_matmul_lines(gen, node, dest, label):
     """Host lines computing MatMul ``node`` into ``dest`` (a C-contiguous device Buffer)."""
-    op = _OPS.get(node.dtype.name)
-    if op is None:
+    op = _OPS.get(node.dtype.name) if type(node) is MatMul else None
+    if op is None:       # (np.linalg's Lapack nodes: the CPU only)
         raise NotImplementedError(f"matrix product of {node.dtype}")
     gen.uses_products = True
     p = ProductLayout(gen, node, dest)

@@ -46,7 +46,7 @@ def reduce_lines(gen, k, number):
     several over the same axes of one shape (plan.fuse's siblings) with one accumulator
     each, reading their common subexpressions once per element."""
     node = k.stores[0]
-    if node.op in _INDEX_AND_SCAN:
+    if node.op in _INDEX_AND_SCAN or isinstance(node, Scan):
         from .cuda_scans import arg_reduce_lines, scan_lines
         return scan_lines(gen, node, number) if isinstance(node, Scan) else arg_reduce_lines(gen, node, number)
     r = node.arg.ndim

@@ -51,7 +51,7 @@ def scan_lines(gen, node, number):
     full = tuple(f"i{d}" for d in range(r))
     w = KernelWriter(gen, False)
     value = CUDA.cast(w.value(arg, full), arg.dtype, dt)
-    op = Op.ADD if node.op is Op.CUMSUM else Op.MULTIPLY
+    op = {Op.CUMSUM: Op.ADD, Op.CUMPROD: Op.MULTIPLY}.get(node.op, node.op)     # ufunc.accumulate: its op
     step = w.lines + [f"const {ct} npa_v = {value};",
                       f"npa_acc = npa_first ? npa_v : ({ct})({CUDA.op(op, (dt, dt), dt, ['npa_acc', 'npa_v'])});",
                       "npa_first = 0;"]

@@ -33,6 +33,8 @@ class CudaStatementWriter(StatementWriter):
 
     def declarations(self, body):
         decl, free = super().declarations(body)
+        if self.sized_pools:
+            raise NotImplementedError("CUDA backend: an array whose shape changes with a loop counter")
         nodes = [n for s in P.walk(body) for n in P.statement_nodes(s) if isinstance(n, Node)]
         for n in topo_order(nodes):        # loop scalars by value, pointer variables: kernel arguments
             if isinstance(n, ScalarVar):
@@ -47,6 +49,9 @@ class CudaStatementWriter(StatementWriter):
     @staticmethod
     def free_pool_slot(slot):
         return f"cudaFree({slot});"
+
+    def growable_buffer(self, name, node, decl, free):
+        raise NotImplementedError("CUDA backend: a buffer whose size changes with a loop counter")
 
     def check_error(self, depth):
         # host-visible errors (a failed launch, a host-side index check): no synchronisation

@@ -22,7 +22,7 @@ from ..ir.dims import DimOp, Sym, dim_add, dim_floordiv, dim_max, dim_min, dim_m
 from ..ir.nodes import Const, DimValue, Elementwise, Iota, Node, ScalarParam
 from ..ir.ops import OPS, Op
 from ..passes import infer
-from .lower import UserError
+from .lower import UserError, kind_name
 
 SUPPORTED_KINDS = "biufc"
 _DIM_OPS = {Op.ADD: dim_add, Op.SUBTRACT: dim_sub, Op.MULTIPLY: dim_mul,
@@ -88,6 +88,8 @@ def nonnegative(d) -> bool:
         return d >= 0
     if isinstance(d, Sym):
         return d.name.startswith("a")
+    if not isinstance(d, DimOp):          # a slice's start or length known at run time
+        return d.part == "len"
     if d.op in ("+", "*", "//", "min"):
         return nonnegative(d.a) and nonnegative(d.b)
     if d.op == "max":
@@ -221,9 +223,9 @@ def as_array(fl, value, node=None):
     if isinstance(value, (bool, int, float, complex, np.generic)):
         dt = strong_dtype(value)
         if dt.kind not in SUPPORTED_KINDS:
-            raise fl.unsupported(f"a {type(value).__name__} where an array is expected", node)
+            raise fl.unsupported(f"a {kind_name(value)} where an array is expected", node)
         return const(fl, value, dt)
-    raise fl.unsupported(f"a {type(value).__name__} where an array is expected", node)
+    raise fl.unsupported(f"a {kind_name(value)} where an array is expected", node)
 
 
 def const(fl, value, dtype):

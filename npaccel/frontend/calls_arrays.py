@@ -22,6 +22,7 @@ from ..ir.ops import Op
 from .array_build import (as_array, bind, cast, const, dim_node, dtype_arg, ew, fail, iota, nonnegative,
                           require, shape_arg, strong_dtype, surely_differ, to_dim)
 from .calls import register
+from .lower import kind_name
 
 _REQ = inspect.Parameter.empty      # a required argument
 
@@ -193,7 +194,7 @@ def _arange(fl, args, kwargs, node):
         if isinstance(v, Node) and v.ndim:
             fail(TypeError("only length-1 arrays can be converted to Python scalars"))
         if not isinstance(v, (Node, bool, int, float, np.generic)):
-            raise fl.unsupported(f"np.arange of a {type(v).__name__}", node)
+            raise fl.unsupported(f"np.arange of a {kind_name(v)}", node)
     if vals.get("dtype") is None:
         dt = probe(np.result_type, np.int64, *(strong_dtype(v) for v in (start, stop, step)))
         dt = dtype_arg(fl, dt, None, node)
@@ -292,7 +293,7 @@ def _linspace(fl, args, kwargs, node):
     for v in (start, stop):
         if not isinstance(v, (Node, bool, int, float, np.generic)) or isinstance(v, (complex, np.complexfloating)) \
                 or (isinstance(v, Node) and v.dtype.kind == "c"):
-            raise fl.unsupported(f"np.linspace of a {type(v).__name__}", node)
+            raise fl.unsupported(f"np.linspace of a {kind_name(v)}", node)
     for what in ("endpoint", "retstep", "axis"):
         if isinstance(b[what], Node):
             raise fl.unsupported(f"linspace(..., {what}=...) known only at run time", node)

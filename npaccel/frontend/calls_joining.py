@@ -222,9 +222,13 @@ def _as_pairs(x, ndim, as_index=False):
 
 @register(np.pad)
 def _pad(fl, args, kwargs, node):
+    from .calls_tiling import PAD_MODES, pad_by_index
+    extra = sorted(set(kwargs) - {"array", "pad_width", "mode", "constant_values"})
+    if extra:       # stat_length, reflect_type, end_values: not compiled
+        raise fl.unsupported(f"np.pad(..., {extra[0]}=...)", node)
     b = bind(fl, node, "pad", args, kwargs, [("array", _REQ), ("pad_width", _REQ), ("mode", "constant")],
              [("constant_values", 0)])
-    if b["mode"] != "constant":
+    if b["mode"] != "constant" and b["mode"] not in PAD_MODES:
         raise fl.unsupported(f"np.pad(..., mode={b['mode']!r})", node)
     a = as_array(fl, b["array"], node)
     width, values = b["pad_width"], b["constant_values"]
@@ -235,6 +239,10 @@ def _pad(fl, args, kwargs, node):
     if np.asarray(width).dtype.kind not in "iu":
         fail(TypeError("`pad_width` must be of integral type."))
     widths = probe(_as_pairs, width, a.ndim, as_index=True)
+    if b["mode"] != "constant":
+        if "constant_values" in kwargs:     # NumPy: "unsupported keyword arguments for mode ..."
+            probe(np.pad, np.zeros((1,) * a.ndim, a.dtype), 0, mode=b["mode"], constant_values=values)
+        return pad_by_index(fl, a, widths, b["mode"], node)
     pairs = probe(_as_pairs, values, a.ndim)
     out = a
     for axis, ((before, after), (vb, va)) in enumerate(zip(widths, pairs)):

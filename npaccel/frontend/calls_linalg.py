@@ -53,7 +53,7 @@ def _array(lw, x, node):
     """An operand as np.asarray would see it: Python scalars become strong 0-d values."""
     if isinstance(x, Node):
         if x.weak:      # a Python scalar argument: np.dot & co. convert it to an array
-            return _cast(lw, x, np.asarray({"b": True, "i": 1, "u": 1, "f": 1.0}[x.dtype.kind]).dtype)
+            return _cast(lw, x, np.asarray({"b": True, "i": 1, "u": 1, "f": 1.0, "c": 1j}[x.dtype.kind]).dtype)
         return x
     if isinstance(x, (bool, int, float, np.generic)) and not isinstance(x, (complex, np.complexfloating)):
         arr = np.asarray(x)
@@ -130,7 +130,7 @@ def matmul_node(lw, a, b, node, message=MATMUL_MISMATCH, dot_style=False):
             np.matmul(_stand_in(a), _stand_in(b))     # NumPy's own "not enough dimensions"
     with numpy_semantics():
         in_a, in_b, dtype = np.matmul.resolve_dtypes((a.dtype, b.dtype, None))
-    if dtype.kind not in _KINDS:
+    if dtype.kind not in _KINDS and dtype not in (np.complex64, np.complex128):
         raise lw.unsupported(f"matrix product of {a.dtype} and {b.dtype}", node)
     ka, kb = a.shape[-1], b.shape[-2] if b.ndim >= 2 else b.shape[0]
     if dot_style:
@@ -240,6 +240,8 @@ def _vdot(lw, args, kwargs, node):
     if done:
         return value
     a, b = (_ravel(lw, _array(lw, x, node)) for x in args)
+    if a.dtype.kind == "c":         # vdot conjugates its first argument
+        a = lw.ufunc(np.conjugate, (a,), node)
     return matmul_node(lw, a, b, node, DOT_MISMATCH, dot_style=True)
 
 

@@ -14,7 +14,7 @@ import operator
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ..ir.dims import dim_floordiv, dim_mul, shape_size
+from ..ir.dims import DimOp, dim_add, dim_floordiv, dim_max, dim_min, dim_mul, dim_sub, shape_size
 from ..ir.nodes import INDEXED_VALUES, Node, Param, Reshape, View
 from .array_build import as_array, bind, exact_quotient, fail, nonnegative, require, same_size, surely_differ, to_dim
 from .calls import register, register_method
@@ -26,7 +26,7 @@ _REQ = inspect.Parameter.empty
 # ---- reshape ----------------------------------------------------------------------------------
 def reshape(fl, a, newshape, order, node, copy=None):
     items = newshape if isinstance(newshape, (tuple, list)) else (newshape,)
-    dims, unknown = [], None
+    dims, unknown, maybe = [], None, []
     for k, s in enumerate(items):
         if not isinstance(s, Node):
             s = probe(operator.index, s)
@@ -37,8 +37,8 @@ def reshape(fl, a, newshape, order, node, copy=None):
                 dims.append(None)
                 continue
         d = to_dim(fl, s, node)
-        if not nonnegative(d):     # NumPy would read a negative size as -1 (unknown)
-            raise fl.unsupported("a reshape size that may be negative at run time", node)
+        if not nonnegative(d):     # NumPy reads a negative size as -1 (unknown)
+            maybe.append(k)
         dims.append(d)
     if order not in ("C", "F", "A", "K", None):
         probe(np.reshape, np.zeros(1), (1,), order=order)
@@ -52,13 +52,15 @@ def reshape(fl, a, newshape, order, node, copy=None):
     if copy is False and not _c_ordered(a):
         raise fl.unsupported("reshape(..., copy=False) of a strided array", node)
     total = shape_size(a.shape)
+    text, values = shape_text([-1 if d is None else d for d in dims])
+    message = "cannot reshape array of size {} into shape " + text.replace("-1", "newaxis")
+    values = (total, *values)
+    if maybe:
+        _run_time_unknown(fl, dims, maybe, unknown is not None, total, message, values, node)
     known = 1
     for d in dims:
         if d is not None:
             known = dim_mul(known, d)
-    text, values = shape_text([-1 if d is None else d for d in dims])
-    message = "cannot reshape array of size {} into shape " + text.replace("-1", "newaxis")
-    values = (total, *values)
     if unknown is not None:
         if known == 0:
             fail(ValueError(message.format(*values)))
@@ -82,6 +84,49 @@ def reshape(fl, a, newshape, order, node, copy=None):
         back = reshape_value(fl, fl.transpose(a, None, node), tuple(reversed(shape)))
         return fl.transpose(back, None, node)
     return reshape_value(fl, a, shape)
+
+
+def _run_time_unknown(fl, dims, maybe, has_unknown, total, message, values, node):
+    """Sizes computed at run time that may be negative: NumPy reads one negative size as
+    the unknown one (-1), and refuses two unknowns. With one such size d, the dim is
+    d if d >= 0 else total // (product of the others), in dim arithmetic: with
+    neg = min(max(-d, 0), 1), max(d, 0) + neg * (total // max(others, 1))."""
+    one_unknown = "can only specify one unknown dimension"
+    if has_unknown or len(maybe) > 1:
+        if len(maybe) > 1 and not has_unknown:
+            raise fl.unsupported("a reshape with several sizes that may be negative at run time", node)
+        for k in maybe:
+            require(fl, dims[k], ">=", 0, "ValueError", one_unknown)
+        return
+    k, = maybe
+    d = _floor_from_zero(fl, dims[k])
+    others = 1
+    for j, o in enumerate(dims):
+        if j != k:
+            others = dim_mul(others, o)
+    neg = dim_min(dim_max(dim_sub(0, d), 0), 1)
+    require(fl, dim_sub(neg, others), "<=", 0, "ValueError", message, values)     # -1 with a 0 beside it
+    dims[k] = dim_add(dim_max(d, 0), dim_mul(neg, dim_floordiv(total, dim_max(others, 1))))
+
+
+def _floor_from_zero(fl, d):
+    """``d`` with its floor divisions of numbers that may be negative rewritten to divide
+    only numbers >= 0 (C's / truncates; dims render // as /): for a constant c > 0,
+    a // c = max(a, 0) // c - (max(-a, 0) + c - 1) // c. Other divisors must be >= 0.
+
+    >>> from npaccel.ir.dims import Sym
+    >>> _floor_from_zero(None, dim_floordiv(Sym("s1"), 4))
+    ((((s1) > (0) ? (s1) : (0)) / 4) - (((((0 - s1)) > (0) ? ((0 - s1)) : (0)) + 3) / 4))
+    """
+    if not isinstance(d, DimOp):
+        return d
+    a, b = _floor_from_zero(fl, d.a), _floor_from_zero(fl, d.b)
+    if d.op != "//" or nonnegative(a):
+        return DimOp(d.op, a, b)
+    if isinstance(b, int) and b > 0:
+        return dim_sub(dim_floordiv(dim_max(a, 0), b), dim_floordiv(dim_add(dim_max(dim_sub(0, a), 0), b - 1), b))
+    require(fl, a, ">=", 0, "ValueError", "negative dimensions are not allowed")
+    return DimOp(d.op, a, b)
 
 
 def _c_ordered(a) -> bool:

@@ -27,9 +27,11 @@ import numpy as np
 
 from ..ir import program as P
 from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, MUTABLE_LEAVES, Node, Param, Reduce,
-                        SameBuffer, ScalarParam, ScalarVar, Storage, View)
+                        SameBuffer, ScalarParam, ScalarVar, Storage, View, is_ndarray)
 from ..ir.ops import Op
 from ..passes import infer
+from .returns import RESULT
+from .scalars import EitherScalar, either_kind_ok, store_value
 
 UNROLL_MAX = 4           # static ranges this short unroll (the counter stays a static int); longer: a C loop
 _PROBE_ROUNDS = 4
@@ -40,8 +42,10 @@ class _Jump(Exception):
 
 
 class LoopFrame:
-    def __init__(self, names):
+    def __init__(self, names, carried=()):
         self.names = names            # name -> ScalarVar | ArrayVar carried around the loop
+        self.carried = carried        # every name the loop carries (static ones too)
+        self.at_jumps = []            # while probing: the carried names' types at each break/continue
 
 
 def view_root(value):
@@ -53,6 +57,12 @@ def view_root(value):
 def is_stored(value) -> bool:
     """A buffer or a view of one: writing through it writes memory."""
     return isinstance(value, Node) and isinstance(view_root(value), MUTABLE_LEAVES)
+
+
+def is_alias(value) -> bool:
+    """Stored, and an array in NumPy too: ``x[i, j]`` with integers only is a scalar copy of
+    the element (it must not see a later write), not a view."""
+    return is_stored(value) and not (isinstance(value, View) and value.ndim == 0 and value.fixed)
 
 
 def may_alias(leaf, base) -> bool:
@@ -143,8 +153,63 @@ def read_outside(tree, node) -> set:
     first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
     if first is None or last is None:
         return read_names(tree.body)            # unknown extent: everything counts
+    # a read in the body of another ``for`` over the same name reads that loop's own value
+    rebound = [(_target_names(f.target), f.body[0].lineno,
+                f.body[-1].end_lineno) for f in gast.walk(tree)
+               if isinstance(f, gast.For) and f is not node and f.body and
+               not f.lineno <= first <= f.end_lineno]
     return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-            and not first <= getattr(n, "lineno", first) <= last}
+            and not first <= getattr(n, "lineno", first) <= last
+            and not any(n.id in names and lo <= getattr(n, "lineno", 0) <= hi for names, lo, hi in rebound)}
+
+
+def written_names(stmts) -> set:
+    """Names of arrays a block may write in place: ``a[...] = v``, ``a[...] op= v``, ``a op= v``.
+
+    >>> sorted(written_names(gast.parse("a[i] = 1\\nb = c\\nd += 1\\ne[0][1] -= 2\\nf, g[0] = 1, 2").body))
+    ['a', 'd', 'e', 'g']
+    """
+    out = set()
+
+    def root(t, augmented):
+        if isinstance(t, (gast.Tuple, gast.List)):
+            for e in t.elts:
+                root(e, augmented)
+            return
+        subscripted = isinstance(t, gast.Subscript)
+        while isinstance(t, (gast.Subscript, gast.Attribute)):
+            t = t.value
+        if isinstance(t, gast.Name) and (subscripted or augmented):
+            out.add(t.id)
+    for stmt in stmts:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Assign):
+                for t in n.targets:
+                    root(t, False)
+            elif isinstance(n, gast.AugAssign):
+                root(n.target, True)
+    return out
+
+
+def shown(name) -> str:
+    """A name as messages show it (the result of a return inside a loop: frontend/returns.py)."""
+    return "an array returned from inside a loop" if name == RESULT else f"'{name}'"
+
+
+def assigns_first(stmts, name) -> bool:
+    """Does every run of the block bind ``name`` (a plain assignment at its top level before
+    anything that may jump out)?"""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.Assign, gast.AnnAssign)) and name in assigned_names([stmt]):
+            return True
+        if any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for n in gast.walk(stmt)):
+            return False
+    return False
+
+
+def _target_names(target) -> set:
+    """Names a ``for`` target binds (``i``, ``i, v``)."""
+    return {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
 
 
 def python_type(value, typed=False):
@@ -273,7 +338,7 @@ class ControlFlowLowering:
         for frame in self.frames():
             for name, v in list(frame.env.items()):
                 for node in (v if isinstance(v, tuple) else (v,)):
-                    if not isinstance(node, Node) or id(node) in mapping or is_stored(node) or \
+                    if not isinstance(node, Node) or id(node) in mapping or is_alias(node) or \
                             isinstance(node, (ScalarVar, Const, ScalarParam, DimValue)) or id(node) in keep:
                         continue
                     if reads_any(node, hit):
@@ -286,6 +351,8 @@ class ControlFlowLowering:
         """``target = value`` where target is a buffer or a view of one (NumPy setitem)."""
         if type(target).__name__ == "Gather":
             return self.scatter_into(target, value, node)
+        if isinstance(value, EitherScalar):
+            value = store_value(self, value, target.dtype, node)
         value = self.as_node(value, node)
         base = view_root(target)
         self.mark_written(base)
@@ -299,7 +366,7 @@ class ControlFlowLowering:
             probe = np.zeros((1,) * target.ndim, target.dtype)
             probe[...] = with_numpy.get("value", np.zeros((1,) * value.ndim, value.dtype))
             extra = value.ndim - target.ndim
-            shape = infer.broadcast_shapes([target.shape, value.shape[max(extra, 0):]], self.lw.checks)
+            shape = infer.broadcast_shapes([target.shape, value.shape[max(extra, 0):]], self.lw.checks, into=True)
             if (extra > 0 and any(d != 1 for d in value.shape[:extra])) or not self.same_shape(shape, target.shape):
                 raise ValueError("could not broadcast input array from shape "
                                  f"{infer._shape_text(value.shape)} into shape {infer._shape_text(target.shape)}")
@@ -307,6 +374,15 @@ class ControlFlowLowering:
             value = self.lw.intern(View(arg=value, axes=tuple((d, 0, 1) for d in range(value.ndim - target.ndim, value.ndim)),
                                         fixed=tuple((d, 0) for d in range(value.ndim - target.ndim)),
                                         dtype=value.dtype, shape=value.shape[value.ndim - target.ndim:]))
+        if value.ndim == 0 and target.dtype.kind in "iu" and not np.can_cast(value.dtype, target.dtype, "safe"):
+            # NumPy converts a scalar stored into an integer array through a Python int:
+            # out of range it raises OverflowError (NaN: ValueError) instead of wrapping
+            if isinstance(value, Const):
+                with numpy_semantics():
+                    np.zeros(1, target.dtype)[0] = value.value
+            elif not is_ndarray(value):
+                raise self.unsupported(f"storing a {value.dtype} scalar into a {target.dtype} array "
+                                       "(NumPy raises OverflowError where it does not fit)", node)
         if value.dtype != target.dtype:
             from .calls_complex import warn_complex_cast
             warn_complex_cast(self, value.dtype, target.dtype)
@@ -441,6 +517,11 @@ class ControlFlowLowering:
         selected element would need the selection's run-time size)."""
         base, mask = sel.base, sel.mask
         value = new_value(base)
+        from .masks import is_data_sized, is_selection
+        if is_selection(value) and value.mask is mask and value.base.ndim == base.ndim:
+            value = value.base            # x[m] = f(x)[m]: where(m, f(x), x), element by element
+        elif is_data_sized(value):
+            raise self.unsupported("assigning a selection through a different boolean mask", node)
         if not elementwise and isinstance(value, Node) and value.ndim and not value.weak:
             raise self.unsupported("assigning an array through a boolean mask", node)
         m = mask
@@ -500,6 +581,8 @@ class ControlFlowLowering:
         """An int argument of range(): a static int or a 0-d integer node."""
         if isinstance(value, (int, np.integer)):
             return int(value)
+        if isinstance(value, EitherScalar) and value.dtype.kind in "iu":
+            return value.strong          # an index either way
         if isinstance(value, Node) and value.ndim == 0 and value.dtype.kind in "iu":
             return value
         from .lower import numpy_semantics
@@ -511,8 +594,15 @@ class ControlFlowLowering:
         if node.orelse:
             raise self.unsupported("'for ... else'", node)
         it = node.iter
+        from .iteration import iterated_call, lower_iteration
+        wrapper = iterated_call(self, it)
+        if wrapper is not None:
+            return lower_iteration(self, node, wrapper)
         func = self.expr(it.func) if isinstance(it, gast.Call) else None
         if func is not range:
+            if not (isinstance(it, gast.Call) or isinstance(it, (gast.Tuple, gast.List))) and \
+                    isinstance(self.expr(it), Node):
+                return lower_iteration(self, node, None)
             iterable = self.expr(it)
             if isinstance(iterable, (tuple, list)) and not _has_jump(node.body):
                 for item in iterable:           # a static sequence: unrolled
@@ -584,8 +674,8 @@ class ControlFlowLowering:
         from .lower import UserError
         from ..errors import UnsupportedError
         from ..ir.dims import dim_sub
-        if self.lw.loop_depth:
-            return None            # an inner loop's trips change with the outer loop
+        # an inner loop too, where its bounds do not change with the outer loops (then the
+        # guard may send calls to Python whose outer loops make zero trips: correct, rare)
         try:
             a, b = to_dim(self, start), to_dim(self, stop)
         except (UnsupportedError, UserError):
@@ -620,6 +710,8 @@ class ControlFlowLowering:
                 value = self.expr(node.test)
             finally:
                 self.lw.block = outer
+            if isinstance(value, EitherScalar):
+                value = value.strong           # the truth is the same either way
             if isinstance(value, Node):
                 if value.ndim != 0 and not value.weak:
                     self.truth(value, node.test)
@@ -672,12 +764,25 @@ class ControlFlowLowering:
         before = {n: self.env[n] for n in assigned if n not in carried and n in self.env}
         used = read_names(stmts) | read_names(reads)
         self.hoist_for_loop(used)
+        self.snapshot_before(stmts)
         types = self.probe_types(carried, run_body)
         after_loop = read_outside(self.src.tree, loop_node)
+        either = set()
         for name in carried:
+            if types.get(name) is not None and types[name][0] == "either":
+                either.add(name)          # a Python or a NumPy scalar, whichever paths ran
+                continue
+            if name == RESULT and name not in self.env and types[name][0] in ("scalar", "either"):
+                continue                  # read only where the loop set it (frontend/returns.py)
+            if name not in self.env and name in after_loop and not assigns_first(stmts, name):
+                # Python leaves it unbound where no trip assigns it: C would read garbage
+                raise self.unsupported(f"{shown(name)} is assigned only on some paths through a loop and read after it")
             if name in after_loop and python_type(self.env.get(name)) != python_type(types.get(name), typed=True):
                 # after zero trips Python has the value from before the loop (or no value), of
                 # another type than the loop's variable
+                if at_least_once is None and self.weak_of(self.env.get(name), types.get(name)):
+                    either.add(name)      # a Python or a NumPy scalar of one dtype: known in C
+                    continue
                 self.require_trips(at_least_once, f"'{name}' changes type in a loop that may run zero times")
         frame = LoopFrame(self.make_vars(carried, types))
         body = []
@@ -694,7 +799,7 @@ class ControlFlowLowering:
             self.lw.loop_depth -= 1
             self.lw.block = outer
         for name, var in frame.names.items():
-            self.env[name] = var
+            self.env[name] = EitherScalar(self, var) if name in either or types[name][0] == "either" else var
         for name in assigned:
             if name not in carried:          # iteration-local: not visible after the loop
                 if name in before:
@@ -702,6 +807,19 @@ class ControlFlowLowering:
                 else:
                     self.env.pop(name, None)
         return tuple(body)
+
+    @staticmethod
+    def weak_of(before, settled) -> bool:
+        """Is ``before`` a Python scalar (or an EitherScalar) of the NumPy scalar type
+        ``settled`` a loop gives it, of a dtype both can be (0.0 and np.float64)?"""
+        if settled is None or settled[0] != "scalar" or settled[2] or not either_kind_ok(settled[1]):
+            return False
+        if isinstance(before, EitherScalar):
+            return before.dtype == settled[1]
+        if isinstance(before, Node):
+            return before.ndim == 0 and before.weak and before.dtype == settled[1]
+        return isinstance(before, (bool, int, float, complex)) and \
+            np.result_type(before) == settled[1] if not isinstance(before, bool) else settled[1] == np.dtype(bool)
 
     @staticmethod
     def is_array(value) -> bool:
@@ -713,11 +831,20 @@ class ControlFlowLowering:
         mapping = {}
         for name in sorted(used):
             v = self.env.get(name)
-            if isinstance(v, Node) and not is_stored(v) and id(v) not in mapping and \
+            if isinstance(v, Node) and not is_alias(v) and id(v) not in mapping and \
                     not isinstance(v, (Const, ScalarParam, DimValue, ScalarVar)):
                 mapping[id(v)] = self.materialise(v, name, "computed once before a loop that reads it")
         if mapping:
             self.rebind_everywhere(mapping)
+
+    def snapshot_before(self, stmts):
+        """Deferred values that read an array the block writes (``a[i] = ...``, ``a += ...``)
+        are computed before the block: a write inside a loop or a branch would otherwise
+        compute them there, on some trips or paths only."""
+        for name in sorted(written_names(stmts)):
+            value = self.env.get(name)
+            if isinstance(value, Node) and value.ndim and not value.weak:
+                self.snapshot_readers(view_root(value))
 
     def probe_types(self, carried, run_body):
         """What each carried name holds after one pass of the body, repeated until stable:
@@ -727,21 +854,27 @@ class ControlFlowLowering:
             with self.scratch():
                 self.lw.loop_depth += 1
                 vars_ = self.make_vars(carried, types, probe=True)
-                self.lw.loops.append(LoopFrame(vars_))
+                frame = LoopFrame(vars_, tuple(carried))
+                self.lw.loops.append(frame)
+                ended = True
                 try:
                     run_body()
                 except _Jump:
-                    pass
+                    ended = False
                 finally:
                     self.lw.loops.pop()
                 after = {n: self.type_of(self.env[n]) if n in self.env else None for n in carried}
-            merged = {n: self.merge_type(n, types[n], after[n]) for n in carried}
+            merged = dict(types)
+            for reached in ([after] if ended else []) + frame.at_jumps:
+                merged = {n: self.merge_type(n, merged[n], reached.get(n)) for n in carried}
             if merged == types:
                 return types
             types = merged
         raise self.unsupported("a loop whose variables do not settle on one type")
 
     def type_of(self, value):
+        if isinstance(value, EitherScalar):
+            return ("either", value.dtype, False, ())
         if isinstance(value, Node):
             kind = "array" if value.ndim and not value.weak else "scalar"
             return (kind, value.dtype, value.weak and kind == "scalar", value.shape if kind == "array" else ())
@@ -763,6 +896,9 @@ class ControlFlowLowering:
         after = after if after[0] != "static" else self.type_of(self.as_node(after[1]))
         if b == after:
             return b
+        either = self.either_join(b, after)
+        if either is not None:
+            return either
         if b[0] == after[0] == "scalar":
             # weak Python scalar meeting a typed one: the typed one wins if NumPy agrees
             if b[2] and np.can_cast(b[1], after[1], "same_kind"):
@@ -781,7 +917,39 @@ class ControlFlowLowering:
             return b
         raise self.unsupported(f"'{name}' changes type in a loop ({self.describe(b)} -> {self.describe(after)})")
 
+    @staticmethod
+    def either_join(a, b):
+        """The "either" type (a Python or a NumPy scalar of one dtype, which one decided by
+        the paths that ran) where ``a`` or ``b`` is one and the other is a scalar of its
+        dtype; None otherwise."""
+        if "either" in (a[0], b[0]) and {a[0], b[0]} <= {"either", "scalar"} and a[1] == b[1]:
+            return ("either", a[1], False, ())
+        return None
+
+    def join_branches(self, name, before, after):
+        """The type of ``name`` after a run-time ``if`` whose paths leave it ``before`` and
+        ``after``: Python's type is whichever path ran, so only a Python scalar and the NumPy
+        scalar of one dtype can meet (an "either": its value is one C variable); any other
+        change of type leaves the construct to Python."""
+        if before is None or after is None or before == after:
+            return after if before is None else before
+        if before[0] == "static" and after[0] == "static" and type(before[1]) is type(after[1]):
+            return self.merge_type(name, before, after)
+        a = before if before[0] != "static" else self.type_of(self.as_node(before[1]))
+        b = after if after[0] != "static" else self.type_of(self.as_node(after[1]))
+        if a == b or (a[0] == b[0] == "array"):
+            return self.merge_type(name, a, b)
+        either = self.either_join(a, b)
+        if either is not None:
+            return either
+        if a[0] == b[0] == "scalar" and a[1] == b[1] and a[2] != b[2] and either_kind_ok(a[1]):
+            return ("either", a[1], False, ())
+        raise self.unsupported(f"'{name}' has a type that depends on the branch taken "
+                               f"({self.describe(a)} or {self.describe(b)})")
+
     def describe(self, t):
+        if t[0] == "either":
+            return f"{t[1]} (a Python or a NumPy scalar)"
         return f"{t[1]}{list(t[3])}" if t[0] == "array" else f"{'weak ' if t[2] else ''}{t[1]}"
 
     def same_shape(self, a, b):
@@ -799,7 +967,9 @@ class ControlFlowLowering:
             if t[0] == "other":
                 raise self.unsupported(f"'{name}' holds a non-array value rebound in a loop")
             current = self.env.get(name)
-            if t[0] == "scalar":
+            if isinstance(current, EitherScalar):
+                current = current.strong          # the same value in C
+            if t[0] in ("scalar", "either"):
                 var = ScalarVar(vid=self.new_id(), name=name, dtype=t[1], weak=t[2])
                 if current is not None:
                     init = self.as_node(current)
@@ -819,7 +989,7 @@ class ControlFlowLowering:
         if arrays:
             self.emit(P.SetArrays(tuple(arrays)))
         for name, var in made.items():
-            self.env[name] = var
+            self.env[name] = EitherScalar(self, var) if types[name][0] == "either" else var
         return made
 
     def pointer_source(self, value, name):
@@ -838,6 +1008,8 @@ class ControlFlowLowering:
         scalars, arrays = [], []
         for name, var in names.items():
             value = self.env.get(name)
+            if isinstance(value, EitherScalar):
+                value = value.strong
             if value is None or value is var:
                 continue
             if isinstance(var, ScalarVar):
@@ -880,9 +1052,46 @@ class ControlFlowLowering:
     def jump(self, node, stmt):
         if not self.lw.loops:
             raise self.unsupported(f"'{type(node).__name__.lower()}' outside a compiled loop", node)
-        self.sync_vars(self.lw.loops[-1].names)
+        frame = self.lw.loops[-1]
+        # what the names hold here reaches the loop's exit (or next trip), not the end of the
+        # branch: the loop's types include it (found = True; break)
+        frame.at_jumps.append({n: self.type_of(self.env[n]) if n in self.env else None for n in frame.carried})
+        self.sync_vars(frame.names)
         self.emit(stmt)
         raise _Jump()
+
+    def runtime_bool_op(self, node, first, rest):
+        """``a and b`` / ``a or b`` once an operand is known only at run time: Python's
+        short circuit in C (the later operands are computed only when reached), for
+        operands that are bools (comparisons), whose value is then the truth."""
+        if not rest:
+            return first
+        if first.dtype.kind != "b":
+            raise self.unsupported("'and'/'or' of run-time values that are not bools", node)
+        is_and = isinstance(node.op, gast.And)
+        result = ScalarVar(vid=self.new_id(), name="cond", dtype=np.dtype(bool), weak=first.weak)
+        self.emit(P.SetScalars(((result, first),)))
+        block, checks = [], len(self.lw.checks)
+        outer, self.lw.block = self.lw.block, block
+        try:
+            second = self.expr(gast.BoolOp(op=node.op, values=rest) if len(rest) > 1 else rest[0])
+            mixed = isinstance(second, EitherScalar)
+            second = second.strong if mixed else second
+            if not isinstance(second, Node) or second.ndim or second.dtype.kind != "b":
+                raise self.unsupported("'and'/'or' of run-time values that are not bools", node)
+            mixed = mixed or second.weak != first.weak
+            if second.weak != first.weak:
+                second = self.lw.intern(Elementwise(op=Op.POSITIVE, args=(second,), in_dtypes=(second.dtype,),
+                                                    dtype=second.dtype, shape=(), weak=first.weak))
+            self.emit(P.SetScalars(((result, second),)))
+        finally:
+            self.lw.block = outer
+        if len(self.lw.checks) != checks:
+            raise self.unsupported("an 'and'/'or' operand checked when the function is called", node)
+        self.emit(P.If(cond=result, then=tuple(block), orelse=()) if is_and else
+                  P.If(cond=result, then=(), orelse=tuple(block)))
+        # a Python bool or a NumPy bool, whichever operand decided
+        return EitherScalar(self, result) if mixed else result
 
     def runtime_if(self, cond_value, node):
         """``if`` on a value known only at run time: both branches in C."""
@@ -893,13 +1102,24 @@ class ControlFlowLowering:
         carried = assigned_names(node.body + node.orelse)
         used = read_names(node.body + node.orelse)
         self.hoist_for_loop(used)
+        self.snapshot_before(node.body + node.orelse)
         cond = self.stable_condition(cond)
         types = {n: self.type_of(self.env[n]) if n in self.env else None for n in carried}
+        unbound = {n for n in carried if n not in self.env}
+        read_after = read_outside(self.src.tree, node) if unbound else set()
+        maybe_unbound = set()
         for stmts in branches:
             after = self.probe_branch(carried, stmts)
+            for n in unbound & read_after:
+                if after and after.get(n) is None:   # this path (not a break) leaves it unbound
+                    maybe_unbound.add(n)
             for n in carried:
                 if after.get(n) is not None:
-                    types[n] = self.merge_type(n, types[n], after[n]) if types[n] is not None else after[n]
+                    types[n] = self.join_branches(n, types[n], after[n])
+        for n in maybe_unbound:
+            if types[n] is not None and (n != RESULT or types[n][0] not in ("scalar", "either")):
+                # Python leaves it unbound on the other path: C would read garbage
+                raise self.unsupported(f"{shown(n)} is assigned on only one path of this branch and read after it", node)
         # names static and equal on every path stay static
         merged = self.make_vars(carried, types)
         blocks = []
@@ -920,7 +1140,7 @@ class ControlFlowLowering:
             blocks.append(tuple(block))
         self.emit(P.If(cond=cond, then=blocks[0], orelse=blocks[1]))
         for name, var in merged.items():
-            self.env[name] = var
+            self.env[name] = EitherScalar(self, var) if types[name][0] == "either" else var
 
     def stable_condition(self, cond):
         """A condition that reads buffers the branches may write is evaluated first."""
@@ -944,10 +1164,13 @@ class ControlFlowLowering:
         dims proven equal inside a loop compare equal when its types are merged.)"""
         saved_env = {id(f): dict(f.env) for f in self.frames()}
         saved = (self.lw.block, set(self.lw.written_params), self.lw.loop_depth)
+        checks = set(self.lw.checks)
         self.lw.block = []
         try:
             yield
         finally:
+            # an index checked here was a value the probe assumed (a counter's first value)
+            self.lw.checks[:] = [c for c in self.lw.checks if c in checks or not isinstance(c, infer.IndexInRange)]
             for f in self.frames():
                 f.env = saved_env[id(f)]
             self.lw.block = saved[0]

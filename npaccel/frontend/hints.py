@@ -3,8 +3,8 @@
 One table: a pattern over the construct's description (as ``UnsupportedError.construct``
 words it) and the suggestion shown after it in the FallbackWarning / UnsupportedError.
 
->>> hint_for("a slice with run-time bounds other than x[k:k + n]")[:38]
-'give the slice a length fixed by the s'
+>>> hint_for("list method 'append'")[:36]
+'preallocate an array (out = np.empty'
 >>> hint_for("call to print()")
 'keep printing and logging outside the accelerated function'
 >>> hint_for("something new") is None
@@ -15,9 +15,6 @@ from __future__ import annotations
 import re
 
 HINTS = (
-    (r"slice with run-time bounds",
-     "give the slice a length fixed by the shapes, as x[k:k + n]: c[w:] - c[:-w] compiles "
-     "written as c[w:w + n] - c[0:n] with n = len(c) - w"),
     (r"list method|'\w+' is an? list|a list '\w+' used by",
      "preallocate an array (out = np.empty(n)) and store into it (out[i] = v) instead of a list"),
     (r"is an? [\w .]+, which compiled code does not take",

@@ -28,6 +28,8 @@ from .control import ControlFlowLowering, view_root
 from .calls import CALL_HANDLERS, METHOD_HANDLERS, load_handlers
 from .indexing import expand_index, slice_bounds
 from .signature import ArraySpec, ScalarSpec
+from .reads import note_read
+from . import masks
 from .source import function_source
 
 MAX_INLINE_DEPTH = 20
@@ -138,7 +140,8 @@ class Lowering:
 
     def __init__(self):
         self.intern = Interner()
-        self.checks = []             # run-time checks, in program order
+        from .loop_shapes import RunTimeChecks
+        self.checks = RunTimeChecks(self)    # run-time checks, in program order
         self.depth = 0
         self.block = []              # program statements being emitted (ir/program.py)
         self.frames = []             # active FunctionLowerers, outermost first
@@ -235,6 +238,9 @@ class FunctionLowerer(ControlFlowLowering):
 
     def stmt_If(self, node):
         value = self.expr(node.test)
+        from .scalars import EitherScalar
+        if isinstance(value, EitherScalar):
+            value = value.strong               # the truth is the same either way
         if isinstance(value, Node) and (value.ndim == 0 or value.weak):
             self.lw.control_depth += 1
             try:
@@ -275,6 +281,8 @@ class FunctionLowerer(ControlFlowLowering):
         raise self.unsupported("unpacking a value that is not a tuple", where)
 
     def truth(self, value, where):
+        if is_internal(value) and not isinstance(value, (Node, ListValue)):
+            raise self.unsupported("the truth of a value whose type is known only at run time", where)
         if isinstance(value, Node):
             if value.ndim == 0 or value.weak:
                 raise self.unsupported("branch on a value computed at run time", where)
@@ -345,15 +353,18 @@ class FunctionLowerer(ControlFlowLowering):
         attr = node.attr
         if isinstance(base, Node):
             return self.array_attribute(base, attr, node)
-        from .masks import MaskedSelection
+        from .masks import MaskedSelection, attribute
         if isinstance(base, MaskedSelection):
-            return BoundMethod(base, attr)
+            return attribute(self, base, attr, node)
         if isinstance(base, ListValue):
             raise self.unsupported(f"list method '.{attr}'", node)
-        if isinstance(base, types.ModuleType) or isinstance(base, _PY_SCALARS + (tuple, np.generic, np.dtype)) or \
+        if isinstance(base, types.ModuleType) or isinstance(base, _PY_SCALARS + (tuple, np.generic, np.dtype, np.ufunc)) or \
                 (isinstance(base, np.ndarray) and base.ndim == 0):      # a constant: np.asarray(2).round
             with numpy_semantics():
-                return getattr(base, attr)
+                value = getattr(base, attr)
+            if isinstance(base, types.ModuleType):     # mymod.CONST: for the warm index (frontend/reads.py)
+                note_read(base, "attr", attr, True, value)
+            return value
         raise self.unsupported(f"attribute '{attr}' of {type(base).__name__}", node)
 
     def array_attribute(self, base, attr, node):
@@ -405,9 +416,15 @@ class FunctionLowerer(ControlFlowLowering):
                 return base[index]
         if isinstance(base, Node) and not base.weak:
             return self.basic_index(base, index, node)
+        if masks.is_selection(base):
+            raise self.unsupported("indexing a boolean-mask selection", node)
+        if isinstance(base, np.lib._index_tricks_impl.nd_grid):     # np.mgrid[0:n, 0:m], np.ogrid
+            from .calls_grids import grid_index
+            return grid_index(self, base, index, node)
         raise self.unsupported("indexing a scalar", node)
 
     def basic_index(self, base, index, node):
+        from .loop_shapes import is_runtime_bound, runtime_slice
         items = index if isinstance(index, tuple) else (index,)
         if len(items) == 1 and isinstance(items[0], Node) and items[0].ndim and items[0].dtype.kind == "b":
             from .masks import select          # x[mask]: only as the input of a reduction
@@ -427,7 +444,7 @@ class FunctionLowerer(ControlFlowLowering):
                 continue
             if isinstance(i, Node) or isinstance(i, (list, np.ndarray)):
                 raise self.unsupported("indexing with an array", node)
-            if isinstance(i, slice) and any(isinstance(p, Node) for p in (i.start, i.stop, i.step)):
+            if isinstance(i, slice) and any(is_runtime_bound(p) for p in (i.start, i.stop, i.step)):
                 runtime[k] = i
                 continue
             if not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))) or isinstance(i, bool):
@@ -444,11 +461,11 @@ class FunctionLowerer(ControlFlowLowering):
                 items[k + offset] = runtime[k]
         axes, fixed, shape, d = [], [], [], 0
         for i in items:
-            if isinstance(i, Node) or (isinstance(i, slice) and any(isinstance(p, Node) for p in (i.start, i.stop, i.step))):
+            if isinstance(i, Node) or (isinstance(i, slice) and any(is_runtime_bound(p) for p in (i.start, i.stop, i.step))):
                 n = base.shape[d]
                 if isinstance(i, slice):
-                    start, length = self.runtime_slice(i, n, node)
-                    axes.append((d, start, 1))
+                    start, length, step = runtime_slice(self, i, n, node)
+                    axes.append((d, start, step))
                     shape.append(length)
                 else:
                     fixed.append((d, self.runtime_index(i, n)))
@@ -483,22 +500,22 @@ class FunctionLowerer(ControlFlowLowering):
                                    shape=tuple(shape)))
 
     def slice_dim(self, part):
-        """A slice bound that is a size (x.shape[0] - 1, an int argument n) as a dim."""
+        """A slice bound that is a size (x.shape[0] - 1, an int argument n) as a dim; one
+        computed from an int argument may be negative or past the end: runtime_slice
+        applies Python's rules to it at run time (frontend/loop_shapes.py)."""
         if isinstance(part, DimValue):
             return part.dim
         if isinstance(part, (ScalarParam, Elementwise)) and part.ndim == 0 and part.dtype.kind in "iu":
-            from ..ir.dims import symbols
             from .array_build import to_dim
             try:
                 dim = to_dim(self, part)
             except (UnsupportedError, UserError):
                 return part
-            for name in symbols(dim):
-                if name.startswith("s"):
-                    guard = infer.NonNegativeGuard(dim)
-                    if guard not in self.lw.checks:
-                        self.lw.checks.insert(0, guard)
-                    break
+            if "//" in repr(dim) or " / " in repr(dim):
+                # C's / truncates where Python's // floors: a negative one runs in Python
+                guard = infer.NonNegativeGuard(dim)
+                if guard not in self.lw.checks:
+                    self.lw.checks.insert(0, guard)
             return dim
         return part
 
@@ -510,28 +527,6 @@ class FunctionLowerer(ControlFlowLowering):
                                              in_dtypes=(i64, i64), dtype=i64, shape=()))
         var = self.materialise(checked, "index")
         return Sym(f"sv{var.vid}")
-
-    def runtime_slice(self, s, n, node):
-        """(start, length) of ``x[k:k + m]`` with k known at run time and m static."""
-        from ..ir.dims import Sym
-        start, stop = s.start, s.stop
-        if s.step not in (None, 1) or not isinstance(start, Node) or start.dtype.kind not in "iu" \
-                or not isinstance(stop, Elementwise) or stop.op not in (Op.ADD, Op.PY_ADD):
-            raise self.unsupported("a slice with run-time bounds other than x[k:k + n]", node)
-        a, b = stop.args
-        length = b if a is start else a if b is start else None
-        if isinstance(length, Const) and isinstance(length.value, (int, np.integer)):
-            length = int(length.value)
-        elif isinstance(length, DimValue):
-            length = length.dim
-        else:
-            raise self.unsupported("a slice with run-time bounds other than x[k:k + n]", node)
-        i64 = np.dtype(np.int64)
-        checked = self.lw.intern(Elementwise(
-            op=Op.CHECK_SLICE, args=(start, self.as_node(self.dim_value(length)), self.as_node(self.dim_value(n))),
-            in_dtypes=(i64, i64, i64), dtype=i64, shape=()))
-        var = self.materialise(checked, "start")
-        return Sym(f"sv{var.vid}"), length
 
     def transpose(self, base, order, node):
         order = tuple(reversed(range(base.ndim))) if order is None else order
@@ -552,6 +547,17 @@ class FunctionLowerer(ControlFlowLowering):
     def expr_UnaryOp(self, node):
         operand = self.expr(node.operand)
         kind = type(node.op)
+        from .scalars import EitherScalar
+        if isinstance(operand, EitherScalar):
+            if kind is not gast.Not:
+                return self.ufunc(_UNARY[kind], (operand,), node)
+            operand = operand.strong               # the truth is the same either way
+        if masks.is_selection(operand) and kind is not gast.Not:
+            return masks.elementwise(self, lambda a: self.ufunc(_UNARY[kind], (a,), node), (operand,), node)
+        if kind is gast.Not and isinstance(operand, Node) and operand.ndim == 0:
+            # Python's not of a value known at run time: a Python bool
+            return self.lw.intern(Elementwise(op=Op.LOGICAL_NOT, args=(self.runtime_condition(operand, node),),
+                                              in_dtypes=(np.dtype(bool),), dtype=np.dtype(bool), shape=(), weak=True))
         if not isinstance(operand, Node):
             self.python_values(operand, node=node)
             with numpy_semantics():
@@ -566,7 +572,9 @@ class FunctionLowerer(ControlFlowLowering):
         for op, right_node in zip(node.ops, node.comparators):
             right = self.expr(right_node)
             kind = type(op)
-            if isinstance(left, Node) or isinstance(right, Node):
+            from .scalars import has_either
+            if isinstance(left, Node) or isinstance(right, Node) or has_either((left, right)) or \
+                    masks.is_selection(left) or masks.is_selection(right):
                 if kind not in _CMPOPS:
                     raise self.unsupported(f"'{kind.__name__}' comparison of arrays", node)
                 if len(node.ops) > 1:
@@ -582,8 +590,10 @@ class FunctionLowerer(ControlFlowLowering):
 
     def expr_BoolOp(self, node):
         value = None
-        for operand in node.values:
+        for k, operand in enumerate(node.values):
             value = self.expr(operand)
+            if isinstance(value, Node) and value.ndim == 0:
+                return self.runtime_bool_op(node, value, node.values[k + 1:])
             truth = self.truth(value, operand)
             if isinstance(node.op, gast.And) and not truth:
                 return value
@@ -592,6 +602,11 @@ class FunctionLowerer(ControlFlowLowering):
         return value
 
     def binop(self, kind, left, right, node=None):
+        from .scalars import has_either, resolve
+        if has_either((left, right)):
+            return resolve(self, lambda a, b: self.binop(kind, a, b, node), (left, right), node)
+        if (masks.is_selection(left) or masks.is_selection(right)) and kind is not gast.MatMult:
+            return masks.elementwise(self, lambda a, b: self.binop(kind, a, b, node), (left, right), node)
         if kind in _DIM_OPS and all(isinstance(v, DimValue) or (isinstance(v, int) and not isinstance(v, bool))
                                     for v in (left, right)):
             # shape arithmetic stays symbolic: n - m + 1 can size an array or bound a slice
@@ -716,11 +731,15 @@ class FunctionLowerer(ControlFlowLowering):
         return self.call(func, args, kwargs, node)
 
     def call(self, func, args, kwargs, node):
-        from .masks import MaskedSelection, reduce_selection
-        if isinstance(func, BoundMethod) and isinstance(func.node, MaskedSelection):
-            return reduce_selection(self, func.name, func.node, args, kwargs, node)
-        if args and isinstance(args[0], MaskedSelection) and getattr(func, "__module__", "") == "numpy":
-            return reduce_selection(self, getattr(func, "__name__", "?"), args[0], args[1:], kwargs, node)
+        from .scalars import has_either, python_extreme, resolve
+        if func in (min, max) and len(args) >= 2 and not kwargs and any(is_internal(a) for a in args):
+            return python_extreme(self, func, args, node)
+        if has_either(args) and not kwargs and (func in (abs, int, float) or isinstance(func, np.ufunc) or
+                                                getattr(func, "__module__", None) == "math"):
+            return resolve(self, lambda *a: self.call(func, list(a), kwargs, node), args, node)
+        if (isinstance(func, BoundMethod) and masks.is_selection(func.node)) or \
+                any(masks.is_selection(a) for a in (*args, *kwargs.values())):
+            return masks.call(self, func, args, kwargs, node)
         if isinstance(func, BoundMethod) and func.name in METHOD_HANDLERS:
             return METHOD_HANDLERS[func.name](self, (func.node, *args), kwargs, node)
         try:
@@ -789,19 +808,17 @@ class FunctionLowerer(ControlFlowLowering):
                 return self.lw.intern(Elementwise(op=Op.PY_INT, args=(value,), in_dtypes=(value.dtype,),
                                                   dtype=np.dtype(np.int64), shape=(), weak=True))
             return value
-        if func in (min, max) and len(args) == 2 and not kwargs and any(isinstance(a, Node) for a in args):
-            a, b = (self.as_node(v, node) for v in args)
-            if a.ndim or b.ndim or a.dtype != b.dtype or a.weak != b.weak:
-                raise self.unsupported(f"{func.__name__}() of values of different types or arrays", node)
-            # Python's: the first of equals, and a NaN first argument wins only if first
-            better = self.ufunc(np.greater if func is max else np.less, (b, a), node)
-            return self.lw.intern(Elementwise(op=Op.WHERE, args=(better, b, a), in_dtypes=(np.dtype(bool), a.dtype, a.dtype),
-                                              dtype=a.dtype, shape=(), weak=a.weak))
         if func in (float, int) and len(args) == 1 and not kwargs and isinstance(args[0], Node) \
                 and args[0].ndim == 0 and (func is float and args[0].dtype.kind != "c" or args[0].dtype.kind in "biu"):
             # a Python scalar from a 0-d value (exact: no NaN/inf to int here)
             value = self.cast_to(args[0], np.float64 if func is float else np.int64)
             return self.lw.intern(dataclasses.replace(value, weak=True))
+        if func is int and len(args) == 1 and not kwargs and isinstance(args[0], Node) and args[0].ndim == 0 \
+                and args[0].dtype.kind == "f":
+            # int() of a float: toward zero; NaN/inf raise Python's errors, past 64 bits Python runs
+            value = self.cast_to(args[0], np.float64)
+            return self.lw.intern(Elementwise(op=Op.PY_INT, args=(value,), in_dtypes=(value.dtype,),
+                                              dtype=np.dtype(np.int64), shape=(), weak=True))
         if func is len and len(args) == 1 and isinstance(args[0], Node) and not kwargs:
             if args[0].ndim == 0:
                 with numpy_semantics():
@@ -853,9 +870,14 @@ class FunctionLowerer(ControlFlowLowering):
             return self.lw.intern(Const(value=value, dtype=np.dtype(np.float64), weak=True))
         if isinstance(value, complex):
             return self.lw.intern(Const(value=value, dtype=np.dtype(np.complex128), weak=True))
-        raise self.unsupported(f"a {type(value).__name__} where an array or number is expected", where)
+        raise self.unsupported(f"a {kind_name(value)} where an array or number is expected", where)
 
     def ufunc(self, uf, args, node=None):
+        from .scalars import has_either, resolve
+        if has_either(args):
+            return resolve(self, lambda *a: self.ufunc(uf, a, node), args, node)
+        if any(masks.is_selection(a) for a in args):
+            return masks.elementwise(self, lambda *a: self.ufunc(uf, a, node), args, node)
         if not any(isinstance(a, Node) for a in args):
             self.python_values(*args, node=node)
             with numpy_semantics():
@@ -1071,6 +1093,9 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
         # computed values or plain immutable Python values (a list, a tuple of arrays, a
         # placeholder: the statement making it runs in Python instead)
         bound = [n for n in bound if n in assigned_at]
+        for n in bound:     # a selection (np.unique, ...) Python code reads: an array
+            if masks.is_data_sized(lowerer.env[n]):
+                lowerer.env[n] = masks.as_result(lowerer, lowerer.env[n])
         for n in bound:
             v = lowerer.env[n]
             if not _is_value(v) and not is_plain_static(v):
@@ -1082,6 +1107,9 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
         meta["static_out"] = static
         result = tuple(lowerer.env[n] for n in meta["segment_names"])
     meta["folded"] = tuple(folded)
+    if isinstance(result, tuple) and type(result) is not tuple:     # np.linalg.eigh's EighResult, ...
+        raise UnsupportedError(f"returning a {type(result).__name__} (a named tuple)",
+                               src.where(stmts[current] if stmts else src.tree))
     if isinstance(result, tuple):
         outputs, kind = result, "tuple"
     elif result is None:
@@ -1090,10 +1118,12 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
         outputs, kind = (result,), "single"
     out_nodes = []
     for value in outputs:
+        if masks.is_data_sized(value):      # a selection (np.unique, ...) returned: an array
+            value = masks.as_result(lowerer, value)
         if _is_value(value):
             out_nodes.append(value if isinstance(value, Node) else lowerer.as_node(value))
         else:
-            exc = UnsupportedError(f"returning a {type(value).__name__}", src.where(stmts[current] if stmts else src.tree))
+            exc = UnsupportedError(f"returning a {kind_name(value)}", src.where(stmts[current] if stmts else src.tree))
             if live_out is not None:
                 raise SegmentStop(current, exc)
             raise exc
@@ -1147,9 +1177,26 @@ def _holds_placeholder(value) -> bool:
                                             type(value).__module__.startswith("npaccel.frontend"))
 
 
+# npaccel's own values as messages name them (never the class name)
+_INTERNAL_KINDS = {"MaskedSelection": "boolean-mask selection", "DataSized": "result whose size depends on the data",
+                   "EitherScalar": "scalar whose type (Python or NumPy) depends on the path run",
+                   "ListValue": "list", "DimValue": "size", "View": "view"}
+
+
+def kind_name(value) -> str:
+    """The type of ``value`` as a message names it: npaccel's own objects by what they stand for.
+
+    >>> kind_name(ListValue((1,))), kind_name("s")
+    ('list', 'str')
+    """
+    return _INTERNAL_KINDS.get(type(value).__name__, type(value).__name__)
+
+
 def _kind_of(value) -> str:
     if isinstance(value, ListValue):
         return "list"
+    if type(value).__name__ == "EitherScalar":
+        return "scalar whose type (Python or NumPy) depends on the path run,"
     if isinstance(value, Unavailable):
         return value.type_name
     return "tuple" if isinstance(value, tuple) else "value"

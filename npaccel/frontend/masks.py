@@ -1,20 +1,34 @@
-"""Boolean-mask selection ``x[mask]`` where it is consumed by a reduction.
+"""Boolean-mask selection ``x[mask]``: a value whose length is known only at run time.
 
-``x[mask]`` has a size known only at run time, so it is never materialised: it stays a
-``MaskedSelection`` and a reduction over the selected axis (``x[m].sum(axis=0)``,
-``x[m].mean(axis=0)``, ``np.sum(x[m])``) becomes a reduction over the mask's dims of
-``where(mask, x, 0)``, with the count of selected rows from the mask itself. Anything else
-done with it is unsupported (the statement falls back).
+A selection stays a ``MaskedSelection`` (base, mask) while it is computed with, and is only
+compacted where its elements are needed in order:
+
+- elementwise arithmetic commutes with selecting: ``x[m] ** 2``, ``-y[y < 0]``,
+  ``x[m].round(2)``, ``x[m] + y[m]`` (one mask) are the selections of ``x ** 2``, ... over
+  the same mask (other operands may only broadcast against the dims after the mask's); the
+  base expression is evaluated for the selected elements only, inside the compaction loop;
+- a reduction over the selected axis (``x[m].sum(axis=0)``, ``x[m].mean()``, ``np.sum(x[m])``,
+  ``(x[m] > 1).sum()``) becomes a reduction over the mask's dims of ``where(mask, x, 0)``,
+  with the count of selected rows from the mask itself: nothing is compacted;
+- ``len(x[m])``, ``x[m].shape``, ``x[m].size`` count the mask;
+- a selection returned (or handed to a statement that runs in Python) becomes a
+  ``Compact`` node (ir/nodes.py): its kernel (codegen/c_compaction.py) allocates the
+  result, fills it in one pass and hands back its address and length
+  (runtime/marshal.py, runtime/outputs.py adopt).
+Anything else done with it is unsupported (the statement falls back).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..ir.nodes import Elementwise, Reduce, View
+from ..ir.nodes import SELECTED, Compact, Elementwise, Node, Reduce, View
 from ..ir.ops import Op
 from ..passes import infer
 
 MASK_REDUCTIONS = ("sum", "mean")
+# methods and NumPy functions that act elementwise on a selection (ufuncs too)
+ELEMENTWISE_METHODS = ("round", "astype", "copy", "clip", "conj", "conjugate")
+ELEMENTWISE_FUNCTIONS = ("round", "around", "clip", "real", "imag", "conj", "conjugate")
 
 
 class MaskedSelection:
@@ -77,3 +91,99 @@ def reduce_selection(lw, name, sel, args, kwargs, node):
     if total.dtype != mean_dtype:
         total = lw.cast_to(total, mean_dtype)
     return lw.ufunc(np.true_divide, (total, count), node)
+
+
+class DataSized:
+    """A result whose length depends on the data (np.bincount, np.unique: a DATA_DEPENDENT
+    node, ir/nodes.py): usable only as a value the function returns (or hands to Python)."""
+
+    def __init__(self, node):
+        self.node = node
+
+
+def is_selection(value) -> bool:
+    return isinstance(value, MaskedSelection)
+
+
+def is_data_sized(value) -> bool:
+    return isinstance(value, (MaskedSelection, DataSized))
+
+
+def as_result(lw, value):
+    """A selection or data-sized value leaving compiled code: its node."""
+    return compacted(lw, value) if isinstance(value, MaskedSelection) else value.node
+
+
+def elementwise(lw, apply, args, node):
+    """``apply(*args)`` with each selection replaced by its base, selected by the same mask:
+    elementwise ops commute with selecting rows when every other operand broadcasts only
+    against the dims after the mask's."""
+    sels = [a for a in args if isinstance(a, MaskedSelection)]
+    mask, ndim = sels[0].mask, sels[0].base.ndim
+    tail = ndim - mask.ndim
+    bases = []
+    for a in args:
+        if isinstance(a, MaskedSelection):
+            if a.mask is not mask or a.base.ndim != ndim:
+                raise lw.unsupported("arithmetic on boolean-mask selections by different masks", node)
+            bases.append(a.base)
+        elif isinstance(a, Node) and a.ndim > tail:
+            raise lw.unsupported("a boolean-mask selection combined with an array of its length", node)
+        else:
+            bases.append(a)
+    result = apply(*bases)
+    if not isinstance(result, Node) or result.ndim != max(ndim, result.ndim) or \
+            result.shape[:mask.ndim] != sels[0].base.shape[:mask.ndim]:
+        raise lw.unsupported("this operation on a boolean-mask selection", node)
+    return MaskedSelection(result, mask)
+
+
+def count(lw, sel):
+    """The number of selected rows, as a Python int (weak int64)."""
+    i8 = np.dtype(np.int64)
+    total = lw.lw.intern(Reduce(op=Op.SUM, arg=sel.mask, axes=tuple(range(sel.mask.ndim)), keepdims=False,
+                                dtype=i8, shape=()))
+    return lw.lw.intern(Elementwise(op=Op.POSITIVE, args=(total,), in_dtypes=(i8,), dtype=i8, shape=(), weak=True))
+
+
+def attribute(lw, sel, attr, node):
+    """``x[m].shape`` and friends; methods are bound (see ``call``)."""
+    k = sel.mask.ndim
+    if attr == "ndim":
+        return sel.base.ndim - k + 1
+    if attr == "dtype":
+        return sel.base.dtype
+    if attr == "shape":
+        return (count(lw, sel),) + tuple(lw.dim_value(d) for d in sel.base.shape[k:])
+    if attr == "size":
+        from ..ir.dims import shape_size
+        return lw.ufunc(np.multiply, (count(lw, sel), lw.dim_value(shape_size(sel.base.shape[k:]))), node)
+    from .lower import BoundMethod
+    return BoundMethod(sel, attr)
+
+
+def call(lw, func, args, kwargs, node):
+    """A call one of whose arguments (or whose bound object) is a selection."""
+    from .lower import BoundMethod
+    if any(isinstance(v, MaskedSelection) for v in kwargs.values()):
+        raise lw.unsupported("a boolean-mask selection as a keyword argument", node)
+    if isinstance(func, BoundMethod) and isinstance(func.node, MaskedSelection):
+        if func.name in ELEMENTWISE_METHODS:
+            return elementwise(lw, lambda base: lw.call(BoundMethod(base, func.name), args, kwargs, node),
+                               (func.node,), node)
+        return reduce_selection(lw, func.name, func.node, args, kwargs, node)
+    if func is len and len(args) == 1 and not kwargs:
+        return count(lw, args[0])
+    name = getattr(func, "__name__", "?")
+    if isinstance(func, np.ufunc) or (getattr(func, "__module__", "") == "numpy" and name in ELEMENTWISE_FUNCTIONS):
+        return elementwise(lw, lambda *a: lw.call(func, list(a), kwargs, node), tuple(args), node)
+    if args and isinstance(args[0], MaskedSelection) and getattr(func, "__module__", "") == "numpy":
+        return reduce_selection(lw, name, args[0], args[1:], kwargs, node)
+    raise lw.unsupported(f"{name}() of a boolean-mask selection", node)
+
+
+def compacted(lw, sel):
+    """The selection as an array: a ``Compact`` node (only ever an output of the graph)."""
+    k = sel.mask.ndim        # (>= 1: lower.py selects by masks of at least one dim)
+    return lw.lw.intern(Compact(op=Op.COMPACT, arg=sel.base, mask=sel.mask, axes=tuple(range(k)), keepdims=False,
+                                dtype=sel.base.dtype, shape=(SELECTED,) + tuple(sel.base.shape[k:])))

@@ -1,7 +1,6 @@
 """Find, parse and locate a Python function's source (gast, with real line numbers)."""
 from __future__ import annotations
 
-import builtins
 import inspect
 import textwrap
 from dataclasses import dataclass
@@ -9,6 +8,8 @@ from dataclasses import dataclass
 import gast
 
 from ..errors import UnsupportedError
+from .reads import lookup_name, note_read
+from .returns import single_exit
 
 
 @dataclass(frozen=True)
@@ -24,19 +25,11 @@ class FunctionSource:
         return f"{self.filename}:{self.first_line + line - 1 if line else self.first_line}"
 
     def lookup_global(self, name):
-        """(found, value) for a free name: closure cell, module global, builtin."""
-        code = self.fn.__code__
-        if self.fn.__closure__ and name in code.co_freevars:
-            cell = self.fn.__closure__[code.co_freevars.index(name)]
-            try:
-                return True, cell.cell_contents
-            except ValueError:
-                return False, None
-        if name in self.fn.__globals__:
-            return True, self.fn.__globals__[name]
-        if hasattr(builtins, name):
-            return True, getattr(builtins, name)
-        return False, None
+        """(found, value) for a free name: closure cell, module global, builtin (noted for
+        the warm index: frontend/reads.py)."""
+        found, value = lookup_name(self.fn, name)
+        note_read(self.fn, "name", name, found, value)
+        return found, value
 
 
 _parsed = {}
@@ -63,7 +56,7 @@ def function_source(fn) -> FunctionSource:
         if not defs:
             raise UnsupportedError(f"{fn.__qualname__} is not a def statement",
                                    f"{code.co_filename}:{first_line}")
-        tree = defs[0]
+        tree = single_exit(defs[0])       # returns from inside loops: flag, result, break
     src = FunctionSource(fn, tree, code.co_filename, first_line, text)
     _parsed[code] = src
     return src

@@ -37,10 +37,33 @@ class DimOp:
         return render_c(self)
 
 
-Dim = Union[int, Sym, DimOp]
+@dataclass(frozen=True)
+class SliceDim:
+    """The start (``part`` "start") or the length ("len") of ``range(n)[start:stop:step]``:
+    Python's slice rules (negative bounds count from the end, out-of-range bounds clip,
+    crossing bounds give 0) on bounds known only at run time; ``None`` is an omitted bound.
+
+    >>> d = SliceDim("len", Sym("i"), None, 1, Sym("n"))
+    >>> render_c(d)
+    'npa_slice_len(i, 1, 0, 0, 1, n)'
+    >>> [evaluate(d, {"i": i, "n": 5}) for i in (-7, -2, 0, 3, 9)]
+    [5, 2, 5, 2, 0]
+    """
+    part: str
+    start: "Dim | None"
+    stop: "Dim | None"
+    step: "Dim"
+    n: "Dim"
+
+    def __repr__(self):
+        return render_c(self)
+
+
+Dim = Union[int, Sym, DimOp, SliceDim]
 
 _PY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-       "//": lambda a, b: a // b, "max": max, "min": min}
+       "//": lambda a, b: a // b, "max": max, "min": min,
+       "bcast": lambda a, b: b if a == 1 else a}
 
 
 def _make(op, a, b):
@@ -91,12 +114,45 @@ def dim_min(a, b):
     return a if a == b else _make("min", a, b)
 
 
+def dim_bcast(a, b):
+    """NumPy's broadcast of two dims either of which may be 1 at run time (checked apart)."""
+    return a if a == b else _make("bcast", a, b)
+
+
 def symbols(d) -> set:
     if isinstance(d, Sym):
         return {d.name}
     if isinstance(d, DimOp):
         return symbols(d.a) | symbols(d.b)
+    if isinstance(d, SliceDim):
+        return set().union(*(symbols(x) for x in (d.start, d.stop, d.step, d.n) if x is not None))
     return set()
+
+
+def loop_variant(d) -> bool:
+    """Does ``d`` read a scalar local of the generated code (a loop counter, a value
+    computed in the function: ``sv<id>``)? Such a dim is known only where that local is."""
+    return any(name.startswith("sv") for name in symbols(d))
+
+
+def may_be_one(d) -> bool:
+    """Can ``d`` be 1 at run time although it is not the constant 1: a size computed from an
+    int argument (``s<i>``) or a value known at run time (``sv<id>``), a slice length known
+    at run time? Broadcasting then needs a run-time decision. Array dims never are (a
+    signature records which dims are 1), nor sizes computed from them alone.
+
+    >>> may_be_one(Sym("a0_d0")), may_be_one(dim_sub(Sym("s1"), 1)), may_be_one(SliceDim("len", 0, 2, 1, 3))
+    (False, True, True)
+    """
+    if isinstance(d, SliceDim):
+        return True
+    return any(name.startswith("s") for name in symbols(d))
+
+
+def _slice_args(d, render):
+    return [render(d.start if d.start is not None else 0), "1" if d.start is not None else "0",
+            render(d.stop if d.stop is not None else 0), "1" if d.stop is not None else "0",
+            render(d.step), render(d.n)]
 
 
 def render_c(d) -> str:
@@ -105,11 +161,23 @@ def render_c(d) -> str:
         return str(d)
     if isinstance(d, Sym):
         return d.name
+    if isinstance(d, SliceDim):
+        args = _slice_args(d, render_c)
+        if d.part == "start":
+            args = args[:2] + args[4:]
+        return f"npa_slice_{d.part}({', '.join(args)})"
     a, b = render_c(d.a), render_c(d.b)
     if d.op in ("max", "min"):
         cmp = ">" if d.op == "max" else "<"
         return f"(({a}) {cmp} ({b}) ? ({a}) : ({b}))"
+    if d.op == "bcast":
+        return f"(({a}) == 1 ? ({b}) : ({a}))"
     return f"({a} {'/' if d.op == '//' else d.op} {b})"
+
+
+def _py_slice(d, render):
+    bounds = ":".join("None" if x is None else render(x) for x in (d.start, d.stop, d.step))
+    return f"range({render(d.n)})[{bounds}]"
 
 
 def render_py(d) -> str:
@@ -117,9 +185,13 @@ def render_py(d) -> str:
         return str(d)
     if isinstance(d, Sym):
         return d.name
+    if isinstance(d, SliceDim):
+        return f"len({_py_slice(d, render_py)})" if d.part == "len" else f"{_py_slice(d, render_py)}.start"
     a, b = render_py(d.a), render_py(d.b)
     if d.op in ("max", "min"):
         return f"{d.op}({a}, {b})"
+    if d.op == "bcast":
+        return f"({b} if {a} == 1 else {a})"
     return f"({a} {d.op} {b})"
 
 
@@ -138,7 +210,10 @@ def render_user(d, names=None, outer=0) -> str:
         return str(d)
     if isinstance(d, Sym):
         return (names or {}).get(d.name, d.name)
-    if d.op in ("max", "min"):
+    if isinstance(d, SliceDim):
+        text = _py_slice(d, lambda x: render_user(x, names))
+        return f"len({text})" if d.part == "len" else f"{text}.start"
+    if d.op in ("max", "min", "bcast"):
         return f"{d.op}({render_user(d.a, names)}, {render_user(d.b, names)})"
     op, b = d.op, d.b
     if op == "+" and isinstance(b, int) and b < 0:
@@ -153,6 +228,10 @@ def evaluate(d, env: dict) -> int:
         return d
     if isinstance(d, Sym):
         return env[d.name]
+    if isinstance(d, SliceDim):
+        r = range(evaluate(d.n, env))[slice(*(None if x is None else evaluate(x, env)
+                                               for x in (d.start, d.stop, d.step)))]
+        return len(r) if d.part == "len" else r.start
     return _PY[d.op](evaluate(d.a, env), evaluate(d.b, env))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .dims import Sym
 from .ops import Op
 
 
@@ -82,11 +83,69 @@ class Reduce(Node):
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class Scan(Reduce):
-    """A cumulative reduction (``op`` CUMSUM/CUMPROD) along ``axes[0]``: the result has
+    """A cumulative reduction (``op`` CUMSUM/CUMPROD, or for ``ufunc.accumulate`` that
+    ufunc's elementwise op, applied in ``dtype``) along ``axes[0]``: the result has
     ``arg``'s shape, or with ``flatten`` the 1-d shape of ``arg.ravel()`` (axis=None).
     A Reduce so that every pass treats it as one (its own buffer, its own loop nest);
     codegen gives it a loop that is sequential along the axis, parallel over the others."""
     flatten: bool = False
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Sort(Reduce):
+    """np.sort (``op`` SORT: the values, arg's dtype) or np.argsort (ARGSORT: int64
+    positions) of ``arg`` along ``axes[0]``: ascending, NaNs last, equal elements in their
+    order (stable); the result has arg's shape. A Reduce so that every pass gives it its
+    own buffer and loop nest, like a Scan (codegen/c_sorting.py)."""
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class SearchSorted(Sort):
+    """np.searchsorted (``op`` SEARCHSORTED): for each element of ``arg`` (the keys, any
+    shape) its insertion position in the 1-d ``sorted_arg`` by binary search, both compared
+    in ``compare`` dtype with NaNs last; ``side`` "left" or "right". int64, arg's shape."""
+    sorted_arg: Node
+    side: str
+    compare: np.dtype
+
+    def children(self):
+        return (self.arg, self.sorted_arg)
+
+
+# ---- results whose length depends on the data (codegen/c_compaction.py) ---------------
+# Their first dim is SELECTED: known only once their kernel has run. They are only ever
+# outputs of a graph (nothing reads them); the kernel allocates the result and hands its
+# address and length back to the caller (runtime/marshal.py).
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Compact(Reduce):
+    """``arg[mask]`` (``op`` COMPACT) for a bool ``mask`` of arg's leading dims (``axes``):
+    the selected elements (rows) of ``arg`` in C order, shape (SELECTED,) + arg's other dims."""
+    mask: Node
+
+    def children(self):
+        return (self.arg, self.mask)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class BinCount(Reduce):
+    """np.bincount (``op`` BINCOUNT) of the 1-d ``arg`` (int64 values), with float64
+    ``weights`` or None; length max(arg) + 1, at least ``minlength``."""
+    weights: Any
+    minlength: int
+
+    def children(self):
+        return (self.arg,) if self.weights is None else (self.arg, self.weights)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Unique(Reduce):
+    """np.unique of ``arg`` flattened: its distinct values sorted (``op`` UNIQUE, NaNs
+    last and as one) or how often each occurs (UNIQUE_COUNTS, int64)."""
+
+
+DATA_DEPENDENT = (Compact, BinCount, Unique)
+SELECTED = Sym("npa_selected")
 
 
 @dataclass(frozen=True)
@@ -310,3 +369,18 @@ class MatMul(Node):
 
     def children(self):
         return (self.a, self.b)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Lapack(MatMul):
+    """One result of an np.linalg routine computed by LAPACK (runtime_c/npaccel_lapack.h),
+    per matrix of the leading (batch) dims: ``routine`` is one of solve (a, b), inv, det,
+    cholesky, eigvalsh, eigh_w, eigh_v, qr_q, qr_r (one operand: ``b`` is ``a``), with
+    ``lower`` for eigh's UPLO. Operands are float64/complex128, as NumPy's linalg computes;
+    the memory plan treats it as a MatMul (operands read where they lie, result in a buffer).
+    """
+    routine: str
+    lower: bool = True
+
+    def children(self):
+        return (self.a,) if self.b is self.a else (self.a, self.b)

@@ -96,7 +96,6 @@ class Op(enum.Enum):
     # not ufuncs
     WHERE = "where"
     CHECK_INDEX = "check_index"   # (i, n): i wrapped like a Python index, else IndexError at run time
-    CHECK_SLICE = "check_slice"   # (start, length, n): start if the slice fits, else an error
     CHECK_NONZERO = "check_nonzero"   # (v, code): v, else Python's ZeroDivisionError (code 6-10)
     PY_ADD = "py_add"             # + - * of Python ints known at run time: an error past 64 bits
     PY_SUB = "py_sub"
@@ -124,6 +123,13 @@ class Op(enum.Enum):
     ARGMIN = "argmin"
     CUMSUM = "cumsum"             # scans (nodes.Scan): add.accumulate / multiply.accumulate
     CUMPROD = "cumprod"
+    SORT = "sort"                 # nodes.Sort: np.sort (values) / np.argsort (int64 positions)
+    ARGSORT = "argsort"
+    SEARCHSORTED = "searchsorted"   # nodes.SearchSorted
+    COMPACT = "compact"           # nodes.Compact: x[mask] as a value (data-dependent length)
+    BINCOUNT = "bincount"         # nodes.BinCount
+    UNIQUE = "unique"             # nodes.Unique: the sorted distinct values
+    UNIQUE_COUNTS = "unique_counts"   # nodes.Unique: how often each occurs
     # complex numbers
     CONJUGATE = "conjugate"
     REAL = "real"                 # np.real / x.real as a value (a float of the complex's precision)
@@ -145,7 +151,6 @@ def _table():
             table[op] = OpInfo(uf.nin, "elementwise", uf)
     table[Op.WHERE] = OpInfo(3, "elementwise")
     table[Op.CHECK_INDEX] = OpInfo(2, "elementwise")
-    table[Op.CHECK_SLICE] = OpInfo(3, "elementwise")
     table[Op.CHECK_NONZERO] = OpInfo(2, "elementwise")
     for op in (Op.PY_ADD, Op.PY_SUB, Op.PY_MUL):
         table[op] = OpInfo(2, "elementwise")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 
 from .nodes import Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam, View, topo_order
-from .nodes import MatMul
+from .nodes import Lapack, MatMul
 
 
 def _type(node: Node, dim_text=repr) -> str:
@@ -39,6 +39,8 @@ def format_node(node: Node, names: dict, dim_text=repr) -> str:
         body = f"{node.op.value}({args}){casts}"
     elif isinstance(node, Reduce):
         body = f"{node.op.value}({names[id(node.arg)]}, axes={node.axes}, keepdims={node.keepdims})"
+    elif isinstance(node, Lapack):
+        body = f"linalg.{node.routine}({', '.join(names[id(x)] for x in node.children())})"
     elif isinstance(node, MatMul):
         body = f"matmul({names[id(node.a)]}, {names[id(node.b)]})"
     elif isinstance(node, View):

@@ -70,6 +70,16 @@ class If:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A run-time check that can only be decided here, inside the program (sizes that
+    depend on a loop counter): ``check`` is one of passes/infer.py's check records. If it
+    fails, the program stops with error NPA_ERR_CHECK (3000) + k (k: this Check's position in
+    ``walk`` order) and the caller raises NumPy's error, after the writes before it, as
+    NumPy does (runtime/marshal.py in_kernel_checks)."""
+    check: object
+
+
+@dataclass(frozen=True)
 class Break:
     pass
 
@@ -143,6 +153,8 @@ def format_block(block, name, indent="") -> str:
             if s.orelse:
                 lines.append(f"{indent}else:")
                 lines.append(format_block(s.orelse, name, indent + "    "))
+        elif isinstance(s, Check):
+            lines.append(f"{indent}check {s.check}")
         elif isinstance(s, Break):
             lines.append(f"{indent}break")
         elif isinstance(s, Continue):

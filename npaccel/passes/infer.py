@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ir.dims import Sym
+from ..ir.dims import Sym, dim_bcast, may_be_one
 
 _WEAK_TYPE = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
 
@@ -31,6 +31,25 @@ _WEAK_TYPE = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
 @dataclass(frozen=True)
 class DimsEqual:
     """A run-time check: two broadcast dims must be equal (else NumPy's ValueError)."""
+    a: object
+    b: object
+    shapes: tuple
+
+
+@dataclass(frozen=True)
+class BroadcastDims:
+    """A run-time check on dims that may be 1 at run time (slice lengths known at run time):
+    equal, or one of them 1 (NumPy broadcasts it), else NumPy's ValueError. Not a
+    DimsEqual: the dims are not proven equal by it."""
+    a: object
+    b: object
+    shapes: tuple
+
+
+@dataclass(frozen=True)
+class FitsInto:
+    """A run-time check of a store ``target[...] = value``: the value's dim ``a`` equals the
+    target's ``b`` or is 1, else NumPy's ValueError."""
     a: object
     b: object
     shapes: tuple
@@ -109,12 +128,25 @@ def broadcast_error(shapes):
                       + " ".join(_shape_text(s) for s in shapes) + " ")
 
 
-def broadcast_shapes(shapes, checks: list) -> tuple:
-    """The broadcast of symbolic shapes; appends run-time checks to ``checks``."""
+def broadcast_shapes(shapes, checks: list, into=False) -> tuple:
+    """The broadcast of symbolic shapes; appends run-time checks to ``checks``. ``into``:
+    a store into ``shapes[0]``, whose dims are kept (the others must fit them).
+
+    Dims that may be 1 at run time (slice lengths known at run time) broadcast at run time:
+
+    >>> from npaccel.ir.dims import SliceDim
+    >>> i = SliceDim("len", Sym("sv1"), None, 1, Sym("n"))
+    >>> checks = []
+    >>> broadcast_shapes([(i,), (Sym("m"),)], checks), [type(c).__name__ for c in checks]
+    ((m,), ['BroadcastDims'])
+    """
     ndim = max((len(s) for s in shapes), default=0)
     out = []
     for axis in range(ndim):
         dims = [s[len(s) - ndim + axis] for s in shapes if len(s) - ndim + axis >= 0]
+        if any(may_be_one(d) for d in dims):
+            out.append(_runtime_broadcast(dims, shapes, checks, into and len(shapes[0]) - ndim + axis >= 0))
+            continue
         sized = [d for d in dims if d != 1]
         if not sized:
             out.append(1)
@@ -132,6 +164,36 @@ def broadcast_shapes(shapes, checks: list) -> tuple:
         known = [d for d in sized if isinstance(d, int)]
         out.append(known[0] if known else first)
     return tuple(out)
+
+
+def _runtime_broadcast(dims, shapes, checks, into):
+    """One axis of broadcast_shapes where a dim may be 1 at run time."""
+    shapes = tuple(tuple(s) for s in shapes)
+    if into:
+        target = dims[0]
+        for d in dims[1:]:
+            if d != 1 and d != target:
+                check = FitsInto(d, target, shapes)
+                if check not in checks:
+                    checks.append(check)
+        return target
+    sized = [d for d in dims if d != 1]
+    if not sized:
+        return 1
+    first = sized[0]
+    for d in sized[1:]:
+        if d != first:
+            check = BroadcastDims(first, d, shapes)
+            if check not in checks:
+                checks.append(check)
+    # a dim never 1 at run time is the result (the others are it or 1); else each pair
+    fixed = [d for d in sized if not may_be_one(d)]
+    if fixed:
+        return next((d for d in fixed if isinstance(d, int)), fixed[0])
+    out = first
+    for d in sized[1:]:
+        out = dim_bcast(out, d)
+    return out
 
 
 def operand_type(node):

@@ -33,6 +33,11 @@ log = logging.getLogger("npaccel")
 # slot order of npaccel_blas.h's table (NPA_BLAS_SGEMM ... NPA_BLAS_ILP64)
 _FUNCTIONS = ("sgemm", "dgemm", "sgemv", "dgemv", "sdot", "ddot")
 _THREADS = ("openblas_set_num_threads", "openblas_get_num_threads")
+# optional slots after NPA_BLAS_ILP64 (0 where missing): CBLAS complex gemm, then the LAPACK
+# routines np.linalg calls (Fortran names: scipy_dgesv_64_ in NumPy's wheels)
+_COMPLEX = ("cgemm", "zgemm")
+LAPACK = ("dgesv", "zgesv", "dgetrf", "zgetrf", "dpotrf", "zpotrf", "dsyevd", "zheevd", "dgeqrf", "zgeqrf",
+          "dorgqr", "zungqr")
 # (prefix, suffix, ILP64): scipy-openblas64 (NumPy's wheels), a suffixed ILP64 OpenBLAS,
 # scipy-openblas32, then plain CBLAS (LP64 unless OpenBLAS's config says USE64BITINT)
 _SCHEMES = (("scipy_", "64_", True), ("", "64_", True), ("scipy_", "", None), ("", "", None))
@@ -141,7 +146,14 @@ def _resolve(path):
         for t, s in zip(_THREADS, threads):
             if s:
                 symbols[t] = f"{prefix}{t}{suffix}"
-        table = tuple(addrs) + tuple(threads) + (int(ilp64),)
+        optional = [(f, f"{prefix}cblas_{f}{suffix}") for f in _COMPLEX] + \
+            [(f, f"{prefix}{f}_{suffix}") for f in LAPACK]
+        extra = []
+        for short, name in optional:
+            extra.append(address(name) or 0)
+            if extra[-1]:
+                symbols[short] = name
+        table = tuple(addrs) + tuple(threads) + (int(ilp64),) + tuple(extra)
         return BlasInfo(path=path, ilp64=ilp64, symbols=symbols, addresses=table,
                         threads=bool(threads[0]), config=config)
     return None
@@ -177,5 +189,14 @@ def blas_table():
     """The int64 values for npaccel_blas_init, in slot order (all zeros without a BLAS)."""
     info = find_blas()
     if info is None:
-        return [0] * (len(_FUNCTIONS) + len(_THREADS) + 1)
+        return [0] * (len(_FUNCTIONS) + len(_THREADS) + 1 + len(_COMPLEX) + len(LAPACK))
     return list(info.addresses)
+
+
+def lapack_missing(routines):
+    """Why the generated code cannot call LAPACK ``routines`` ("dgesv", ...), or "" if it can."""
+    info = find_blas()
+    if info is None:
+        return "no BLAS/LAPACK library was found"
+    lacking = [r for r in routines if r not in info.symbols]
+    return f"{Path(info.path).name} exports no {', '.join(lacking)}" if lacking else ""

@@ -28,7 +28,8 @@ import numpy as np
 
 from ..ir.nodes import Const, DimValue, Param, ScalarParam
 from .cuda import NPA_ERR_CUDA_BASE
-from .marshal import _check_lines, _shape_expr, _shape_text, unpack_lines, written_params
+from .marshal import (CHECK_BASE, _check_lines, _shape_expr, _shape_text, in_kernel_checks, raise_kernel_error,
+                      unpack_lines, written_params)
 
 _LEGACY_DEFAULT_STREAM = 1   # __cuda_array_interface__ v3 "stream" value of the null stream
 _RUN_PLAIN = object()         # what the prelude returns when a guard sends the call to Python
@@ -210,8 +211,12 @@ def build_cuda_caller(graph, layout, checks, entry, runtime, ffi, plain=None):
             ints += [_int_arg(args[i], dt) for i, dt in zip(layout.int_scalars, int_dtypes)]
             floats = [float(args[i]) for i in layout.float_scalars] or [0.0]
             rc = entry(ffi.new("int64_t[]", ints), ffi.new("double[]", floats))
-            if rc < NPA_ERR_CUDA_BASE:      # what the statements wrote, as the CPU build leaves it
+            if rc < NPA_ERR_CUDA_BASE or rc >= CHECK_BASE:      # what the statements wrote, as the CPU build leaves it
                 _copy_back(runtime, args, written, host_inputs, pointers)
+            if rc >= CHECK_BASE:            # a size check inside a loop (ir/program.py Check)
+                if not written and plain is not None:
+                    return plain(*args)     # nothing written: Python raises NumPy's own message
+                raise_kernel_error(rc, in_kernel_checks(graph))
             if rc:
                 raise runtime.kernel_error(rc)
             if streams:   # consumers on those streams must see the results

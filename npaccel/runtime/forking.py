@@ -50,6 +50,7 @@ PROCESS_LOCKS = (
     ("npaccel.runtime.loader", "ffi._lock", threading.Lock),   # cffi's, taken in dlopen and ffi.new
     ("npaccel.runtime.outputs", "_lock", threading.Lock),
     ("npaccel.runtime.blas", "_lock", threading.Lock),
+    ("npaccel.runtime.dispatch_ext", "_lock", threading.Lock),
     ("npaccel.runtime.cuda", "_lock", threading.Lock),
     ("npaccel.build.toolchain", "_lock", threading.Lock),
     ("npaccel.build.nvcc", "_lock", threading.Lock),

@@ -8,6 +8,7 @@ Generating it keeps the hot path free of loops and lookups.
 """
 from __future__ import annotations
 
+import functools
 import operator
 import warnings
 
@@ -15,15 +16,13 @@ import numpy as np
 
 from ..errors import PythonIntOverflow, RerunInPython
 from ..ir.dims import render_py, symbols
-from ..ir.nodes import Const, DimValue, Param, ScalarParam
+from ..ir.nodes import DATA_DEPENDENT, Const, DimValue, Param, ScalarParam
 from ..passes import infer
 from . import forking, outputs
 
 _ERRORS = {1: (ValueError, "Integers to negative integer powers are not allowed."),
            2: (MemoryError, "npaccel: out of memory for a temporary buffer"),
            4: (IndexError, "index out of bounds: an index computed at run time is outside its axis"),
-           5: (IndexError, "npaccel: a slice x[k:k+n] with k computed at run time runs outside the array "
-                           "(NumPy would shorten it; npaccel needs a fixed length)"),
            # Python scalars keep Python's rules (frontend/lower.py, python_divisor)
            6: (ZeroDivisionError, "integer division or modulo by zero"),
            7: (ZeroDivisionError, "division by zero"),
@@ -35,11 +34,50 @@ _ERRORS = {1: (ValueError, "Integers to negative integer powers are not allowed.
                                "Python (Python ints do not overflow)")}
 _ERRORS.update({12: (ValueError, "math domain error"), 13: (OverflowError, "math range error"),
                 14: (ValueError, "cannot convert float NaN to integer"),
-                15: (OverflowError, "cannot convert float infinity to integer")})
+                15: (OverflowError, "cannot convert float infinity to integer"),
+                32: (ValueError, "'list' argument must have no negative elements")})     # np.bincount
+# np.linalg through LAPACK (runtime_c/npaccel_lapack.h): NumPy's LinAlgError messages
+_ERRORS.update({16: (np.linalg.LinAlgError, "Singular matrix"),
+                17: (np.linalg.LinAlgError, "Matrix is not positive definite"),
+                18: (np.linalg.LinAlgError, "Eigenvalues did not converge"),
+                19: (np.linalg.LinAlgError, "Incorrect argument found while performing QR factorization"),
+                20: (RuntimeError, "npaccel: the LAPACK routine found when compiling is missing")})
 PY_INT_OVERFLOW = 11     # the only error after which the plain function may run instead
 
 
-def raise_kernel_error(code):
+CHECK_BASE = 3000        # NPA_ERR_CHECK: 3000 + k, the k-th Check statement of the program failed
+
+
+def in_kernel_checks(graph) -> tuple:
+    """The check records of the program's Check statements, in ``walk`` order (the order
+    codegen numbers their error codes in: c_statements.py)."""
+    from ..ir import program as P
+    if "in_kernel_checks" in graph.meta:      # a graph without its body (api/warm.py call_graph)
+        return graph.meta["in_kernel_checks"]
+    return tuple(s.check for s in P.walk(getattr(graph, "body", ()) or ()) if isinstance(s, P.Check))
+
+
+def _in_kernel_error(c):
+    """The exception NumPy raises where check ``c`` fails inside the program (its sizes
+    were known only there, so the message cannot name them)."""
+    if isinstance(c, infer.FitsInto):
+        return ValueError("could not broadcast input array into the shape of the slice it is stored to "
+                          "(shapes computed inside a loop)")
+    if isinstance(c, (infer.DimsEqual, infer.BroadcastDims)):
+        return ValueError("operands could not be broadcast together (shapes computed inside a loop)")
+    if isinstance(c, infer.DimCheck):
+        import builtins
+        return getattr(builtins, c.error)(c.message.format(*("?" for _ in c.values)))
+    if isinstance(c, infer.NonEmpty):
+        return ValueError(f"zero-size array to reduction operation {c.ufunc_name} which has no identity")
+    if isinstance(c, (infer.IndexInRange, infer.MaskMatches)):
+        return IndexError("index out of bounds: a size computed inside a loop")
+    return RuntimeError(f"npaccel: the run-time check {type(c).__name__} failed")
+
+
+def raise_kernel_error(code, in_kernel=()):
+    if CHECK_BASE <= code < CHECK_BASE + len(in_kernel):
+        raise _in_kernel_error(in_kernel[code - CHECK_BASE])
     exc, message = _ERRORS.get(code, (RuntimeError, f"npaccel kernel failed with code {code}"))
     raise exc(message)
 
@@ -56,6 +94,17 @@ def _check_lines(checks, names):
             lines.append(f"if {render_py(c.dim)} < 0: return _plain(*args)")
         elif isinstance(c, infer.ShapeGuard):
             lines.append(f"if {render_py(c.a)} != {render_py(c.b)}: return _plain(*args)")
+        elif isinstance(c, (infer.BroadcastDims, infer.FitsInto)):
+            shapes = [f"_shape_text({_shape_expr(s)})" for s in c.shapes]
+            a, b = render_py(c.a), render_py(c.b)
+            ones = f"{a} == 1" + ("" if isinstance(c, infer.FitsInto) else f" or {b} == 1")
+            lines.append(f"if not ({a} == {b} or {ones}):")
+            if isinstance(c, infer.FitsInto):
+                lines.append(f"    raise ValueError('could not broadcast input array from shape ' + {shapes[1]} + "
+                             f"' into shape ' + {shapes[0]})")
+            else:
+                lines.append(f"    raise ValueError('operands could not be broadcast together with shapes ' + "
+                             f"{' + chr(32) + '.join(shapes)} + ' ')")
         elif isinstance(c, infer.DimsEqual):
             shapes = " + ' ' + ".join(f"_shape_text({_shape_expr(s)})" for s in c.shapes)
             lines.append(f"if {render_py(c.a)} != {render_py(c.b)}:")
@@ -199,7 +248,8 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
         node = graph.outputs[pos]
         var = f"o{pos}"
         out_names[id(node)] = var
-        body.append(f"{var} = _empty({_shape_expr(node.shape)}, _dt{pos})")
+        if not isinstance(node, DATA_DEPENDENT):     # (those the kernel allocates)
+            body.append(f"{var} = _empty({_shape_expr(node.shape)}, _dt{pos})")
     ints = ["_nt"]
     for index, ndim in layout.arrays:
         x = names[index]
@@ -209,7 +259,14 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
             item = graph.params[index].dtype.itemsize
             body.append(f"_st{index} = {x}.strides")
             ints += [f"_st{index}[{d}] // {item}" for d in range(ndim)]
-    ints += [f"o{pos}.ctypes.data" for pos in layout.outputs]
+    adopted = []         # a data-dependent result: its address and length come back in I
+    for pos in layout.outputs:
+        if isinstance(graph.outputs[pos], DATA_DEPENDENT):
+            adopted.append(f"o{pos} = _adopt(_I[{len(ints)}], _I[{len(ints) + 1}], _dt{pos}, "
+                           f"{_shape_expr(graph.outputs[pos].shape[1:])})")
+            ints += ["0", "0"]
+        else:
+            ints.append(f"o{pos}.ctypes.data")
     for index in layout.int_scalars:
         p = graph.params[index]
         conv = f"_u64({names[index]})" if p.dtype == np.uint64 else f"int({names[index]})"
@@ -219,9 +276,11 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
         x = names[i]
         floats += [f"float({x}.real)", f"float({x}.imag)"] if graph.params[i].dtype.kind == "c" else [f"float({x})"]
     floats = floats or ["0.0"]
-    body.append(f"_rc = _entry(_new('int64_t[]', [{', '.join(ints)}]), _new('double[]', [{', '.join(floats)}]))")
+    body.append(f"_I = _new('int64_t[]', [{', '.join(ints)}])")
+    body.append(f"_rc = _entry(_I, _new('double[]', [{', '.join(floats)}]))")
+    body += adopted      # (before any error is raised: the array owns the block from now)
     if not written:     # nothing written: Python runs it instead
-        body.append(f"if _rc == {PY_INT_OVERFLOW}: {rerun}")
+        body.append(f"if _rc == {PY_INT_OVERFLOW} or _rc >= {CHECK_BASE}: {rerun}")
     body.append("if _rc: _raise(_rc)")
     results = []
     for pos, node in enumerate(graph.outputs):
@@ -244,10 +303,11 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
         body.append(f"return ({', '.join(results)}{',' if len(results) == 1 else ''})")
     lines += ["    " + b for b in body]
     source = "\n".join(lines) + "\n"
-    namespace = {"_index": operator.index, "_empty": outputs.empty, "_new": ffi.new, "_entry": entry, "_nt": forking.thread_count(num_threads),
-                 "_raise": raise_kernel_error,
+    namespace = {"_index": operator.index, "_empty": outputs.empty, "_adopt": outputs.adopt, "_new": ffi.new, "_entry": entry, "_nt": forking.thread_count(num_threads),
+                 "_raise": functools.partial(raise_kernel_error, in_kernel=in_kernel_checks(graph)),
                  "_shape_text": _shape_text, "_plain": plain, "_Rerun": RerunInPython,
                  "_warn": warnings.warn, "_ComplexWarning": np.exceptions.ComplexWarning,
+                 "LinAlgError": np.linalg.LinAlgError,
                  "_overlaps": lambda a, others: any(np.may_share_memory(a, o) for o in others), "_u64": lambda v: int(np.array(v, np.uint64).view(np.int64))}
     for pos, node in enumerate(graph.outputs):
         namespace[f"_dt{pos}"] = node.dtype

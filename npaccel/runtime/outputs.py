@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+import cffi
 import numpy as np
 
 MIN_BYTES = 1 << 20          # smaller blocks: malloc's free lists already recycle them
@@ -24,6 +25,10 @@ MIN_BYTES = 1 << 20          # smaller blocks: malloc's free lists already recyc
 _idle = OrderedDict()        # id(block) -> block, oldest first
 _idle_bytes = 0
 _lock = threading.Lock()
+
+_ffi = cffi.FFI()              # libc's free, for blocks kernels allocate (adopt)
+_ffi.cdef("void free(void *);")
+_libc = _ffi.dlopen(None)
 
 
 class _Lease:
@@ -85,6 +90,30 @@ def empty(shape, dtype):
     if block is None:
         block = np.empty(nbytes, np.uint8)
     return np.asarray(_Lease(block, tuple(shape), dtype))
+
+
+def adopt(address, length, dtype, tail=()):
+    """The array of ``length`` rows of shape ``tail`` that a kernel allocated with malloc
+    at ``address`` (a result whose length depends on the data: codegen/c_compaction.py);
+    the block is freed when the array and its views are gone. Address 0 (the kernel
+    failed before allocating): an empty array, for the error the caller raises next.
+
+    >>> a = adopt(0, 0, np.dtype(np.float64), (3,)); a.shape
+    (0, 3)
+    """
+    dtype = np.dtype(dtype)
+    shape = (int(length),) + tuple(tail)
+    if not address:
+        return np.empty((0,) + tuple(tail), dtype)
+    block = _ffi.gc(_ffi.cast("char *", address), _libc.free)
+    nbytes = dtype.itemsize
+    for d in shape:
+        nbytes *= d
+    if nbytes == 0:
+        del block                                   # freed now
+        return np.empty(shape, dtype)
+    # the buffer keeps ``block`` alive; the array keeps the buffer
+    return np.frombuffer(_ffi.buffer(block, nbytes), dtype).reshape(shape)
 
 
 def idle_bytes() -> int:

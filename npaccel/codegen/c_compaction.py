@@ -1,0 +1,161 @@
+"""Loop nests of results whose length depends on the data (ir/nodes.py DATA_DEPENDENT):
+``x[mask]`` (Compact), np.bincount (BinCount), np.unique (Unique).
+
+Such a result is always an output of the graph. Its kernel allocates it with malloc (the
+caller cannot: the length is known only once the data has been read), fills it, and writes
+its address and length back into the two ``I`` slots the prologue reserved for it
+(c_source.py ``result_slots``); the runtime adopts the block as the result array and frees
+it with the array (runtime/outputs.py ``adopt``). The address is written back as soon as
+the block exists, so that the caller frees it whatever happens later.
+
+- Compact: one pass in C order over the mask's dims; where the mask is true, the selected
+  row of the expression is computed (only there: ``x[m] ** 2`` computes the squares of
+  the selected elements) and stored at the next position. The block is allocated at the
+  upper bound (every row selected) and shrunk with realloc to what was selected.
+- BinCount: a first pass finds the largest value (and any negative one: NumPy's
+  ValueError), then the counts (or weight sums) are accumulated into a zeroed block.
+- Unique: the values are copied out and their positions merge-sorted (NaN last, as
+  np.sort: c_sorting.py); equal neighbours (NaNs all equal, as NumPy's equal_nan=True)
+  keep their first; for the counts, the length of each run.
+"""
+from __future__ import annotations
+
+from ..ir.dims import render_c, shape_size
+from ..ir.nodes import BinCount, Compact
+from ..ir.ops import Op
+from .c_parallel import omp, serial_or_parallel
+from .c_scans import _closes, _loops, _r
+from .c_sorting import _merge_sort
+from .c_source import KernelWriter
+
+NEGATIVE_BIN = 32        # np.bincount of a negative value (runtime/marshal.py _ERRORS)
+
+
+def data_dependent_kernel(gen, k, number):
+    node = k.stores[0]
+    if isinstance(node, Compact):
+        return compaction_kernel(gen, node, number)
+    if isinstance(node, BinCount):
+        return bincount_kernel(gen, node, number)
+    return unique_kernel(gen, node, number)
+
+
+def _hand_back(gen, node, length):
+    """C lines writing the result's address and ``length`` back to the caller."""
+    slot, out = gen.result_slots[id(node)], gen.buffers[id(node)].name
+    return [f"((int64_t *)I)[{slot}] = (int64_t)(intptr_t){out};",
+            f"((int64_t *)I)[{slot + 1}] = {length};"]
+
+
+def _alloc(gen, node, count, zeroed=False):
+    """Lines allocating the result for ``count`` elements; the block's lines follow in
+    ``{ ... }`` (closed by the caller) only where the allocation succeeded."""
+    out, ct = gen.buffers[id(node)].name, _r(gen).ctype(node.dtype)
+    call = f"calloc((size_t)({count} > 0 ? {count} : 1), sizeof({ct}))" if zeroed else \
+        f"malloc(sizeof({ct}) * (size_t)({count} > 0 ? {count} : 1))"
+    return [f"{out} = ({ct} *){call};",
+            f"if (!{out}) {{ if (!npa_err) npa_err = NPA_ERR_NOMEM; }} else {{"]
+
+
+def _shrink(gen, node, used):
+    out, ct = gen.buffers[id(node)].name, _r(gen).ctype(node.dtype)
+    return [f"{{ {ct} *npa_fit = ({ct} *)realloc({out}, sizeof({ct}) * (size_t)({used} > 0 ? {used} : 1));",
+            f"  if (npa_fit) {out} = npa_fit; }}"]
+
+
+def compaction_kernel(gen, node, number):
+    arg, mask = node.arg, node.mask
+    R = _r(gen)
+    m, r = mask.ndim, arg.ndim
+    dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
+    full = tuple(f"i{d}" for d in range(r))
+    wm = KernelWriter(gen, False)
+    picked = wm.value(mask, full[:m])
+    wv = KernelWriter(gen, False)
+    value = R.cast(wv.value(arg, full), arg.dtype, node.dtype)
+    row = " * ".join(dims[d] for d in range(m, r)) or "1"
+    store = f"{gen.buffers[id(node)].at(('npa_k',) + full[m:])} = {value};"
+    lines = [f"/* kernel {number}: compaction x[mask] (selected rows in C order) */", "{",
+             f"const int64_t npa_cap = {render_c(shape_size(arg.shape))};", "int64_t npa_k = 0;"]
+    lines += _alloc(gen, node, "npa_cap")
+    lines += _hand_back(gen, node, 0)[:1]
+    lines += _loops(range(m), dims, 0)
+    inner = wm.lines + [f"if ({picked}) {{"] + \
+        ["    " + x for x in _loops(range(m, r), dims, 0)] + \
+        ["    " * (r - m + 1) + x for x in wv.lines + [store]] + \
+        ["    " + x for x in _closes(r - m, 0)] + ["    npa_k++;", "}"]
+    lines += ["    " * m + x for x in inner]
+    lines += _closes(m, 0)
+    lines += _shrink(gen, node, f"npa_k * {row}")
+    lines += _hand_back(gen, node, "npa_k")
+    return lines + ["}", "}"]
+
+
+def bincount_kernel(gen, node, number):
+    R = _r(gen)
+    dims = {0: f"({render_c(node.arg.shape[0])})"}
+
+    def values():
+        w = KernelWriter(gen, False)
+        return w, f"(int64_t)({w.value(node.arg, ('i0',))})"
+    w1, v1 = values()
+    w2, v2 = values()
+    if node.weights is None:
+        add = "1"
+    else:
+        add = R.cast(w2.value(node.weights, ("i0",)), node.weights.dtype, node.dtype)
+    out = gen.buffers[id(node)].name
+    lines = [f"/* kernel {number}: bincount (largest value, then the counts) */", "{",
+             f"const int64_t npa_n = {dims[0]};",
+             f"int64_t npa_len = {int(node.minlength)};", "int npa_neg = 0;"]
+    largest = _loops([0], dims, 0) + ["    " + x for x in w1.lines] + [
+        f"    const int64_t npa_v = {v1};",
+        "    if (npa_v < 0) npa_neg = 1;",
+        "    else if (npa_v >= npa_len) npa_len = npa_v == INT64_MAX ? INT64_MAX : npa_v + 1;", "}"]
+    pragma = ("#pragma omp parallel for num_threads(npa_nt) schedule(static) "
+              "reduction(max:npa_len) reduction(|:npa_neg)")
+    lines += serial_or_parallel("npa_n > 32768", lambda parallel: omp(parallel, pragma) + largest)
+    lines.append(f"if (npa_neg) {{ if (!npa_err) npa_err = {NEGATIVE_BIN}; }} else {{")
+    lines += _alloc(gen, node, "npa_len", zeroed=True)
+    lines += _hand_back(gen, node, "npa_len")
+    lines += _loops([0], dims, 0)
+    lines += ["    " + x for x in w2.lines] + [f"    {out}[{v2}] += {add};", "}"]
+    return lines + ["}", "}", "}"]
+
+
+def unique_kernel(gen, node, number):
+    arg = node.arg
+    R = _r(gen)
+    r, dt = arg.ndim, arg.dtype
+    ct = R.ctype(dt)
+    dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
+    w = KernelWriter(gen, False)
+    value = w.value(arg, tuple(f"i{d}" for d in range(r)))
+    out = gen.buffers[id(node)].name
+    same = "(npa_a == npa_p || (npa_a != npa_a && npa_p != npa_p))" if dt.kind == "f" else "(npa_a == npa_p)"
+    if node.op is Op.UNIQUE:
+        step = [f"if (npa_j == 0 || !{same}) {out}[npa_k++] = npa_a;"]
+    else:
+        step = [f"if (npa_j == 0 || !{same}) {out}[npa_k++] = 1;", f"else {out}[npa_k - 1]++;"]
+    lines = [f"/* kernel {number}: {node.op.value} (merge sort, then the runs of equal values) */", "{",
+             f"const int64_t npa_n = {render_c(shape_size(arg.shape))};", "int64_t npa_k = 0, npa_j = 0;",
+             f"{ct} *npa_row = ({ct} *)malloc(sizeof({ct}) * (size_t)(npa_n > 0 ? npa_n : 1));",
+             "int64_t *npa_ix = (int64_t *)malloc(sizeof(int64_t) * (size_t)(npa_n > 0 ? npa_n : 1));",
+             "int64_t *npa_tmp = (int64_t *)malloc(sizeof(int64_t) * (size_t)(npa_n > 0 ? npa_n : 1));",
+             "int64_t *npa_ix0 = npa_ix, *npa_tmp0 = npa_tmp;",
+             "if (!npa_row || !npa_ix || !npa_tmp) { if (!npa_err) npa_err = NPA_ERR_NOMEM; } else {"]
+    lines += _alloc(gen, node, "npa_n")
+    lines += _hand_back(gen, node, 0)[:1]
+    lines += _loops(range(r), dims, 0)
+    lines += ["    " * r + x for x in w.lines + [f"npa_row[npa_j] = {value};", "npa_ix[npa_j] = npa_j;", "npa_j++;"]]
+    lines += _closes(r, 0)
+    lines += _merge_sort("npa_n", "npa_row", dt)
+    lines += [f"{ct} npa_p = 0;",
+              "for (npa_j = 0; npa_j < npa_n; npa_j++) {",
+              f"    const {ct} npa_a = npa_row[npa_ix[npa_j]];"] + ["    " + x for x in step] + \
+        ["    npa_p = npa_a;", "}"]
+    lines += _shrink(gen, node, "npa_k")
+    lines += _hand_back(gen, node, "npa_k")
+    lines += ["}", "}", "free(npa_row); free(npa_ix0); free(npa_tmp0);", "}"]
+    return lines
+

@@ -1,0 +1,122 @@
+"""np.histogram with a number of equal bins, as NumPy's own fast path computes it
+(numpy/lib/_histograms_impl.py): outer edges from the data's min and max (or ``range``),
+widened by 0.5 each way when equal; edges by np.linspace in the data's float type (float64
+for integers); each value's bin from ``(x - first) / (last - first) * bins`` cast to intp,
+the last edge closed, then corrected by one against the edges either way; the counts an
+unbuffered scatter-add (``np.add.at``) of 1 per value inside the range.
+
+The bin-index arithmetic follows NumPy's types step by step (float32 data is binned in
+float32; the width of an integer range is an exact unsigned difference).
+
+>>> numpy_bins(np.array([0.0, 1.0, 2.0, 3.0, 4.0]), 4)
+array([1, 1, 1, 2])
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..ir.dims import shape_size
+from ..ir.nodes import Elementwise, Gather, Node, Reduce
+from ..ir.ops import Op
+from .array_build import as_array, bind, cast, const, dim_node, ew
+from .calls import CALL_HANDLERS, register
+from .calls_arrays import fill, probe
+from .calls_shapes import ravel
+
+_REQ = inspect.Parameter.empty
+_INTP = np.dtype(np.intp)
+
+
+def numpy_bins(a, bins):
+    """NumPy's counts (the reference the doctest and tests compare with)."""
+    return np.histogram(a, bins)[0]
+
+
+@register(np.histogram)
+def _histogram(fl, args, kwargs, node):
+    b = bind(fl, node, "histogram", args, kwargs,
+             [("a", _REQ), ("bins", 10), ("range", None), ("density", None), ("weights", None)])
+    for what in ("bins", "range", "density", "weights"):
+        value = b[what]
+        if isinstance(value, Node) or isinstance(value, (tuple, list)) and any(isinstance(v, Node) for v in value):
+            raise fl.unsupported(f"np.histogram(..., {what}=<run-time value>)", node)
+    if b["weights"] is not None or b["density"]:
+        raise fl.unsupported("np.histogram with weights or density", node)
+    bins, rng = b["bins"], b["range"]
+    if not isinstance(bins, (int, np.integer)) or isinstance(bins, bool):
+        raise fl.unsupported("np.histogram with bin edges or a bin rule", node)
+    a = as_array(fl, b["a"], node)
+    if a.dtype.kind not in "iuf":
+        raise fl.unsupported(f"np.histogram of {a.dtype} values", node)
+    probe(np.histogram, np.zeros(1, a.dtype), bins, rng)      # NumPy's errors for bins and range
+    return histogram(fl, ravel(fl, a, node), int(bins), rng, node)
+
+
+def _outer_edges(fl, a, rng):
+    """(first, last, keep, width): NumPy's _get_outer_edges, and the width it divides by."""
+    from numpy.lib._histograms_impl import _get_outer_edges, _unsigned_subtract
+    size = shape_size(a.shape)
+    if rng is not None or size == 0:
+        first, last = _get_outer_edges(np.zeros(0, a.dtype), rng)
+        width = _unsigned_subtract(last, first)
+        keep = None
+        if rng is not None:
+            keep = ew(fl, Op.LOGICAL_AND, (fl.ufunc(np.greater_equal, (a, first)), fl.ufunc(np.less_equal, (a, last))),
+                      bool)
+        return first, last, keep, width
+    lo = fl.lw.intern(Reduce(op=Op.MIN, arg=a, axes=(0,), keepdims=False, dtype=a.dtype, shape=()))
+    hi = fl.lw.intern(Reduce(op=Op.MAX, arg=a, axes=(0,), keepdims=False, dtype=a.dtype, shape=()))
+    if not isinstance(size, int):           # empty at run time: NumPy's 0 and 1
+        empty = ew(fl, Op.EQUAL, (dim_node(fl, size), 0), np.int64)
+        lo, hi = (fl.where(empty, v, m) for v, m in ((0, lo), (1, hi)))
+    if a.dtype.kind == "f":      # a NaN or infinite range: NumPy's ValueError (int() of NaN raises one)
+        spread = ew(fl, Op.MULTIPLY, (ew(fl, Op.SUBTRACT, (hi, lo), np.float64), 0.0), np.float64)
+        finite = fl.lw.intern(Elementwise(op=Op.PY_INT, args=(spread,), in_dtypes=(spread.dtype,),
+                                          dtype=np.dtype(np.int64), shape=(), weak=True))
+        lo = fl.where(ew(fl, Op.EQUAL, (finite, 0), np.int64), lo, lo)
+    equal = fl.ufunc(np.equal, (lo, hi))
+    first = fl.where(equal, fl.ufunc(np.subtract, (lo, 0.5)), lo)
+    last = fl.where(equal, fl.ufunc(np.add, (hi, 0.5)), hi)
+    if a.dtype.kind == "f":
+        width = fl.ufunc(np.subtract, (last, first))
+    else:        # NumPy subtracts integer edges as unsigned (exact), widened ones as floats
+        exact = cast(fl, ew(fl, Op.SUBTRACT, (hi, lo), np.uint64), np.float64)
+        width = fl.where(equal, fl.ufunc(np.subtract, (last, first)), exact)
+    return first, last, None, width
+
+
+def histogram(fl, a, bins, rng, node):
+    first, last, keep, width = _outer_edges(fl, a, rng)
+    edge_dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
+    edges = CALL_HANDLERS[np.linspace](fl, (first, last, bins + 1), {"endpoint": True, "dtype": edge_dtype}, node)
+    if not isinstance(edges, Node):
+        edges = fl.as_node(edges, node)
+    x = cast(fl, a, edge_dtype)
+    scaled = fl.ufunc(np.multiply, (fl.ufunc(np.true_divide, (fl.ufunc(np.subtract, (x, first)), width)), bins))
+    index = cast(fl, scaled, _INTP)
+    # index == bins -> bins - 1; values outside the range (and NaN) index nothing: clamped
+    # into [0, bins - 1] (no change for the others) and, with a range, counted nowhere
+    index = ew(fl, Op.MINIMUM, (ew(fl, Op.MAXIMUM, (index, 0), _INTP), bins - 1), _INTP)
+    if keep is not None:
+        index = ew(fl, Op.WHERE, (keep, index, 0), _INTP)
+    below = fl.ufunc(np.less, (x, _gather(fl, edges, index)))
+    index = ew(fl, Op.SUBTRACT, (index, cast(fl, below, _INTP)), _INTP)
+    upper = _gather(fl, edges, ew(fl, Op.ADD, (index, 1), _INTP))
+    above = ew(fl, Op.LOGICAL_AND, (fl.ufunc(np.greater_equal, (x, upper)),
+                                    ew(fl, Op.NOT_EQUAL, (index, bins - 1), _INTP)), bool)
+    index = ew(fl, Op.ADD, (index, cast(fl, above, _INTP)), _INTP)
+    one = const(fl, 1, _INTP)
+    if keep is not None:
+        index = ew(fl, Op.WHERE, (keep, index, 0), _INTP)
+        one = cast(fl, keep, _INTP)
+    counts = fl.materialise(fill(fl, const(fl, 0, _INTP), (bins,)), "counts", why="histogram counts")
+    from .calls_ufunc_methods import unbuffered_scatter
+    region = _gather(fl, counts, index)
+    unbuffered_scatter(fl, region, ew(fl, Op.ADD, (region, one), _INTP), node)
+    return counts, edges
+
+
+def _gather(fl, a, index):
+    return fl.lw.intern(Gather(arg=a, args=(index,), axes=(0,), pos=0, dtype=a.dtype, shape=tuple(index.shape)))

@@ -1,0 +1,209 @@
+"""np.linalg's LAPACK routines: solve, inv, det, cholesky, eigh, eigvalsh, qr.
+
+Each becomes ``Lapack`` nodes (one per result; codegen/c_lapack.py) that call the LAPACK
+routine NumPy's ``_umath_linalg`` calls, found in the BLAS NumPy ships (runtime/blas.py):
+?gesv (solve, inv), ?getrf (det, through NumPy's slogdet), ?potrf (cholesky, lower),
+?syevd/?heevd (eigh, eigvalsh), ?geqrf + ?orgqr/?ungqr (qr, mode='reduced'). As in NumPy
+the work is done in float64 or complex128 and the result cast to NumPy's result type
+(float32 in, float32 out; integers and bool in, float64 out); stacked matrices are a loop
+over the leading dims. Types, static shape errors and the result types are NumPy's own,
+found by calling the function on small stand-ins; sizes known only at run time are checked
+before the kernel; singular or indefinite input raises NumPy's LinAlgError from the kernel.
+
+Not compiled (left to Python, with the reason): lstsq (data-dependent result sizes), qr
+modes other than 'reduced', cholesky(upper=True), and any call where the library found at
+run time lacks the routines.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir.dims import dim_min
+from ..ir.nodes import Lapack, Node
+from ..passes import infer
+from .calls import register
+from .calls_linalg import _cast, _intern, _same_size
+from .lower import numpy_semantics
+
+_ROUTINES = {"solve": "gesv", "inv": "gesv", "det": "getrf", "cholesky": "potrf", "eigh": "syevd heevd",
+             "eigvalsh": "syevd heevd", "qr": "geqrf orgqr ungqr"}
+SQUARE = "Last 2 dimensions of the array must be square"
+_SOLVE1 = ("solve1: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+           "(m,m),(m)->(m) (size {} is different from {})")
+_SOLVE = ("solve: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+          "(m,m),(m,n)->(m,n) (size {} is different from {})")
+
+
+def _stand_in(x):
+    """A 1 x ... x 1 array of ``x``'s dtype that every routine accepts (ones: nonsingular,
+    positive definite), for NumPy's own type and ndim errors and its result types."""
+    return np.ones((1,) * x.ndim, x.dtype) if isinstance(x, Node) else x
+
+
+def _options(lw, name, args, kwargs, names, node):
+    options = dict(zip(names, args), **kwargs)
+    if len(args) > len(names) or set(options) - set(names):
+        raise lw.unsupported(f"np.linalg.{name} with unknown arguments", node)
+    return [options.get(n) for n in names], options
+
+
+def _prepare(lw, name, operands, node, call):
+    """(compute dtype, result values of ``call`` on stand-ins) after NumPy's checks; raises
+    Unsupported where LAPACK cannot be reached."""
+    from ..runtime.blas import lapack_missing
+    with numpy_semantics():
+        sample = call(*[_stand_in(x) for x in operands])
+    for x in operands:
+        if isinstance(x, Node) and x.weak:
+            raise lw.unsupported(f"np.linalg.{name} of a Python scalar", node)
+    a = operands[0]
+    if not isinstance(a, Node):
+        raise lw.unsupported(f"np.linalg.{name} of a {type(a).__name__}", node)
+    complex_ = any(np.dtype(getattr(x, "dtype", float)).kind == "c" for x in operands)
+    work = np.dtype(np.complex128 if complex_ else np.float64)
+    routines = [p + r for r in _ROUTINES[name].split() for p in "dz"
+                if (p == "z") == complex_ and not (r == "heevd" and p == "d") and not (r == "syevd" and p == "z")
+                and not (r == "orgqr" and p == "z") and not (r == "ungqr" and p == "d")]
+    why = lapack_missing(routines)
+    if why:
+        raise lw.unsupported(f"np.linalg.{name} (LAPACK unreachable: {why})", node)
+    _square(lw, a)
+    return work, sample
+
+
+def _square(lw, a):
+    m, n = a.shape[-2], a.shape[-1]
+    if isinstance(m, int) and isinstance(n, int):
+        if m != n:
+            with numpy_semantics():
+                raise np.linalg.LinAlgError(SQUARE)
+        return
+    _same_size(lw, m, n, SQUARE, (), error="LinAlgError")
+
+
+def _node(lw, routine, a, b, dtype, shape, result_dtype, lower=True):
+    value = _intern(lw, Lapack(a=a, b=b, routine=routine, lower=lower, dtype=dtype, shape=tuple(shape)))
+    return _cast(lw, value, result_dtype)
+
+
+@register(np.linalg.inv)
+def _inv(lw, args, kwargs, node):
+    (a,), _ = _options(lw, "inv", args, kwargs, ("a",), node)
+    if not isinstance(a, Node):
+        with numpy_semantics():
+            return np.linalg.inv(a)
+    work, sample = _prepare(lw, "inv", [a], node, np.linalg.inv)
+    a = _cast(lw, a, work)
+    return _node(lw, "inv", a, a, work, a.shape, sample.dtype)
+
+
+@register(np.linalg.det)
+def _det(lw, args, kwargs, node):
+    (a,), _ = _options(lw, "det", args, kwargs, ("a",), node)
+    if not isinstance(a, Node):
+        with numpy_semantics():
+            return np.linalg.det(a)
+    work, sample = _prepare(lw, "det", [a], node, np.linalg.det)
+    a = _cast(lw, a, work)
+    dtype = np.asarray(sample).dtype
+    return _node(lw, "det", a, a, work, a.shape[:-2], dtype)
+
+
+@register(np.linalg.cholesky)
+def _cholesky(lw, args, kwargs, node):
+    (a, upper), _ = _options(lw, "cholesky", args, kwargs, ("a", "upper"), node)
+    if not isinstance(a, Node):
+        with numpy_semantics():
+            return np.linalg.cholesky(a, upper=bool(upper))
+    if upper:
+        raise lw.unsupported("np.linalg.cholesky(..., upper=True)", node)
+    work, sample = _prepare(lw, "cholesky", [a], node, np.linalg.cholesky)
+    a = _cast(lw, a, work)
+    return _node(lw, "cholesky", a, a, work, a.shape, sample.dtype)
+
+
+@register(np.linalg.solve)
+def _solve(lw, args, kwargs, node):
+    (a, b), _ = _options(lw, "solve", args, kwargs, ("a", "b"), node)
+    if not isinstance(a, Node) and not isinstance(b, Node):
+        with numpy_semantics():
+            return np.linalg.solve(a, b)
+    if not isinstance(b, Node):
+        raise lw.unsupported(f"np.linalg.solve with a {type(b).__name__} right-hand side", node)
+    work, sample = _prepare(lw, "solve", [a, b], node, np.linalg.solve)
+    n = a.shape[-1]
+    if b.ndim == 1:
+        _same_size(lw, b.shape[0], n, _SOLVE1)
+        shape = a.shape[:-1]
+    else:
+        _same_size(lw, b.shape[-2], n, _SOLVE)
+        with numpy_semantics():
+            batch = infer.broadcast_shapes([a.shape[:-2], b.shape[:-2]], lw.lw.checks)
+        shape = batch + (n, b.shape[-1])
+    a, b = _cast(lw, a, work), _cast(lw, b, work)
+    return _node(lw, "solve", a, b, work, shape, sample.dtype)
+
+
+def _uplo(lw, name, uplo, node):
+    if uplo not in ("L", "U"):
+        if isinstance(uplo, Node):
+            raise lw.unsupported(f"np.linalg.{name} with a run-time UPLO", node)
+        with numpy_semantics():
+            raise ValueError("UPLO argument must be 'L' or 'U'")
+    return uplo == "L"
+
+
+@register(np.linalg.eigvalsh)
+def _eigvalsh(lw, args, kwargs, node):
+    (a, uplo), _ = _options(lw, "eigvalsh", args, kwargs, ("a", "UPLO"), node)
+    uplo = "L" if uplo is None else uplo
+    if not isinstance(a, Node):
+        with numpy_semantics():
+            return np.linalg.eigvalsh(a, uplo)
+    lower = _uplo(lw, "eigvalsh", uplo, node)
+    work, sample = _prepare(lw, "eigvalsh", [a], node, np.linalg.eigvalsh)
+    a = _cast(lw, a, work)
+    return _node(lw, "eigvalsh", a, a, np.dtype(np.float64), a.shape[:-1], sample.dtype, lower)
+
+
+@register(np.linalg.eigh)
+def _eigh(lw, args, kwargs, node):
+    (a, uplo), _ = _options(lw, "eigh", args, kwargs, ("a", "UPLO"), node)
+    uplo = "L" if uplo is None else uplo
+    if not isinstance(a, Node):
+        with numpy_semantics():
+            return np.linalg.eigh(a, uplo)
+    lower = _uplo(lw, "eigh", uplo, node)
+    work, sample = _prepare(lw, "eigh", [a], node, np.linalg.eigh)
+    a = _cast(lw, a, work)
+    w = _node(lw, "eigh_w", a, a, np.dtype(np.float64), a.shape[:-1], sample[0].dtype, lower)
+    v = _node(lw, "eigh_v", a, a, work, a.shape, sample[1].dtype, lower)
+    return type(sample)(w, v)
+
+
+@register(np.linalg.qr)
+def _qr(lw, args, kwargs, node):
+    (a, mode), _ = _options(lw, "qr", args, kwargs, ("a", "mode"), node)
+    mode = "reduced" if mode is None else mode
+    if not isinstance(a, Node):
+        with numpy_semantics():
+            return np.linalg.qr(a, mode)
+    if mode != "reduced":
+        if isinstance(mode, Node) or mode not in ("complete", "r", "raw"):
+            with numpy_semantics():
+                np.linalg.qr(np.ones((1, 1)), mode)      # NumPy's error for a bad mode
+        raise lw.unsupported(f"np.linalg.qr(..., mode={mode!r})", node)
+    with numpy_semantics():
+        sample = np.linalg.qr(_stand_in(a))
+    from ..runtime.blas import lapack_missing
+    complex_ = a.dtype.kind == "c"
+    why = lapack_missing(["zgeqrf", "zungqr"] if complex_ else ["dgeqrf", "dorgqr"])
+    if why:
+        raise lw.unsupported(f"np.linalg.qr (LAPACK unreachable: {why})", node)
+    work = np.dtype(np.complex128 if complex_ else np.float64)
+    a = _cast(lw, a, work)
+    m, n = a.shape[-2], a.shape[-1]
+    k = dim_min(m, n)
+    q = _node(lw, "qr_q", a, a, work, a.shape[:-2] + (m, k), sample[0].dtype)
+    r = _node(lw, "qr_r", a, a, work, a.shape[:-2] + (k, n), sample[1].dtype)
+    return type(sample)(q, r)
