@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.npaccel-installed
 PYTEST_ARGS ?= -n 2
 
-.PHONY: all demo test bench bench-quick venv clean
+.PHONY: all demo test bench bench-quick bench-dask venv clean
 
 all: test
 
@@ -27,6 +27,9 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(PY) -m benchmarks.run --quick
+
+bench-dask: $(STAMP)
+	$(PY) -m benchmarks.dask_bench
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

@@ -346,13 +346,23 @@ class CSourceGenerator:
 
         collapse = f" collapse({len(red)})" if len(red) > 1 else ""
 
+        simd_op = _SIMD_RED.get(node.op) if acc_dtype.kind in _SIMD_KINDS.get(node.op, "") and \
+            acc_dtype.kind != "c" and acc_dtype != np.float16 and not (node.op in (Op.MIN, Op.MAX) and
+                                                                        acc_dtype.kind == "f") else None
+        # the serial share in SIMD lanes (a sum reordered as the parallel one is; float min/max
+        # keep NaN's rules in order, and a body that can report an error stays scalar)
+        simd = simd_op is not None and red and not any("npa_err" in b for b in body)
+
         def nest(parallel):     # each thread's share (serial: all of it, as thread 0)
             out = omp(parallel, "#pragma omp parallel num_threads(npa_nt)") + ["{", f"    {act} npa_acc = {init};"]
             if parallel:
                 out.append("    const int npa_t = NPA_THREAD_NUM();")
                 if red:     # (a 0-d input has no loop: its one element)
                     out.append(f"    #pragma omp for schedule(static){collapse}")
-            out += ["    " + x for x in loops(red, 0)]
+            nested = ["    " + x for x in loops(red, 0)]
+            if simd and not parallel:
+                nested.insert(len(nested) - 1, "    " * len(red) + f"#pragma omp simd reduction({simd_op}:npa_acc)")
+            out += nested
             out += ["    " * (len(red) + 1) + b for b in body]
             out += ["    " + x for x in closes(len(red), 0)]
             if parallel:
