@@ -75,8 +75,12 @@ class Accelerated:
         target = self.target
         if target == "cpu":
             return "cpu"
+        if target == "auto":
+            from ..build.devices import gpu_status
+            if not gpu_status().available:       # no GPU: not even the CUDA module is imported
+                return "cpu"
         from ..runtime.cuda import cuda_usable   # imported on demand: npaccel never needs CUDA
-        usable, detail = cuda_usable()
+        usable, detail = cuda_usable(every_reason=target == "cuda")
         if usable:
             return "cuda"
         if target == "cuda":

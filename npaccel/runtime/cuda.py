@@ -247,13 +247,18 @@ def cuda_runtime(nvcc=None) -> CudaRuntime:
         return rt
 
 
-def cuda_usable() -> tuple[bool, str]:
+def cuda_usable(every_reason=True) -> tuple[bool, str]:
     """(True, device description) when kernels can be built and run here, else (False,
-    what is missing). Cheap checks first: no CUDA library is loaded when they fail."""
+    what is missing). Cheap checks first: no CUDA library is loaded when they fail.
+    ``every_reason=False`` (target="auto", a new process's first call): without a GPU, nvcc
+    is not looked for (running it costs milliseconds), so the answer names the GPU only."""
     from ..build.devices import gpu_status
     from ..build.nvcc import find_nvcc
     from ..config import get_config
-    nvcc, gpu = find_nvcc(), gpu_status()
+    gpu = gpu_status()
+    if not gpu.available and not every_reason:
+        return False, f"no usable CUDA device ({gpu.detail})"
+    nvcc = find_nvcc()
     missing = []
     if nvcc is None:
         missing.append("nvcc not found (looked at NPACCEL_NVCC, nvcc on PATH, $CUDA_HOME/bin/nvcc)")
