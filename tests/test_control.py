@@ -922,3 +922,22 @@ def test_value_read_before_an_element_loop_sees_the_array_before_it(k):
 @pytest.mark.parametrize("c", [-1, 1, 2])
 def test_value_read_before_a_branch_that_writes_sees_the_array_before_it(c):
     check_same(_mean_then_branch_write, lambda: (np.array([1.0, -3.0, 7.0]), c))
+
+
+def _sum_stored_into_its_array(x, k):
+    a = x.copy()
+    j = 0
+    while j < k:
+        a = a * 0.5 + 1.0
+        j += 1
+    s = a.sum()
+    a[0] = s
+    return s, a
+
+
+@pytest.mark.parametrize("k", [0, 2])
+def test_value_stored_into_the_array_it_reads_keeps_its_value(k):
+    """s = a.sum(); a[0] = s: the name s keeps the sum from before the write (the store
+    used to compute it, and the return read a again; found by the program generator)."""
+    g = check_same(_sum_stored_into_its_array, lambda: (np.arange(5.0), k))
+    assert g.stats()["fallbacks"] == 0

@@ -361,7 +361,9 @@ class CSourceGenerator:
                     out.append(f"    #pragma omp for schedule(static){collapse}")
             nested = ["    " + x for x in loops(red, 0)]
             if simd and not parallel:
-                nested.insert(len(nested) - 1, "    " * len(red) + f"#pragma omp simd reduction({simd_op}:npa_acc)")
+                # (short sums stay in order: NumPy's pairwise sum is sequential below 8 elements)
+                nested.insert(len(nested) - 1, "    " * len(red) +
+                              f"#pragma omp simd reduction({simd_op}:npa_acc) if(simd: {total} >= {SIMD_SUM_MIN})")
             out += nested
             out += ["    " * (len(red) + 1) + b for b in body]
             out += ["    " + x for x in closes(len(red), 0)]
@@ -551,6 +553,7 @@ _REDUCE_C = {
     Op.NANMAX: _nanmax, Op.NANMIN: _nanmin,
 }
 _INDEX_AND_SCAN_OPS = (Op.ARGMAX, Op.ARGMIN, Op.CUMSUM, Op.CUMPROD)
+SIMD_SUM_MIN = 256   # whole-array sums shorter than this add in order (no SIMD lanes)
 _SIMD_RED = {Op.SUM: "+", Op.PROD: "*", Op.MIN: "min", Op.MAX: "max"}   # (min/max: see kept_reduction)
 _SIMD_KINDS = {Op.SUM: "iufc", Op.PROD: "iu", Op.MIN: "iuf", Op.MAX: "iuf"}   # accumulator kinds each may use
 

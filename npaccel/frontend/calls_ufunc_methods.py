@@ -188,7 +188,7 @@ def unbuffered_scatter(fl, region, value, node):
                         f"{infer._shape_text(value.shape)} and requested shape {infer._shape_text(region.shape)}"))
     if any(reads_any(i, lambda leaf: may_alias(leaf, base)) for i in region.args):
         raise fl.unsupported("ufunc.at() whose indices read the array written", node)
-    fl.snapshot_readers(base, keep={id(value)})
+    value = fl.snapshot_readers(base, keep={id(value)}).get(id(value), value)
     fl.emit(P.Store(region, value))
 
 

@@ -335,6 +335,10 @@ class ControlFlowLowering:
         now (they must not see the write). Views of it are aliases and do see it."""
         hit = lambda leaf: may_alias(leaf, base)  # noqa: E731
         mapping = {}
+        # a value being stored is computed by the store itself, unless a name holds it too
+        # (s = a.sum(); a[0] = s: s must keep the value from before the write)
+        bound = {id(v) for frame in self.frames() for v in frame.env.values()}
+        keep = {k for k in keep if k not in bound}
         for frame in self.frames():
             for name, v in list(frame.env.items()):
                 for node in (v if isinstance(v, tuple) else (v,)):
@@ -345,6 +349,7 @@ class ControlFlowLowering:
                         mapping[id(node)] = self.materialise(node, name)
         if mapping:
             self.rebind_everywhere(mapping)
+        return mapping
 
     # ---- stores ---------------------------------------------------------------------
     def store_into(self, target, value, node):
@@ -387,7 +392,7 @@ class ControlFlowLowering:
             from .calls_complex import warn_complex_cast
             warn_complex_cast(self, value.dtype, target.dtype)
             value = self.cast_to(value, target.dtype)
-        self.snapshot_readers(base, keep={id(value)})
+        value = self.snapshot_readers(base, keep={id(value)}).get(id(value), value)
         # the right side reads the target elsewhere than where it writes: compute it first
         conflicts = self.reads_elsewhere(value, target, base)
         if not conflicts:
@@ -500,7 +505,7 @@ class ControlFlowLowering:
                 raise mismatch
         if value.dtype != region.dtype:
             value = self.cast_to(value, region.dtype)
-        self.snapshot_readers(base, keep={id(value)})
+        value = self.snapshot_readers(base, keep={id(value)}).get(id(value), value)
         if any(reads_any(i, lambda leaf: may_alias(leaf, base)) for i in region.args):
             raise self.unsupported("an integer-array write whose indices read the array written", node)
         if reads_any(value, lambda leaf: may_alias(leaf, base)):
