@@ -153,29 +153,34 @@ def _uplo(lw, name, uplo, node):
     return uplo == "L"
 
 
-@register(np.linalg.eigvalsh)
-def _eigvalsh(lw, args, kwargs, node):
-    (a, uplo), _ = _options(lw, "eigvalsh", args, kwargs, ("a", "UPLO"), node)
+def _hermitian(lw, name, numpy_fn, args, kwargs, node):
+    """(a cast to its LAPACK dtype, lower, work dtype, NumPy's result on a sample), or
+    NumPy's own result for a static ``a``: eigh and eigvalsh take (a, UPLO)."""
+    (a, uplo), _ = _options(lw, name, args, kwargs, ("a", "UPLO"), node)
     uplo = "L" if uplo is None else uplo
     if not isinstance(a, Node):
         with numpy_semantics():
-            return np.linalg.eigvalsh(a, uplo)
-    lower = _uplo(lw, "eigvalsh", uplo, node)
-    work, sample = _prepare(lw, "eigvalsh", [a], node, np.linalg.eigvalsh)
-    a = _cast(lw, a, work)
+            return numpy_fn(a, uplo)
+    lower = _uplo(lw, name, uplo, node)
+    work, sample = _prepare(lw, name, [a], node, numpy_fn)
+    return _cast(lw, a, work), lower, work, sample
+
+
+@register(np.linalg.eigvalsh)
+def _eigvalsh(lw, args, kwargs, node):
+    prepared = _hermitian(lw, "eigvalsh", np.linalg.eigvalsh, args, kwargs, node)
+    if type(prepared) is not tuple:       # NumPy's result for a static matrix
+        return prepared
+    a, lower, work, sample = prepared
     return _node(lw, "eigvalsh", a, a, np.dtype(np.float64), a.shape[:-1], sample.dtype, lower)
 
 
 @register(np.linalg.eigh)
 def _eigh(lw, args, kwargs, node):
-    (a, uplo), _ = _options(lw, "eigh", args, kwargs, ("a", "UPLO"), node)
-    uplo = "L" if uplo is None else uplo
-    if not isinstance(a, Node):
-        with numpy_semantics():
-            return np.linalg.eigh(a, uplo)
-    lower = _uplo(lw, "eigh", uplo, node)
-    work, sample = _prepare(lw, "eigh", [a], node, np.linalg.eigh)
-    a = _cast(lw, a, work)
+    prepared = _hermitian(lw, "eigh", np.linalg.eigh, args, kwargs, node)
+    if type(prepared) is not tuple:       # NumPy's EighResult of a static matrix
+        return prepared
+    a, lower, work, sample = prepared
     w = _node(lw, "eigh_w", a, a, np.dtype(np.float64), a.shape[:-1], sample[0].dtype, lower)
     v = _node(lw, "eigh_v", a, a, work, a.shape, sample[1].dtype, lower)
     return type(sample)(w, v)
