@@ -42,7 +42,7 @@ def build():
     from npaccel.build.driver import run_compiler
     from npaccel.build.cc import c_command
     from npaccel.build.toolchain import find_c_compiler
-    from npaccel.runtime.blas import blas_table
+    from npaccel.build.blas import blas_table
     work = Path(tempfile.mkdtemp(prefix="npaccel-crossover-"))
     src, out = work / "x.c", work / "x.so"
     # NPA_MATMUL_BLAS_MIN=0: every size goes to the BLAS, to compare it with the loop

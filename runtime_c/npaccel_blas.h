@@ -54,13 +54,14 @@ static inline void *npa_malloc(size_t bytes) {
 /* multiply-adds above which a loop (or a batch of small products) runs on all threads */
 #define NPA_MATMUL_PARALLEL_MIN 262144
 
-/* Table slots; npaccel/runtime/blas.py fills them in this order. */
+/* Table slots; npaccel/build/blas.py fills them in this order. */
 enum { NPA_BLAS_SGEMM, NPA_BLAS_DGEMM, NPA_BLAS_SGEMV, NPA_BLAS_DGEMV, NPA_BLAS_SDOT,
        NPA_BLAS_DDOT, NPA_BLAS_SET_THREADS, NPA_BLAS_GET_THREADS, NPA_BLAS_ILP64,
        /* optional (0 where the library lacks them): complex gemm, NumPy's LAPACK routines */
        NPA_BLAS_CGEMM, NPA_BLAS_ZGEMM, NPA_BLAS_DGESV, NPA_BLAS_ZGESV, NPA_BLAS_DGETRF,
        NPA_BLAS_ZGETRF, NPA_BLAS_DPOTRF, NPA_BLAS_ZPOTRF, NPA_BLAS_DSYEVD, NPA_BLAS_ZHEEVD,
        NPA_BLAS_DGEQRF, NPA_BLAS_ZGEQRF, NPA_BLAS_DORGQR, NPA_BLAS_ZUNGQR,
+       NPA_BLAS_DGESDD, NPA_BLAS_ZGESDD, NPA_BLAS_DGELSD, NPA_BLAS_ZGELSD,
        NPA_BLAS_SLOTS };
 static int64_t npa_blas[NPA_BLAS_SLOTS];
 

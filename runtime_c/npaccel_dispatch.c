@@ -40,8 +40,12 @@ typedef int (*npa_entry)(const int64_t *, const double *);
     X(PUSH_DIM)      /* p d: args[p].shape[d] */ \
     X(PUSH_INDEX)    /* p: operator.index(args[p]) */ \
     X(ADD) X(SUB) X(MUL) X(FLOORDIV) X(MAX) X(MIN) \
+    X(BCAST)         /* pops b, a: a == 1 ? b : a (ir/dims.py dim_bcast) */ \
+    X(SLICE)         /* part has_start has_stop: pops n, step, [stop], [start]; pushes \
+                        len(range(n)[start:stop:step]) (part 0) or its start (part 1) */ \
     X(CHECK)         /* cmp (0 == 1 != 2 < 3 <= 4 > 5 >=): pops b, a; else MISS */ \
     X(CHECK_RANGE)   /* p lo hi: lo <= operator.index(args[p]) <= hi; else MISS */ \
+    X(CHECK_BCAST)   /* into: pops b, a: a == b or a == 1 (or, into 0, b == 1); else MISS */ \
     X(WRITEABLE)     /* p */ \
     X(DISJOINT)      /* p q: the memory bounds of args[p] and args[q] do not meet */ \
     X(ALLOC)         /* o ndim descr_obj: pops ndim dims */ \
@@ -68,7 +72,7 @@ static const char *op_names[] = { NPA_OPS(NPA_NAME) };
 #define MAX_FLOATS 256
 #define MAX_OUTS 32
 #define MAX_RESULTS 32
-#define STACK 32
+#define STACK 64
 
 /* objs[] slots every plan has */
 enum { OBJ_ENTRY = 0, OBJ_GLOBALS, OBJ_ON_ERROR, OBJ_EMPTY_BIG, OBJ_FIRST_FREE };
@@ -125,6 +129,33 @@ static inline int64_t floordiv(int64_t a, int64_t b) {
     if ((a % b != 0) && ((a < 0) != (b < 0)))
         q -= 1;
     return q;
+}
+
+/* Python's range(n)[start:stop:step] (PySlice_AdjustIndices; runtime_c/npaccel.h
+ * npa_slice_bound): the start (part 1) or the length (part 0); has_* 0 is an omitted
+ * bound. -1 where Python would raise (step 0) or int64 cannot hold the steps. */
+static int slice_of(int64_t part, int64_t start, int64_t has_start, int64_t stop, int64_t has_stop,
+                    int64_t step, int64_t n, int64_t *out) {
+    if (step == 0 || step == INT64_MIN)
+        return -1;
+    if (n < 0)                                /* range(n) with n < 0 is empty */
+        n = 0;
+    int64_t bound[2] = {start, stop}, has[2] = {has_start, has_stop};
+    for (int k = 0; k < 2; k++) {
+        int64_t v = bound[k];
+        if (!has[k]) v = step < 0 ? (k ? -1 : n - 1) : (k ? n : 0);
+        else if (v < 0) { v += n; if (v < 0) v = step < 0 ? -1 : 0; }
+        else if (v >= n) v = step < 0 ? n - 1 : n;
+        bound[k] = v;
+    }
+    int64_t a = bound[0], b = bound[1];
+    if (part == 1)
+        *out = a;
+    else if (step < 0)
+        *out = b < a ? (a - b - 1) / (-step) + 1 : 0;
+    else
+        *out = a < b ? (b - a - 1) / step + 1 : 0;
+    return 0;
 }
 
 /* operator.index(obj) as int64; 0 on success, -1 (no exception set) otherwise */
@@ -283,6 +314,24 @@ static PyObject *run_plan(Plan *plan, PyObject *const *args, unsigned long long 
             default: r = a < b ? a : b; break;
             }
             stack[sp++] = r;
+            break;
+        }
+        case OP_BCAST: {
+            int64_t b = POP(), a = POP();
+            stack[sp++] = a == 1 ? b : a;
+            break;
+        }
+        case OP_SLICE: {
+            int64_t n = POP(), step = POP(), stop = pc[2] ? POP() : 0, start = pc[1] ? POP() : 0, r;
+            if (slice_of(pc[0], start, pc[1], stop, pc[2], step, n, &r)) MISSED();
+            stack[sp++] = r;
+            pc += 3;
+            break;
+        }
+        case OP_CHECK_BCAST: {
+            int64_t b = POP(), a = POP();
+            if (!(a == b || a == 1 || (!pc[0] && b == 1))) MISSED();
+            pc += 1;
             break;
         }
         case OP_CHECK: {
@@ -478,6 +527,8 @@ done:
 
 /* ---- Dispatcher: the plans of one function ------------------------------------------- */
 
+#define MAX_PARAMS 64               /* arguments completed from defaults: at most this many */
+
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
@@ -485,6 +536,7 @@ typedef struct {
     Plan **plans;
     Py_ssize_t nplans;
     unsigned long long hits;
+    PyObject *function;         /* a Python function whose __defaults__ complete short calls, or NULL */
 } Dispatcher;
 
 static PyObject *Dispatcher_vectorcall(PyObject *obj, PyObject *const *argv, size_t nargsf, PyObject *kwnames) {
@@ -494,22 +546,38 @@ static PyObject *Dispatcher_vectorcall(PyObject *obj, PyObject *const *argv, siz
         return NULL;
     }
     PyObject *args = argv[0];
-    if (!PyTuple_CheckExact(args) || PyTuple_GET_SIZE(args) != self->nparams)
-    {
-        Py_INCREF(MISS);
-        return MISS;
+    if (!PyTuple_CheckExact(args))
+        goto miss;
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    PyObject *const *items = &PyTuple_GET_ITEM(args, 0);
+    PyObject *full[MAX_PARAMS], *defaults = NULL;
+    if (n != self->nparams) {          /* f(x) for def f(x, G=1.0): Python's binding of defaults */
+        if (self->function == NULL || n > self->nparams || self->nparams > MAX_PARAMS)
+            goto miss;
+        defaults = PyFunction_GetDefaults(self->function);      /* read now, as Python does */
+        Py_ssize_t nd = defaults ? PyTuple_GET_SIZE(defaults) : 0, first = self->nparams - nd;
+        if (n < first)
+            goto miss;
+        Py_INCREF(defaults);            /* nothing can free the defaults while the kernel runs */
+        for (Py_ssize_t i = 0; i < self->nparams; i++)
+            full[i] = i < n ? items[i] : PyTuple_GET_ITEM(defaults, i - first);
+        items = full;
     }
     for (Py_ssize_t i = 0; i < self->nplans; i++) {
         Plan *plan = self->plans[i];
         Py_INCREF(plan);                /* a recompile() in another thread cannot free it */
-        PyObject *r = run_plan(plan, &PyTuple_GET_ITEM(args, 0), &self->hits);
+        PyObject *r = run_plan(plan, items, &self->hits);
         Py_DECREF(plan);
-        if (r != MISS)
+        if (r != MISS) {
+            Py_XDECREF(defaults);
             return r;
+        }
         Py_DECREF(r);
         if (i >= self->nplans)          /* cleared meanwhile */
             break;
     }
+    Py_XDECREF(defaults);
+miss:
     Py_INCREF(MISS);
     return MISS;
 }
@@ -527,29 +595,43 @@ static void Dispatcher_clear_plans(Dispatcher *self) {
 static int Dispatcher_traverse(Dispatcher *self, visitproc visit, void *arg) {
     for (Py_ssize_t i = 0; i < self->nplans; i++)
         Py_VISIT(self->plans[i]);
+    Py_VISIT(self->function);
     return 0;
 }
 
 static int Dispatcher_tp_clear(Dispatcher *self) {
     Dispatcher_clear_plans(self);
+    Py_CLEAR(self->function);
     return 0;
 }
 
 static void Dispatcher_dealloc(Dispatcher *self) {
     PyObject_GC_UnTrack(self);
     Dispatcher_clear_plans(self);
+    Py_CLEAR(self->function);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* Dispatcher(nparams, function=None): a Python function whose __defaults__ complete calls
+ * with fewer arguments (all its parameters positional) */
 static PyObject *Dispatcher_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     Py_ssize_t nparams;
-    if (!PyArg_ParseTuple(args, "n", &nparams))
+    PyObject *function = Py_None;
+    if (!PyArg_ParseTuple(args, "n|O", &nparams, &function))
         return NULL;
+    if (function != Py_None && !PyFunction_Check(function)) {
+        PyErr_SetString(PyExc_TypeError, "Dispatcher: function must be a Python function or None");
+        return NULL;
+    }
     Dispatcher *self = (Dispatcher *)type->tp_alloc(type, 0);
     if (self == NULL)
         return NULL;
     self->vectorcall = Dispatcher_vectorcall;
     self->nparams = nparams;
+    if (function != Py_None) {
+        Py_INCREF(function);
+        self->function = function;
+    }
     return (PyObject *)self;
 }
 
@@ -626,7 +708,8 @@ static PyTypeObject DispatcherType = {
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_HAVE_GC,
     .tp_traverse = (traverseproc)Dispatcher_traverse,
     .tp_clear = (inquiry)Dispatcher_tp_clear,
-    .tp_doc = "Dispatcher(nparams): call with the argument tuple; returns the result or MISS.",
+    .tp_doc = "Dispatcher(nparams, function=None): call with the argument tuple (completed from "
+              "function.__defaults__ where shorter); returns the result or MISS.",
     .tp_methods = Dispatcher_methods,
     .tp_members = Dispatcher_members,
     .tp_new = Dispatcher_new,

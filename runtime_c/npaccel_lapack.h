@@ -9,7 +9,8 @@
  * NPA_ERR_SINGULAR -> LinAlgError("Singular matrix"), NPA_ERR_NOT_PD -> "Matrix is not
  * positive definite", NPA_ERR_EIG -> "Eigenvalues did not converge", NPA_ERR_QR ->
  * NumPy's QR message, NPA_ERR_NO_LAPACK when the library lacks the routine (the frontend
- * only compiles these calls where it found them).
+ * only compiles these calls where it found them). svd, lstsq and qr's other modes:
+ * npaccel_lapack_svd.h, included at the end.
  *
  * Integers go to LAPACK by reference, int64 for an ILP64 build (NumPy's wheels), int32
  * otherwise (npa_fint keeps both); character arguments carry gfortran's hidden lengths. */
@@ -163,10 +164,12 @@ NPA_LAPACK_CHOLESKY(f64, double, NPA_BLAS_DPOTRF)
 NPA_LAPACK_CHOLESKY(c128, npa_z, NPA_BLAS_ZPOTRF)
 
 /* ---- eigh / eigvalsh: syevd / heevd (jobz 'V' for eigh, 'N' for eigvalsh) ---------------- */
-/* w: n eigenvalues (stride sw), V (when vectors): the eigenvectors as columns; either may
- * be NULL (eigh's eigenvalues come from the jobz 'V' call, as NumPy's do) */
+/* w: n eigenvalues (stride sw; doubles, or with wz the real parts of complex elements, their
+ * imaginary parts 0), V (when vectors): the eigenvectors as columns; either may be NULL
+ * (eigh's eigenvalues come from the jobz 'V' call, as NumPy's do: one call gives both) */
 static int npa_lapack_eigh_f64(int vectors, int lower, int64_t n, const double *A, int64_t sa0, int64_t sa1,
-                               double *w, int64_t sw, double *V, int64_t sv0, int64_t sv1) {
+                               double *w, int64_t sw, int wz, double *V, int64_t sv0, int64_t sv1) {
+    (void)wz;
     if (n == 0) return 0;
     if (!npa_blas[NPA_BLAS_DSYEVD]) return NPA_ERR_NO_LAPACK;
     if (!npa_lapack_fits(n * n)) return NPA_ERR_NOMEM;
@@ -197,7 +200,7 @@ static int npa_lapack_eigh_f64(int vectors, int lower, int64_t n, const double *
     return !work || !iwork ? NPA_ERR_NOMEM : rc > 0 ? NPA_ERR_EIG : rc < 0 ? NPA_ERR_NO_LAPACK : 0;
 }
 static int npa_lapack_eigh_c128(int vectors, int lower, int64_t n, const npa_z *A, int64_t sa0, int64_t sa1,
-                                double *w, int64_t sw, npa_z *V, int64_t sv0, int64_t sv1) {
+                                void *w, int64_t sw, int wz, npa_z *V, int64_t sv0, int64_t sv1) {
     if (n == 0) return 0;
     if (!npa_blas[NPA_BLAS_ZHEEVD]) return NPA_ERR_NO_LAPACK;
     if (!npa_lapack_fits(n * n)) return NPA_ERR_NOMEM;
@@ -222,7 +225,8 @@ static int npa_lapack_eigh_c128(int vectors, int lower, int64_t n, const npa_z *
           npa_fi(&lrwork, lrw), iwork, npa_fi(&liwork, liw), npa_fi(&info, 0), 1, 1);
         rc = npa_fi_get(&info);
         if (rc == 0) {
-            if (w) for (int64_t i = 0; i < n; i++) w[i * sw] = ww[i];
+            if (w && wz) for (int64_t i = 0; i < n; i++) ((npa_z *)w)[i * sw] = ww[i];
+            else if (w) for (int64_t i = 0; i < n; i++) ((double *)w)[i * sw] = ww[i];
             if (vectors && V) npa_fcopy_out_c128(n, n, a, n, V, sv0, sv1);
         }
     }
@@ -230,11 +234,11 @@ static int npa_lapack_eigh_c128(int vectors, int lower, int64_t n, const npa_z *
     return !ok ? NPA_ERR_NOMEM : rc > 0 ? NPA_ERR_EIG : rc < 0 ? NPA_ERR_NO_LAPACK : 0;
 }
 
-/* ---- qr, mode='reduced': geqrf, then R = triu of its first min(m, n) rows (part 1) or
- * Q = orgqr/ungqr of its first min(m, n) columns (part 0, m x min(m, n)) ------------------ */
+/* ---- qr, mode='reduced' (and 'r': Q == NULL): one geqrf, then R = triu of its first
+ * min(m, n) rows (k x n), then Q = orgqr/ungqr of its first min(m, n) columns (m x k) ---- */
 #define NPA_LAPACK_QR(SFX, T, GEQRF, ORGQR)                                                      \
-static int npa_lapack_qr_##SFX(int part, int64_t m, int64_t n, const T *A, int64_t sa0, int64_t sa1, \
-                               T *out, int64_t so0, int64_t so1) {                               \
+static int npa_lapack_qr_##SFX(int64_t m, int64_t n, const T *A, int64_t sa0, int64_t sa1,       \
+                               T *Q, int64_t sq0, int64_t sq1, T *R, int64_t sr0, int64_t sr1) { \
     const int64_t k = m < n ? m : n;                                                             \
     if (k == 0) return 0;                                                                        \
     if (!npa_blas[GEQRF] || !npa_blas[ORGQR]) return NPA_ERR_NO_LAPACK;                          \
@@ -254,10 +258,11 @@ static int npa_lapack_qr_##SFX(int part, int64_t m, int64_t n, const T *A, int64
                                    work, npa_fi(&lwork, lw), npa_fi(&info, 0));                  \
     int64_t rc = npa_fi_get(&info);                                                              \
     free(work);                                                                                  \
-    if (rc == 0 && part == 1) {                                                                  \
+    if (rc == 0 && R) {                                                                          \
         for (int64_t i = 0; i < k; i++)                                                          \
-            for (int64_t j = 0; j < n; j++) out[i * so0 + j * so1] = j >= i ? a[i + j * m] : 0;  \
-    } else if (rc == 0) {                                                                        \
+            for (int64_t j = 0; j < n; j++) R[i * sr0 + j * sr1] = j >= i ? a[i + j * m] : 0;    \
+    }                                                                                            \
+    if (rc == 0 && Q) {                                                                          \
         NPA_LAPACK_FN(npa_f9_t, ORGQR)(npa_fi(&fm, m), npa_fi(&fn, k), npa_fi(&fk, k), a,        \
                                        npa_fi(&flda, m), tau, &qwork, npa_fi(&lwork, -1),        \
                                        npa_fi(&info, 0));                                        \
@@ -270,7 +275,7 @@ static int npa_lapack_qr_##SFX(int part, int64_t m, int64_t n, const T *A, int64
                                        npa_fi(&info, 0));                                        \
         rc = npa_fi_get(&info);                                                                  \
         free(work);                                                                              \
-        if (rc == 0) npa_fcopy_out_##SFX(m, k, a, m, out, so0, so1);                             \
+        if (rc == 0) npa_fcopy_out_##SFX(m, k, a, m, Q, sq0, sq1);                               \
     }                                                                                            \
     free(a);                                                                                     \
     return rc != 0 ? NPA_ERR_QR : 0;                                                             \
@@ -279,5 +284,7 @@ static int npa_lapack_qr_##SFX(int part, int64_t m, int64_t n, const T *A, int64
 #define npa_lapack_rec128_q(x) creal(x)
 NPA_LAPACK_QR(f64, double, NPA_BLAS_DGEQRF, NPA_BLAS_DORGQR)
 NPA_LAPACK_QR(c128, npa_z, NPA_BLAS_ZGEQRF, NPA_BLAS_ZUNGQR)
+
+#include "npaccel_lapack_svd.h"     /* svd, lstsq, qr modes 'complete' and 'raw' */
 
 #endif

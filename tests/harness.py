@@ -83,20 +83,27 @@ def check_same(fn, make_args, *, rtol=None, accelerated=None, calls=1):
         plain_args, acc_args, pristine = _copy_args(args), _copy_args(args), _copy_args(args)
         try:
             expected = fn(*plain_args)
-        except Exception as exc:  # NumPy's error is the reference
+        except Exception as exc:  # NumPy's error is the reference, and what it wrote before it
             with pytest.raises(type(exc)):
                 acc(*acc_args)
+            assert_same_arguments(acc_args, plain_args, pristine, rtol, f"when {type(exc).__name__} was raised")
             continue
         actual = acc(*acc_args)
         assert_same_value(actual, expected, rtol)
-        for i, (after, plain_after, before) in enumerate(zip(acc_args, plain_args, pristine)):
-            if not isinstance(before, np.ndarray):
-                continue
-            if np.array_equal(plain_after, before, equal_nan=True):
-                assert np.array_equal(after, before, equal_nan=True), f"input {i} was modified"
-            else:   # the function writes this argument: it must end up as NumPy's does
-                assert_same_value(after, plain_after, rtol, f"argument {i} after the call")
+        assert_same_arguments(acc_args, plain_args, pristine, rtol)
     return acc
+
+
+def assert_same_arguments(acc_args, plain_args, pristine, rtol=None, when="after the call"):
+    """Array arguments untouched where the plain function left them untouched, else written
+    exactly as it wrote them (also when it raised: the writes before the error stay)."""
+    for i, (after, plain_after, before) in enumerate(zip(acc_args, plain_args, pristine)):
+        if not isinstance(before, np.ndarray):
+            continue
+        if np.array_equal(plain_after, before, equal_nan=True):
+            assert np.array_equal(after, before, equal_nan=True), f"input {i} was modified {when}"
+        else:   # the function writes this argument: it must end up as NumPy's does
+            assert_same_value(after, plain_after, rtol, f"argument {i} {when}")
 
 
 def layouts(sample, dtype):

@@ -24,7 +24,7 @@ from npaccel.build.cc import compile_c_shared
 from npaccel.build.toolchain import find_c_compiler, reset_toolchain_cache
 from npaccel.cache.store import default_store, reset_default_store
 from npaccel.errors import CompileError, FallbackWarning
-from npaccel.frontend.signature import signature_of
+from npaccel.ir.signature import signature_of
 from npaccel.runtime.loader import ArtefactLoadError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -178,7 +178,7 @@ HOMELESS = textwrap.dedent("""
     import os, sys, warnings
     import numpy as np, numpy.testing, platformdirs, platformdirs.unix
     import npaccel, npaccel.api.specialise, npaccel.build.cc, npaccel.build.toolchain
-    import npaccel.cache.store, npaccel.runtime.blas, npaccel.runtime.loader
+    import npaccel.cache.store, npaccel.build.blas, npaccel.runtime.loader
     # The interpreter lives under /root here, which the new uid cannot read: everything it
     # needs is imported first, then the process drops to a uid without a passwd entry.
     os.setgid({uid}); os.setuid({uid})

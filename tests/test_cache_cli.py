@@ -1,4 +1,4 @@
-"""`npaccel-cache` as users run it: a subprocess (`python -m npaccel.cache.cli`) against a
+"""`npaccel-cache` as users run it: a subprocess (`python -m npaccel.api.cache_cli`) against a
 cache directory filled through ArtefactStore."""
 import json
 import os
@@ -28,7 +28,7 @@ def cli_env(cache_dir, **extra):
 
 
 def run_cli(cache_dir, *args, stdin=subprocess.DEVNULL, **extra_env):
-    return subprocess.run([sys.executable, "-m", "npaccel.cache.cli", *args], env=cli_env(cache_dir, **extra_env),
+    return subprocess.run([sys.executable, "-m", "npaccel.api.cache_cli", *args], env=cli_env(cache_dir, **extra_env),
                           cwd=cache_dir.parent, stdin=stdin, capture_output=True, text=True, timeout=120)
 
 
@@ -121,7 +121,7 @@ def test_info(cache_dir):
 def test_info_reports_what_the_process_would_use(cache_dir):
     """Threads from the configuration, BLAS and the GPU as the runtime finds them, libmvec as
     the generated code's header decides (gcc, x86-64, OpenMP, glibc >= 2.22)."""
-    from npaccel.runtime.blas import find_blas
+    from npaccel.build.blas import find_blas
     from npaccel.runtime.cuda import cuda_usable
     info = json.loads(run_cli(cache_dir, "info", "--json", NPACCEL_NUM_THREADS="3").stdout)
     assert info["threads"] == 3
@@ -171,7 +171,7 @@ def test_clear_removes_the_call_dispatcher_build_too(cache_dir):
 def _clear_on_a_terminal(cache_dir, answer: bytes):
     """Run `clear` with a pseudo-terminal as stdin, answer the question, return (rc, output)."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "npaccel.cache.cli", "clear"], env=cli_env(cache_dir),
+    proc = subprocess.Popen([sys.executable, "-m", "npaccel.api.cache_cli", "clear"], env=cli_env(cache_dir),
                             cwd=cache_dir.parent, stdin=slave, stdout=slave, stderr=slave)
     os.close(slave)
     output, deadline = b"", time.time() + 60
@@ -265,13 +265,13 @@ def test_closed_pipe_exits_quietly(cache_dir):
     for args in (["list", "--json"], ["list"], ["info"], ["path"]):
         read_end, write_end = os.pipe()
         os.close(read_end)       # the reader is gone before anything is written
-        proc = subprocess.Popen([sys.executable, "-m", "npaccel.cache.cli", *args], env=cli_env(cache_dir),
+        proc = subprocess.Popen([sys.executable, "-m", "npaccel.api.cache_cli", *args], env=cli_env(cache_dir),
                                 cwd=cache_dir.parent, stdin=subprocess.DEVNULL, stdout=write_end,
                                 stderr=subprocess.PIPE, text=True)
         os.close(write_end)
         _, err = proc.communicate(timeout=120)
         assert (proc.returncode, err) == (141, ""), args
-    shell = subprocess.run(f"'{sys.executable}' -m npaccel.cache.cli list --json | head -1", shell=True,
+    shell = subprocess.run(f"'{sys.executable}' -m npaccel.api.cache_cli list --json | head -1", shell=True,
                            env=cli_env(cache_dir), cwd=cache_dir.parent, capture_output=True, text=True, timeout=120)
     assert shell.returncode == 0 and shell.stdout == "[\n" and shell.stderr == ""
 

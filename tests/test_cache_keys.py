@@ -17,7 +17,7 @@ import pytest
 import npaccel.api.specialise as specialise
 from npaccel import accelerate
 from npaccel.build.toolchain import CCompiler, find_c_compiler
-from npaccel.frontend.signature import signature_of
+from npaccel.ir.signature import signature_of
 
 X = np.linspace(-1, 1, 16)
 

@@ -24,7 +24,7 @@ from npaccel.build import nvcc as nvcc_mod
 from npaccel.build.devices import gpu_status
 from npaccel.codegen.cuda_source import ENTRY, generate_cuda
 from npaccel.errors import CompileError
-from npaccel.frontend.signature import signature_of
+from npaccel.ir.signature import signature_of
 from npaccel.runtime import cuda
 
 pytestmark = pytest.mark.cuda_compile

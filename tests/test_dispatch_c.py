@@ -444,3 +444,221 @@ def test_an_extension_that_does_not_build_leaves_the_python_path_quietly(monkeyp
 def test_default_fallback_mode():
     acc, warned = check_same_default(add, lambda: (np.arange(3.0), np.ones(3)), calls=4)
     assert c_calls(acc) == 2 and not warned
+
+
+# ---- sizes from int arguments and slice lengths, run-time broadcast checks -----------------
+#
+# Shapes such as len(x[lo:hi]) (NumPy's clipping), np.zeros(k), x[:n] + x[1:n + 1] (equal, or
+# one of them 1) are computed in C (opcodes SLICE, BCAST, CHECK_BCAST). A check that fails,
+# or an int64 overflow where Python goes on with a big int, is a MISS: the Python caller
+# then raises exactly its exception (or runs the plain function). Each case names the path
+# it must take: "C" (the kernel ran from C) or "py".
+
+def head(x, n):
+    return x[:n] * 2.0
+
+
+def window(x, lo, hi):
+    return x[lo:hi] + 1.0
+
+
+def every(x, k):
+    return x[::k] * 1.0
+
+
+def shifted(x, n):
+    return x[:n] + x[1:n + 1]
+
+
+def put_head(out, y, n, m):
+    out[:n] = y[:m]
+
+
+def tail_sizes(x, n):
+    return len(x[n:]), x[-n:] * 1.0
+
+
+def zeros_plus(a, k):
+    return np.zeros(k) + a[k - 1]
+
+
+def loop_dots(x, k):
+    """Slices whose lengths change in the loop: the kernel checks their broadcast itself
+    (a Check statement: code 3000 + k, runtime/marshal.py in_kernel_checks)."""
+    out = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        out[i] = np.sum(x[:i] * x[k:k + i])
+    return out
+
+
+BIG, SMALL = 2 ** 63 - 1, -2 ** 63
+X8 = np.arange(8.0)
+
+INT_SIZE_CASES = {
+    head: [((X8, n), "C") for n in (0, 1, 3, 8, 100, -1, -3, -100, BIG, SMALL)]
+    + [((X8, 2 ** 70), "py"), ((X8, -2 ** 70), "py")],
+    window: [((X8, lo, hi), "C") for lo, hi in ((2, 7), (7, 2), (3, 3), (-3, -1), (-1, -3), (5, 100),
+                                               (-100, 2), (SMALL, BIG), (BIG, SMALL))],
+    every: [((X8, k), "C") for k in (1, 3, -1, -3, 7, 100, -100, BIG)]
+    + [((X8, 0), "py"), ((X8, SMALL), "py")],                 # step 0: ValueError; -2**63: MISS
+    shifted: [((X8, n), "C") for n in (0, 1, 3, 7, -6, -7, -8)]
+    + [((np.arange(2.0), 5), "C")]                           # lengths 2 and 1: broadcast
+    + [((X8, n), "py") for n in (8, 100, -1)]                 # (8,) (7,), (7,) (0,): NumPy's error
+    + [((X8, BIG), "py")],                                    # n + 1 beyond int64: MISS
+    put_head: [((np.zeros(8), np.arange(5.0), n, m), "C") for n, m in ((3, 3), (5, 1), (0, 0), (-3, 100), (8, -4))]
+    + [((np.zeros(8), np.arange(5.0), n, m), "py") for n, m in ((3, 2), (1, 4), (-1, 5), (-2, 100))],
+    tail_sizes: [((X8, n), "C") for n in (0, 1, 3, 8, 9, -1, -9, BIG)] + [((X8, SMALL), "py")],
+    zeros_plus: [((X8, k), "C") for k in (1, 3, 8, 0)]
+    + [((X8, 9), "C")]                                        # a[8]: the kernel's code, NumPy's IndexError
+    + [((X8, k), "py") for k in (-1, -7, -100)],              # negative dimensions
+    loop_dots: [((X8, k), "C") for k in (0, 1, 7, 8, 3, -1)],  # 3, -1: the kernel's check fails,
+}                                                              # NumPy's error from the plain function
+
+
+def _outcome(f, args):
+    try:
+        return "value", f(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    except Exception as exc:  # noqa: BLE001 - the exception is what is compared
+        return "raise", type(exc), str(exc)
+
+
+def _assert_same_outcome(got, want):
+    assert got[0] == want[0], (got, want)
+    if got[0] == "value":
+        assert_same_value(got[1], want[1])
+    else:
+        assert got[1:] == want[1:], (got, want)
+
+
+@pytest.mark.parametrize("fn", list(INT_SIZE_CASES), ids=lambda f: f.__name__)
+def test_sizes_from_int_arguments_run_in_c(fn):
+    """Every case gives NumPy's value or exception type, exactly the Python caller's
+    value or exception (type and message), and takes the path it names."""
+    cases = INT_SIZE_CASES[fn]
+    acc = warmed(fn, *cases[0][0], fallback="silent")
+    python_caller = next(iter(acc._specs.values()))
+    for args, path in cases:
+        before = c_calls(acc)
+        got = _outcome(acc, args)
+        assert c_calls(acc) - before == (path == "C"), (args[1:], path)
+        plain = _outcome(fn, args)
+        assert got[0] == plain[0] and (got[0] == "value" or got[1] is plain[1]), (args[1:], got, plain)
+        if got[0] == "value":
+            assert_same_value(got[1], plain[1])
+        if all(SMALL <= a <= BIG for a in args if type(a) is int):     # the same signature
+            _assert_same_outcome(got, _outcome(lambda *a: python_caller(a), args))
+    if fn is put_head:        # a written argument: the values written are NumPy's
+        out, want = np.zeros(8), np.zeros(8)
+        acc(out, np.arange(5.0), 5, 1)
+        put_head(want, np.arange(5.0), 5, 1)
+        assert_same_value(out, want)
+    beyond_64_bits = any(not SMALL <= a <= BIG for args, _ in cases for a in args if type(a) is int)
+    assert acc.stats()["signatures"] == 1 + beyond_64_bits
+
+
+@pytest.mark.parametrize("n", [np.int64(3), np.int32(-2), np.uint8(200)], ids=repr)
+def test_numpy_integer_sizes_run_in_c(n):
+    acc = warmed(head, X8, n)
+    for value in (n, type(n)(1), type(n)(100)):
+        assert_same_value(acc(X8, value), head(X8, value))
+    assert c_calls(acc) == 3
+
+
+def test_bool_size_gives_numpys_result():
+    """A bool is its own signature (True is 1, False is 0)."""
+    acc = accelerate(head, fallback="silent")
+    for n in (True, False, True, 1, 0):
+        assert_same_value(acc(X8, n), head(X8, n))
+
+
+def test_sizes_from_int_arguments_without_the_c_dispatcher(fresh_config):
+    """NPACCEL_NO_C_DISPATCH=1: the same values and exceptions (type and message) as
+    through C."""
+    fns = (shifted, zeros_plus, put_head)
+    through_c = {}
+    for fn in fns:
+        acc = warmed(fn, *INT_SIZE_CASES[fn][0][0], fallback="silent")
+        through_c[fn] = [_outcome(acc, args) for args, _ in INT_SIZE_CASES[fn]]
+        assert c_calls(acc) == sum(path == "C" for _, path in INT_SIZE_CASES[fn])
+    fresh_config(NPACCEL_NO_C_DISPATCH="1")
+    for fn in fns:
+        acc = accelerate(fn, fallback="silent")
+        for (args, _), got in zip(INT_SIZE_CASES[fn], through_c[fn]):
+            _assert_same_outcome(got, _outcome(acc, args))
+        assert acc._fast is None
+
+
+def _program(*steps):
+    """A plan with no kernel: ``steps`` (name, operands...) then RES_INT and RET_SINGLE."""
+    from npaccel.runtime.call_plan import _Program
+    ext = dispatch_ext.extension()
+    prog = _Program(ext.OPCODES, ())
+    for name, *operands in steps:
+        prog.emit(name, *operands)
+    prog.emit("RES_INT")
+    prog.emit("RET_SINGLE")
+    d = ext.Dispatcher(4)
+    d.add(0, prog.code, (None, {}, None, None), 1 << 20)
+    return d
+
+
+def test_slice_opcode_is_pythons_range_slicing():
+    """SLICE against range(n)[start:stop:step] (len and start) over bounds that are
+    omitted, negative, crossing, clipped and extreme; BCAST against NumPy's dim rule."""
+    values = [None, SMALL, -9, -5, -1, 0, 1, 4, 5, 9, BIG]
+    steps = [1, 2, -1, -2, 3, BIG, -BIG]
+    length = _program(*(("PUSH_INDEX", i) for i in range(4)), ("SLICE", 0, 1, 1))
+    for n in (0, 1, 5, -3):
+        for step in steps:
+            for start in values:
+                for stop in values:
+                    r = range(n)[start:stop:step]
+                    for part, want in ((0, len(r)), (1, r.start)):
+                        d = _program(*[("PUSH_CONST", v) for v in (start, stop) if v is not None],
+                                     ("PUSH_CONST", step), ("PUSH_CONST", n),
+                                     ("SLICE", part, start is not None, stop is not None))
+                        assert d((0, 0, 0, 0)) == want, (n, start, stop, step, part)
+    assert length((0, 5, 1, 8)) == 5
+    for step in (0, SMALL):            # Python raises, or int64 cannot: the Python path
+        assert length((0, 5, step, 8)) is dispatch_ext.MISS
+    assert length((2 ** 64, 5, 1, 8)) is dispatch_ext.MISS
+    for a, b in ((1, 5), (5, 1), (5, 5), (1, 1), (0, 1), (1, 0)):
+        assert _program(("PUSH_CONST", a), ("PUSH_CONST", b), ("BCAST",))((0, 0, 0, 0)) == (b if a == 1 else a)
+    for into, a, b, ok in ((0, 3, 3, 1), (0, 1, 3, 1), (0, 3, 1, 1), (0, 2, 3, 0), (1, 1, 3, 1), (1, 3, 1, 0)):
+        d = _program(("PUSH_CONST", a), ("PUSH_CONST", b), ("CHECK_BCAST", into), ("PUSH_CONST", 7))
+        assert d((0, 0, 0, 0)) == (7 if ok else dispatch_ext.MISS)
+
+
+# ---- parameters with defaults ---------------------------------------------------------------
+
+def with_defaults(a, s=2.0, k=1):
+    return a * s + k
+
+
+def test_calls_completed_from_defaults_run_in_c():
+    """f(x) for def f(a, s=2.0, k=1): the C side takes the rest from __defaults__, read at
+    each call as Python does; keywords, too few or too many arguments take the Python path."""
+    fn = with_defaults
+    acc = warmed(fn, np.arange(3.0))
+    x = np.arange(3.0)
+    for args in [(x,), (x, 3.0), (x, 3.0, 2)]:
+        assert_same_value(acc(*args), fn(*args))
+    assert c_calls(acc) == 3
+    assert_same_value(acc(x, k=5), fn(x, k=5))
+    for args in [(), (x, 1.0, 2, 3)]:
+        with pytest.raises(TypeError) as plain:
+            fn(*args)
+        with pytest.raises(TypeError) as got:
+            acc(*args)
+        assert str(got.value) == str(plain.value)
+    assert c_calls(acc) == 3
+    saved = fn.__defaults__
+    try:
+        fn.__defaults__ = (-1.0, 4)
+        assert_same_value(acc(x), x * -1.0 + 4)
+        assert c_calls(acc) == 4
+        fn.__defaults__ = (-1.0, 4.5)          # another type: another signature
+        assert_same_value(acc(x), x * -1.0 + 4.5)
+        assert c_calls(acc) == 4
+    finally:
+        fn.__defaults__ = saved

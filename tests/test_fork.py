@@ -210,7 +210,7 @@ def test_fork_during_a_compile_in_another_thread(same_function, monkeypatch):
 # npaccel's process-wide locks that a call or a compile takes: (module, attribute)
 PROCESS_LOCKS = [("npaccel.runtime.loader", "_lock"), ("npaccel.build.toolchain", "_lock"),
                  ("npaccel.runtime.outputs", "_lock"), ("npaccel.cache.store", "_default_lock"),
-                 ("npaccel.runtime.blas", "_lock"), ("npaccel.runtime.loader", "ffi._lock")]
+                 ("npaccel.build.blas", "_lock"), ("npaccel.runtime.loader", "ffi._lock")]
 
 
 @pytest.mark.parametrize("module, attr", PROCESS_LOCKS, ids=[f"{m}.{a}" for m, a in PROCESS_LOCKS])

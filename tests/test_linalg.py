@@ -353,7 +353,7 @@ def test_two_layer_mlp_forward(batch, dtype):
 # ---- the BLAS, its threads, and the fallback loop ----------------------------------------------
 
 def test_blas_found_is_numpys_bundled_openblas():
-    from npaccel.runtime.blas import find_blas
+    from npaccel.build.blas import find_blas
     info = find_blas()
     assert info is not None
     libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
@@ -497,7 +497,7 @@ def test_num_threads_reach_the_blas_call(tmp_path):
     code = textwrap.dedent("""
         import ctypes, numpy as np
         from npaccel import accelerate
-        from npaccel.runtime.blas import find_blas
+        from npaccel.build.blas import find_blas
         info = find_blas()
         get = ctypes.CFUNCTYPE(ctypes.c_int)(info.addresses[7])
         before = get()

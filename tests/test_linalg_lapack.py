@@ -1,5 +1,6 @@
-"""np.linalg through LAPACK (issue 15): solve, inv, det, cholesky, eigh, eigvalsh, qr, and
-complex matrix products (cgemm/zgemm).
+"""np.linalg through LAPACK (issue 15): solve, inv, det, cholesky, eigh, eigvalsh, qr (all
+modes), svd, lstsq, pinv, matrix_power, norm's SVD orders, and complex matrix products
+(cgemm/zgemm) and einsum.
 
 The generated code calls the routines NumPy's _umath_linalg calls, in the library NumPy
 ships, on the same Fortran-order copies with the same workspace sizes: results are
@@ -213,3 +214,242 @@ def test_complex_products_views_and_mixed_types():
     check_same(matmul, lambda: (a, mat((8, 3), "float64")), rtol=rtol)
     check_same(matmul, lambda: (mat((4, 4), "complex64"), mat((4, 4), "float32")), rtol=1e-5)
     check_same(vdot, lambda: (mat((5,), "complex128"), mat((5,), "complex128")), rtol=rtol)
+
+
+# ---- svd, lstsq, pinv, matrix_power, singular-value norms, qr modes (issue 15, part 3) -------
+
+SHAPES_2D = [(5, 3), (3, 5), (4, 4), (1, 1), (0, 3), (3, 0)]
+
+
+def svd_all(a):
+    u, s, vh = np.linalg.svd(a)
+    u2, s2, vh2 = np.linalg.svd(a, full_matrices=False)
+    return u, s, vh, u2, s2, vh2, np.linalg.svd(a, compute_uv=False)
+
+
+def qr_modes(a):
+    q, r = np.linalg.qr(a, mode="complete")
+    h, tau = np.linalg.qr(a, mode="raw")
+    return q, r, np.linalg.qr(a, mode="r"), h, tau
+
+
+def pinv(a):
+    return np.linalg.pinv(a)
+
+
+def pinv_options(a, rc):
+    return np.linalg.pinv(a, rc), np.linalg.pinv(a, rtol=None), np.linalg.pinv(a, rtol=0.25)
+
+
+def powers(a):
+    p = np.linalg.matrix_power
+    return p(a, 0), p(a, 1), p(a, 2), p(a, 3), p(a, 6), p(a, -1), p(a, -3)
+
+
+def svd_norms(a):
+    return np.linalg.norm(a, 2), np.linalg.norm(a, -2), np.linalg.norm(a, "nuc")
+
+
+def svd_norms_axes(a):
+    return np.linalg.norm(a, 2, axis=(2, 0), keepdims=True), np.linalg.norm(a, "nuc", axis=(-1, 1)), \
+        np.linalg.norm(a, -2, axis=(0, 1))
+
+
+def lstsq(a, b):
+    return np.linalg.lstsq(a, b)
+
+
+def lstsq_rcond(a, b):
+    return np.linalg.lstsq(a, b, rcond=1e-3)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_svd_qr_modes_and_norms(dtype):
+    for shape in SHAPES_2D:
+        check_same(svd_all, lambda: (mat(shape, dtype),))
+        check_same(qr_modes, lambda: (mat(shape, dtype),))
+        if 0 not in shape:            # NumPy: norm -2 of an empty matrix has no identity
+            check_same(svd_norms, lambda: (mat(shape, dtype),))
+    check_same(svd_all, lambda: (mat((2, 4, 3), dtype),))
+    check_same(qr_modes, lambda: (mat((2, 3, 4), dtype),))
+    check_same(svd_norms_axes, lambda: (mat((3, 2, 4), dtype),))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_pinv_and_matrix_power(dtype):
+    for shape in [(5, 3), (3, 5), (1, 1), (2, 4, 3), (0, 3)]:
+        check_same(pinv, lambda: (mat(shape, dtype),))
+    if np.dtype(dtype).kind in "fc":
+        check_same(pinv_options, lambda: (mat((2, 4, 3), dtype), np.array([1e-3, 0.5])))
+    check_same(powers, lambda: (mat((4, 4), dtype) + 9 * np.eye(4, dtype=dtype),))
+    check_same(powers, lambda: (mat((2, 3, 3), dtype) + 9 * np.eye(3, dtype=dtype),))
+    check_same(powers, lambda: (mat((0, 0), dtype),))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_lstsq(dtype):
+    deficient = mat((6, 2), dtype)
+    deficient = np.concatenate([deficient, deficient[:, :1] * 2], axis=1)     # rank 2 of 3
+    for shape_a, shape_b in [((6, 3), (6,)), ((6, 3), (6, 2)), ((3, 3), (3,)), ((2, 4), (2, 3)), ((1, 1), (1,)),
+                             ((4, 2), (4, 0)), ((0, 2), (0, 3)), ((4, 0), (4, 3))]:
+        check_same(lstsq, lambda: (mat(shape_a, dtype), mat(shape_b, dtype)))
+    check_same(lstsq, lambda: (deficient, mat((6, 2), dtype)))
+    check_same(lstsq_rcond, lambda: (mat((6, 3), dtype), mat((6, 2), dtype)))
+
+
+def test_svd_family_views_mixed_types_and_read_only():
+    big = mat((9, 12), "complex128")
+    ro = mat((6, 4), "float64")
+    ro.flags.writeable = False
+    check_same(svd_all, lambda: (big[::-2, 1::3],))
+    check_same(pinv, lambda: (big[:5, :4].T,))
+    check_same(lstsq, lambda: (big[::-1, :3].real, big[::-1, 5]))         # float a, complex b
+    check_same(lstsq, lambda: (mat((5, 2), "float32"), mat((5,), "int64")))
+    check_same(svd_all, lambda: (ro,))
+    check_same(lstsq, lambda: (ro, ro[:, ::-1]))
+    check_same(pinv, lambda: (ro[::-1, ::2],))
+
+
+def test_lstsq_residuals_returned_or_summed():
+    def parts(a, b):
+        x, res, rank, s = np.linalg.lstsq(a, b)
+        return x, res.sum(), rank + 1, s
+
+    check_same(parts, lambda: (mat((5, 2), "float64"), mat((5, 3), "float64")))
+    check_same(parts, lambda: (np.ones((5, 2)), mat((5, 3), "float64")))        # rank 1: residuals empty
+
+
+def test_svd_family_errors_are_numpys():
+    nan = np.full((3, 3), np.nan)
+    check_same(svd_all, lambda: (mat((3,), "float64"),))                    # 1-d: LinAlgError
+    check_same(svd_all, lambda: (np.ones((2, 2), np.float16),))             # TypeError
+    check_same(svd_all, lambda: (nan,))
+    check_same(lstsq, lambda: (np.ones((3, 2)), np.ones(4)))                # Incompatible dimensions
+    check_same(lstsq, lambda: (np.ones(3), np.ones(3)))
+    check_same(pinv, lambda: (mat((3,), "float64"),))
+    check_same(powers, lambda: (mat((3, 4), "float64"),))                   # not square
+    with pytest.raises(np.linalg.LinAlgError, match="^SVD did not converge$"):
+        accelerate(svd_all, fallback="raise")(nan)
+    with pytest.raises(np.linalg.LinAlgError, match="^SVD did not converge in Linear Least Squares$"):
+        accelerate(lstsq, fallback="raise")(nan, np.ones(3))
+    acc = accelerate(lstsq, fallback="raise")
+    acc(np.ones((3, 2)), np.ones(3))                                         # symbolic sizes
+    with pytest.raises(np.linalg.LinAlgError, match="^Incompatible dimensions$"):
+        acc(np.ones((3, 2)), np.ones(4))
+
+    def float_exponent(a, n):
+        return np.linalg.matrix_power(a, n)
+    check_same(float_exponent, lambda: (np.eye(3), 2.0))                     # TypeError
+
+
+@pytest.mark.parametrize("dtypes", [("complex128", "complex128"), ("complex64", "float64"), ("float32", "complex64")])
+def test_einsum_complex(dtypes):
+    def products(a, b, v):
+        return (np.einsum("ij,jk->ik", a, b), np.einsum("ij,ij->i", a, a), np.einsum("ij->ji", a),
+                np.einsum("ij,j->i", a, v), np.einsum("i,j->ij", v, v), np.einsum("bij,bjk->bik", a[None], b[None]))
+
+    rtol = {np.dtype("complex128"): 1e-12, np.dtype("complex64"): 1e-5, np.dtype("float32"): 1e-5,
+            np.dtype("float64"): 1e-12}
+    check_same(products, lambda: (mat((3, 4), dtypes[0]), mat((4, 5), dtypes[1]), mat((4,), dtypes[1])), rtol=rtol)
+    check_same(products, lambda: (mat((3, 4), dtypes[0]).T[::-1].T, mat((4, 5), dtypes[1])[:, ::2],
+                                  mat((8,), dtypes[1])[::2]), rtol=rtol)
+
+
+# ---- one LAPACK run per call, whichever results are used (issue: multi-result routines) ----
+
+def factor_all(a, h, b):
+    w, v = np.linalg.eigh(h)
+    q, r = np.linalg.qr(a)
+    u, s, vh = np.linalg.svd(a)
+    x, res, rank, sv = np.linalg.lstsq(a, b)
+    return w, v, q, r, u, s, vh, x, res, rank, sv
+
+
+def factor_parts(a, h):
+    w = np.linalg.eigh(h)[0]                # one result of a call...
+    v = np.linalg.eigh(h)[1]                # ...another of a second call on the same matrix
+    s = np.linalg.svd(a)[1]
+    u, s2, _ = np.linalg.svd(a)             # the same result used twice
+    _, s3, vh3 = np.linalg.svd(a, full_matrices=False)
+    r = np.linalg.qr(a)[1]
+    q, _ = np.linalg.qr(a, mode="complete")
+    raw, tau = np.linalg.qr(a, mode="raw")
+    return w * 2, v, s + s2, u, s3, vh3.T, r, q, raw, tau
+
+
+def factor_stacked(a, h):
+    w, v = np.linalg.eigh(h, UPLO="U")
+    q, r = np.linalg.qr(a)
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return w, v, q @ r, u, s, vh
+
+
+def lapack_calls(acc, *args):
+    """{helper: number of call sites} in the generated source (each runs once per matrix)."""
+    import re
+    from collections import Counter
+    return Counter(re.findall(r"npa_rc = npa_lapack_(\w+?)_(?:f64|c128)\(", acc.explain(*args)))
+
+
+# (a, h, b): tall, wide, 1 x 1, empty (sizes are compiled in: one program each)
+FACTOR_SHAPES = [((5, 3), (3, 3), (5, 2)), ((3, 5), (4, 4), (3, 1)), ((1, 1), (1, 1), (1, 1)),
+                 ((0, 0), (0, 0), (0, 2)), ((4, 0), (2, 2), (4, 3))]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64", "complex128"])
+def test_each_routine_runs_once_per_call(dtype):
+    def args(shapes):
+        sa, sh, sb = shapes
+        return mat(sa, dtype), spd(sh[0], dtype), mat(sb, dtype)
+    for shapes in FACTOR_SHAPES if dtype in ("float32", "complex128") else FACTOR_SHAPES[:1]:
+        acc = check_same(factor_all, lambda: args(shapes))
+        assert lapack_calls(acc, *args(shapes)) == {"eigh": 1, "qr": 1, "svd": 1, "lstsq": 1}
+    acc = check_same(factor_parts, lambda: args(FACTOR_SHAPES[0])[:2])
+    # svd full and reduced, qr 'reduced' and 'complete'/'raw' are separate calls in NumPy too
+    assert lapack_calls(acc, *args(FACTOR_SHAPES[0])[:2]) == {"eigh": 1, "svd": 2, "qr": 1, "qrx": 2}
+    a, h = mat((2, 3, 5, 3), dtype), spd(3, dtype, (2, 3))
+    acc = check_same(factor_stacked, lambda: (a, h))
+    assert lapack_calls(acc, a, h) == {"eigh": 1, "qr": 1, "svd": 1}
+    check_same(factor_stacked, lambda: (mat((2, 0, 4, 3), dtype), spd(1, dtype, (3, 1))), accelerated=acc)
+    acc = check_same(pinv, lambda: (a,))
+    assert lapack_calls(acc, a) == {"svd": 1}
+
+
+def test_one_factorisation_errors_are_numpys():
+    """Non-convergence still raises NumPy's LinAlgError, message included, from the one call."""
+    nan = np.full((4, 4), np.nan)
+    singular = np.zeros((3, 3))
+    for fn, args in [(factor_all, (nan, np.eye(3), np.ones((4, 2)))),          # svd of NaN
+                     (factor_all, (mat((4, 3), "float64"), nan[:3, :3], np.ones((4, 2)))),  # eigh
+                     (lstsq, (nan, np.ones((4, 2)))),
+                     (factor_stacked, (np.stack([np.eye(3), nan[:3, :3]]), spd(3, "float64", (2,)))),
+                     (factor_parts, (nan[:, :2], nan[:2, :2]))]:
+        with pytest.raises(np.linalg.LinAlgError) as expected:
+            fn(*args)
+        with pytest.raises(np.linalg.LinAlgError) as actual:
+            accelerate(fn, fallback="raise")(*args)
+        assert str(actual.value) == str(expected.value)
+    check_same(factor_all, lambda: (singular, singular, np.ones((3, 1))))     # rank 0: results, no error
+
+
+def test_results_of_one_factorisation_written_in_place():
+    """Each result is NumPy's own array: writing one leaves the others as they were."""
+    def f(a, b):
+        u, s, vh = np.linalg.svd(a)
+        u[0] = 0
+        s += 1
+        vh[:, 1] *= 2
+        x, res, rank, sv = np.linalg.lstsq(a, b)
+        x[0] = rank
+        return u, s, vh, x, res, sv
+
+    def g(h, n):
+        total = np.zeros(h.shape[-1])
+        for i in range(n):
+            w, v = np.linalg.eigh(h + i)
+            v[0] = w
+            total = total + w + v[1]
+        return total
+
+    check_same(f, lambda: (mat((5, 3), "complex128"), mat((5, 2), "complex128")))
+    check_same(g, lambda: (spd(4, "float64"), 3))

@@ -260,3 +260,26 @@ def test_products_over_runtime_slices(n, dtype):
     check_same(_growing_products, lambda: (RNG.integers(0, 5, (n, n)).astype(dtype), np.arange(n).astype(dtype)),
                rtol=1e-5)
     check_same(_mismatched_product, lambda: (np.arange(float(n)), np.arange(float(n + 3))))
+
+
+def _sizes_of_any_integer(x, n):
+    return len(x[n:]), x[-n:].shape[0], x[:n] * 2.0, -n, ~n
+
+
+def _arrays_of_any_integer(x, n):
+    return x[-n:] + 1.0
+
+
+INTEGERS = [2, -3, 0, 9, np.int64(-2), np.int32(-2), np.int32(-2 ** 31), np.uint8(5), np.int8(-128), True, False]
+
+
+@pytest.mark.parametrize("n", INTEGERS, ids=repr)
+def test_slice_bounds_of_every_integer_type(n):
+    """NumPy integers keep their own arithmetic (-np.uint8(5) is 251): sizes computed in the
+    kernel come back from it; Python bools are ints (-True is -1)."""
+    with np.errstate(over="ignore"):
+        check_same(_sizes_of_any_integer, lambda: (np.arange(8.0), n))
+        if isinstance(n, (int, np.int64)):
+            check_same(_arrays_of_any_integer, lambda: (np.arange(8.0), n))
+        else:     # an array whose size only the kernel knows is returned: that statement runs in Python
+            check_same_default(_arrays_of_any_integer, lambda: (np.arange(8.0), n))

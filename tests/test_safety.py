@@ -257,10 +257,10 @@ def predicted_wrongly(x):
 
 def test_a_wrong_error_prediction_runs_python_and_warns(monkeypatch):
     """If lowering decides the program raises but Python does not, Python's result wins."""
-    from npaccel.frontend import lower
+    from npaccel.frontend import lower, semantics
 
     def wrong(self, *args, **kwargs):
-        with lower.numpy_semantics():
+        with semantics.numpy_semantics():
             raise TypeError("invented by the lowering")
     monkeypatch.setattr(lower.FunctionLowerer, "binop", wrong)
     with pytest.warns(npaccel.FallbackWarning, match="limitation"):

@@ -1,5 +1,5 @@
 """A small innermost axis (2, 3 or 4: RGB(A) pixels, xyz coordinates) is part of the
-signature and compiled as a constant (frontend/signature.small_last); results, errors and
+signature and compiled as a constant (ir/signature.small_last); results, errors and
 dispatch stay NumPy's."""
 import numpy as np
 import pytest

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from npaccel.errors import UnsupportedError
-from npaccel.frontend import lower
+from npaccel.frontend import lower, operators
 from npaccel.frontend.calls import CALL_HANDLERS, load_handlers
-from npaccel.frontend.signature import signature_of
+from npaccel.ir.signature import signature_of
 from npaccel.ir.ops import UFUNC_OPS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "supported.md"
@@ -84,7 +84,7 @@ def accepted_functions():
     names = set()
     for fn in CALL_HANDLERS:
         names.update(n for n in public_names(fn) if n.startswith("np."))
-    for name in (*lower._REDUCTIONS, *LOWER_DISPATCH):
+    for name in (*operators.REDUCTIONS, *LOWER_DISPATCH):
         names.add(f"np.{name}")
     return names
 
@@ -92,7 +92,7 @@ def accepted_functions():
 def accepted_builtins():
     load_handlers()
     names = {n for fn in CALL_HANDLERS for n in public_names(fn) if not n.startswith("np.")}
-    names.update(n for fn in lower._BUILTIN_UFUNCS for n in public_names(fn))
+    names.update(n for fn in operators.BUILTIN_UFUNCS for n in public_names(fn))
     return names | {"len", "range"}
 
 
@@ -154,7 +154,7 @@ def test_functions_lower_dispatches_itself_really_compile():
     x = np.arange(6.0).reshape(2, 3) - 2
     for name, call in LOWER_DISPATCH.items():
         assert lowers(f"def probe(x):\n    return {call}\n", (x,)), name
-    for name in lower._REDUCTIONS:
+    for name in operators.REDUCTIONS:
         assert lowers(f"def probe(x):\n    return np.{name}(x, axis=0)\n", (x,)), name
 
 

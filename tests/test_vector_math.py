@@ -14,7 +14,7 @@ import pytest
 from harness import check_same, quiet_fixture
 from npaccel.api import specialise
 from npaccel.build import cc, toolchain
-from npaccel.frontend.signature import signature_of
+from npaccel.ir.signature import signature_of
 
 N = 3 * 32768 + 45      # above the parallel threshold; not a multiple of any vector width
 # the harness's relative tolerance is loose for values far below an output's largest one,

@@ -451,3 +451,27 @@ def test_on_emulated_device(emulated_gpu):
     check_numpy_error(_other_first, lambda: (np.arange(6.0), np.zeros(3)), accelerated=f)
     assert f.stats()["gpu_signatures"] == 1
     assert ubsan_reports(emulated_gpu) == ""
+
+
+# ---- a statement that fails writes nothing (NumPy checks first, Python raises first) ------
+
+def _gather_into(out, x, idx):
+    out[:] = x[idx]
+    return out
+
+
+def _gather_into_part(out, x, idx):
+    out[1:4] = x[idx] * 2.0
+    return out
+
+
+def _element_by_element(out, x, idx):
+    for k in range(idx.shape[0]):
+        out[k] = x[idx[k]] + 1.0          # IndexError at the bad k, after the earlier writes
+    return out
+
+
+@pytest.mark.parametrize("fn", [_gather_into, _gather_into_part, _element_by_element])
+@pytest.mark.parametrize("idx", [[1, 7, 2], [9, 0, 1], [0, 1, -9], [0, 1, 2]], ids=["middle", "first", "last", "none"])
+def test_a_failing_gather_writes_what_numpy_writes(fn, idx):
+    check_same(fn, lambda: (np.zeros(5), np.arange(5.0), np.array(idx)))

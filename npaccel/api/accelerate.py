@@ -14,11 +14,12 @@ import warnings
 
 from ..config import get_config
 from ..errors import CompileError, FallbackWarning, InternalError, TargetUnavailable, UnsupportedError, internal_errors
-from ..frontend.lower import UnsupportedArgument
-from ..frontend.signature import DeviceArraySpec, describe, signature_of
+from ..frontend.semantics import UnsupportedArgument
+from ..ir.signature import DeviceArraySpec, describe, signature_of
 from ..runtime.dispatch_ext import MISS, attach as attach_fast
 from ..runtime.forking import renew_after_fork
 from .explain import Explanation, explain_text
+from .pickling import reduce_accelerated
 from .specialise import build_cpu, build_cuda, cuda_explain_text, translate
 from .warm import WarmStart     # imported here, not on a new process's first call
 
@@ -140,13 +141,22 @@ class Accelerated:
                 self._attach_fast(key, call)
         return call(values)
 
+    @functools.cached_property
+    def _defaults_only(self):
+        """A plain Python function whose parameters are all positional, some with defaults:
+        the C dispatcher completes a shorter call from its ``__defaults__``."""
+        return isinstance(self._fn, types.FunctionType) and not self._preset_args and \
+            not self._preset_kwargs and all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                                            for p in self._params.values())
+
     def _attach_fast(self, key, call):
         """Hand the calls of a compiled CPU specialisation to the C dispatcher (counted in
         stats there); plain positional calls only."""
         with self._lock:
             make, call.fast_plan = call.fast_plan, None
-            if make is not None and self._simple and self._specs.get(key) is call:
-                self._fast = attach_fast(self._fast, len(self._params), functools.partial(make, key))
+            if make is not None and self._specs.get(key) is call and (self._simple or self._defaults_only):
+                self._fast = attach_fast(self._fast, len(self._params), functools.partial(make, key),
+                                         None if self._simple else self._fn)
 
     def recompile(self):
         """Drop the compiled specialisations: the next call of each signature reads module
@@ -357,7 +367,6 @@ class Accelerated:
 
     def __reduce__(self):
         """Pickles by function, options and source lines (api/pickling.py): Dask ships it."""
-        from .pickling import reduce_accelerated
         return reduce_accelerated(self)
 
     def __get__(self, obj, objtype=None):

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..frontend.signature import ArraySpec, OtherSpec, ScalarSpec, describe, small_last
+from ..ir.signature import ArraySpec, OtherSpec, ScalarSpec, describe, small_last, spec_of
 from ..ir.dims import DimOp, Sym, render_user
 from ..ir.nodes import ArrayVar, Node, Storage, topo_order
 from ..ir.printer import format_graph
 from ..ir.program import statement_nodes, walk
+from .segments import SegmentedFunction
+from ..frontend.bindings import assigned_names
 
 MARKS = {"compiled": "C", "folded": "F", "python": "P", "unknown": "?"}
 _UNKNOWN = "value computed in Python"
@@ -35,7 +37,6 @@ def _spec_of_node(node):
 def segment_plan(fn, key, params):
     """[(first statement, end, "compiled", (signature, lowered)) | (i, i + 1, "python", error)
     | (i, i + 1, "unknown", name)] for ``fn`` called with signature ``key``."""
-    from .segments import SegmentedFunction
     seg = SegmentedFunction(fn, lambda signature, lowered, part: (signature, lowered), lambda i, e: None)
     specs = dict(zip(params, key))
     steps, i = [], 0
@@ -49,7 +50,6 @@ def segment_plan(fn, key, params):
             continue
         if isinstance(step, tuple):
             steps.append((i, i + 1, "python", step[1]))
-            from ..frontend.control import assigned_names
             for name in assigned_names([seg.stmts[i]]):
                 specs[name] = None
             i += 1
@@ -60,7 +60,6 @@ def segment_plan(fn, key, params):
         for name, node in zip(graph.meta.get("segment_names", ()), graph.outputs):
             specs[name] = _spec_of_node(node)
         for name, value in graph.meta.get("static_out", {}).items():
-            from ..frontend.signature import spec_of
             specs[name] = spec_of(value)
         for name in graph.meta.get("deleted", ()):
             specs.pop(name, None)
@@ -145,9 +144,9 @@ def plan_text(compiled, spelled) -> list:
     dim = lambda d: render_user(d, spelled)  # noqa: E731
     parts = ["== op graph ==", format_graph(compiled.graph, dim), "", "== memory plan =="]
     names = {id(v): k for k, v in plan.graph.meta.get("names", {}).items()}
-    for node, reason in plan.materialised:
+    for node, why in plan.materialised:
         parts.append(f"materialised {names.get(id(node), '(unnamed)')}: {node.dtype}"
-                     f"{shape_text(node.shape, spelled)} ({reason})")
+                     f"{shape_text(node.shape, spelled)} ({why.value})")
     stmt_nodes = [n for s in walk(plan.graph.body) for n in statement_nodes(s) if isinstance(n, Node)]
     for node in topo_order(stmt_nodes):
         if isinstance(node, (Storage, ArrayVar)):

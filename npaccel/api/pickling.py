@@ -16,22 +16,23 @@ from __future__ import annotations
 import linecache
 import os
 import threading
-import uuid
 
 _rebuilt = {}             # token -> the Accelerated unpickled in this process
 _lock = threading.Lock()
 
 
 def reduce_accelerated(acc):
-    """``acc.__reduce__()``: (rebuild, (function, target, fallback, filename, lines, token))."""
+    """``acc.__reduce__()``: (rebuild, (class, callable, its function, target, fallback,
+    filename, lines, token))."""
+    import uuid                # only when pickling: not on import npaccel's path
     code = getattr(acc._fn, "__code__", None)
     filename = code.co_filename if code is not None else None
     lines = tuple(linecache.getlines(filename)) if filename else ()
     token = acc.__dict__.get("_pickle_token") or acc.__dict__.setdefault("_pickle_token", uuid.uuid4().hex)
-    return rebuild, (acc._orig, acc._target, acc._fallback, filename, lines, token)
+    return rebuild, (type(acc), acc._orig, acc._fn, acc._target, acc._fallback, filename, lines, token)
 
 
-def rebuild(fn, target, fallback, filename, lines, token=None):
+def rebuild(cls, fn, inner, target, fallback, filename, lines, token=None):
     """The accelerated function again (the one this process already rebuilt from ``token``,
     if any). A function cloudpickle shipped by value comes back with a made-up file name
     ("<dynamic-code>"): it gets its own back, and its lines go into linecache where that file
@@ -39,23 +40,20 @@ def rebuild(fn, target, fallback, filename, lines, token=None):
     with _lock:
         found = _rebuilt.get(token) if token else None
         if found is None:
-            found = _rebuild(fn, target, fallback, filename, lines)
+            found = _rebuild(cls, fn, inner, target, fallback, filename, lines)
             found._pickle_token = token
             if token:
                 _rebuilt[token] = found
         return found
 
 
-def _rebuild(fn, target, fallback, filename, lines):
-    from .accelerate import Accelerated
-    from .accelerate import unwrap_callable
-    inner = unwrap_callable(fn)[0]
+def _rebuild(cls, fn, inner, target, fallback, filename, lines):
     code = getattr(inner, "__code__", None)
     if filename and code is not None and code.co_filename != filename:
         inner.__code__ = code.replace(co_filename=filename)
     if filename and lines and not os.path.exists(filename) and filename not in linecache.cache:
         linecache.cache[filename] = (sum(map(len, lines)), None, list(lines), filename)
-    return Accelerated(fn, target, fallback)
+    return cls(fn, target, fallback)
 
 
 def unpickled(name) -> list:

@@ -18,9 +18,10 @@ import types
 import gast
 
 from ..errors import InternalError, RerunInPython, UnsupportedError, internal_errors
-from ..frontend.control import assigned_names, read_names
-from ..frontend.lower import PredictedError, SegmentStop, lower_statements
-from ..frontend.signature import OtherSpec, spec_of
+from ..frontend.bindings import assigned_names, read_names
+from ..frontend.semantics import PredictedError
+from ..frontend.lower import SegmentStop, lower_statements
+from ..ir.signature import OtherSpec, spec_of
 from ..frontend.source import function_source
 
 _DONE = object()        # marks "the statement finished without returning"

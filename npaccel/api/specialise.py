@@ -9,13 +9,13 @@ import logging
 import time
 from dataclasses import dataclass
 
-from .. import __version__
+from ..version import __version__
 from ..cache.key import make_key
 from ..codegen.c_source import generate_c
 from ..config import get_config
 from ..errors import internal_errors
 from ..frontend.lower import lower_function
-from ..frontend.signature import describe
+from ..ir.signature import describe
 from ..passes.plan import Plan, run_pipeline
 from ..runtime.loader import ffi, load_built, load_entry
 from ..codegen.c_library import uses_library

@@ -9,7 +9,7 @@ maps straight to that artefact, keyed by
   checkout never reuses an old lowering), Python, NumPy, the C compiler's path, version
   and flags, the CPU and the runtime headers (``build_environment``);
 - the function: module, qualified name, file, first line, source, bytecode, defaults;
-- the argument signature (frontend/signature.py);
+- the argument signature (ir/signature.py);
 
 and, per variant under that key, the values the lowering read by name: globals, closure
 cells, builtins, module attributes, and through inlined helpers their source and what they
@@ -127,11 +127,11 @@ def index_name(fn, signature):
 
 
 def signature_text(signature) -> str:
-    """Every field of every spec of an argument signature (frontend/signature.py), dtypes by
+    """Every field of every spec of an argument signature (ir/signature.py), dtypes by
     their type string (repr of a dtype costs milliseconds on first use).
 
     >>> import numpy as np
-    >>> from npaccel.frontend.signature import signature_of
+    >>> from npaccel.ir.signature import signature_of
     >>> signature_text(signature_of((np.ones((3, 1), np.float32), 2)))
     'ArraySpec(dtype=<f4,ones=(False, True),contiguous=True,last=0);ScalarSpec(dtype=<i8,weak=True)'
     """

@@ -26,8 +26,9 @@ if (i0 < 3) {
 from __future__ import annotations
 
 from ..errors import UnsupportedError
-from ..ir.dims import render_c
+from ..ir.dims import dim_add, dim_mul, render_c
 from ..ir.nodes import Broadcast, Concat, Gather, Iota, Param, Reshape, Storage
+from .c_renderer import C
 
 FLAT = "FLAT"      # codegen.c_source.FLAT: the flat loop index of a flat kernel
 
@@ -39,7 +40,6 @@ def _name(w, prefix):
 
 
 def _renderer(w):
-    from .c_renderer import C
     return getattr(w, "r", C)
 
 
@@ -90,7 +90,7 @@ def concat(w, node, idx):
         n = a.shape[ax]
         if n != 0:
             parts.append((a, off))
-        off = _add(off, n)
+        off = dim_add(off, n)
     if not parts:                      # nothing to read: the loop never runs
         return r.literal(0, node.dtype)
 
@@ -108,17 +108,12 @@ def concat(w, node, idx):
         if k == len(parts) - 1:
             lines.append("} else {")
         else:
-            end = _add(start, a.shape[ax])
+            end = dim_add(start, a.shape[ax])
             lines.append(f"{'} else if' if k else 'if'} ({i} < {render_c(end)}) {{")
         lines += ["    " + b for b in body] + [f"    {var} = {expr};"]
     lines.append("}")
     w.lines.extend(lines)
     return var
-
-
-def _add(a, b):
-    from ..ir.dims import dim_add
-    return dim_add(a, b)
 
 
 def reshape(w, node, idx):
@@ -131,7 +126,7 @@ def reshape(w, node, idx):
     for i, d in reversed(list(zip(idx, node.shape))):
         if d != 1 and i != "0":
             terms.append(i if stride == 1 else f"({i}) * ({render_c(stride)})")
-        stride = d if stride == 1 else _mul(stride, d)
+        stride = d if stride == 1 else dim_mul(stride, d)
     lin = " + ".join(reversed(terms)) or "0"
     gen = w.gen
     if ((isinstance(arg, Param) and arg.contiguous) or isinstance(arg, Storage)) and id(arg) in gen.buffers:
@@ -150,11 +145,6 @@ def reshape(w, node, idx):
             sub.append(f"({rest}) % ({render_c(d)})")
             rest = f"({rest}) / ({render_c(d)})"
     return w.value(arg, tuple(reversed(sub)))
-
-
-def _mul(a, b):
-    from ..ir.dims import dim_mul
-    return dim_mul(a, b)
 
 
 def gather(w, node, idx):

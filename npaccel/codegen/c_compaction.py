@@ -24,9 +24,8 @@ from ..ir.dims import render_c, shape_size
 from ..ir.nodes import BinCount, Compact
 from ..ir.ops import Op
 from .c_parallel import omp, serial_or_parallel
-from .c_scans import _closes, _loops, _r
-from .c_sorting import _merge_sort
-from .c_source import KernelWriter
+from .c_sorting import merge_sort_lines
+from .c_kernel import KernelWriter, loop_closes, loop_opens, renderer_of
 
 NEGATIVE_BIN = 32        # np.bincount of a negative value (runtime/marshal.py _ERRORS)
 
@@ -50,7 +49,7 @@ def _hand_back(gen, node, length):
 def _alloc(gen, node, count, zeroed=False):
     """Lines allocating the result for ``count`` elements; the block's lines follow in
     ``{ ... }`` (closed by the caller) only where the allocation succeeded."""
-    out, ct = gen.buffers[id(node)].name, _r(gen).ctype(node.dtype)
+    out, ct = gen.buffers[id(node)].name, renderer_of(gen).ctype(node.dtype)
     call = f"calloc((size_t)({count} > 0 ? {count} : 1), sizeof({ct}))" if zeroed else \
         f"malloc(sizeof({ct}) * (size_t)({count} > 0 ? {count} : 1))"
     return [f"{out} = ({ct} *){call};",
@@ -58,14 +57,14 @@ def _alloc(gen, node, count, zeroed=False):
 
 
 def _shrink(gen, node, used):
-    out, ct = gen.buffers[id(node)].name, _r(gen).ctype(node.dtype)
+    out, ct = gen.buffers[id(node)].name, renderer_of(gen).ctype(node.dtype)
     return [f"{{ {ct} *npa_fit = ({ct} *)realloc({out}, sizeof({ct}) * (size_t)({used} > 0 ? {used} : 1));",
             f"  if (npa_fit) {out} = npa_fit; }}"]
 
 
 def compaction_kernel(gen, node, number):
     arg, mask = node.arg, node.mask
-    R = _r(gen)
+    R = renderer_of(gen)
     m, r = mask.ndim, arg.ndim
     dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
     full = tuple(f"i{d}" for d in range(r))
@@ -79,20 +78,20 @@ def compaction_kernel(gen, node, number):
              f"const int64_t npa_cap = {render_c(shape_size(arg.shape))};", "int64_t npa_k = 0;"]
     lines += _alloc(gen, node, "npa_cap")
     lines += _hand_back(gen, node, 0)[:1]
-    lines += _loops(range(m), dims, 0)
+    lines += loop_opens(range(m), dims, 0)
     inner = wm.lines + [f"if ({picked}) {{"] + \
-        ["    " + x for x in _loops(range(m, r), dims, 0)] + \
+        ["    " + x for x in loop_opens(range(m, r), dims, 0)] + \
         ["    " * (r - m + 1) + x for x in wv.lines + [store]] + \
-        ["    " + x for x in _closes(r - m, 0)] + ["    npa_k++;", "}"]
+        ["    " + x for x in loop_closes(r - m, 0)] + ["    npa_k++;", "}"]
     lines += ["    " * m + x for x in inner]
-    lines += _closes(m, 0)
+    lines += loop_closes(m, 0)
     lines += _shrink(gen, node, f"npa_k * {row}")
     lines += _hand_back(gen, node, "npa_k")
     return lines + ["}", "}"]
 
 
 def bincount_kernel(gen, node, number):
-    R = _r(gen)
+    R = renderer_of(gen)
     dims = {0: f"({render_c(node.arg.shape[0])})"}
 
     def values():
@@ -108,7 +107,7 @@ def bincount_kernel(gen, node, number):
     lines = [f"/* kernel {number}: bincount (largest value, then the counts) */", "{",
              f"const int64_t npa_n = {dims[0]};",
              f"int64_t npa_len = {int(node.minlength)};", "int npa_neg = 0;"]
-    largest = _loops([0], dims, 0) + ["    " + x for x in w1.lines] + [
+    largest = loop_opens([0], dims, 0) + ["    " + x for x in w1.lines] + [
         f"    const int64_t npa_v = {v1};",
         "    if (npa_v < 0) npa_neg = 1;",
         "    else if (npa_v >= npa_len) npa_len = npa_v == INT64_MAX ? INT64_MAX : npa_v + 1;", "}"]
@@ -118,14 +117,14 @@ def bincount_kernel(gen, node, number):
     lines.append(f"if (npa_neg) {{ if (!npa_err) npa_err = {NEGATIVE_BIN}; }} else {{")
     lines += _alloc(gen, node, "npa_len", zeroed=True)
     lines += _hand_back(gen, node, "npa_len")
-    lines += _loops([0], dims, 0)
+    lines += loop_opens([0], dims, 0)
     lines += ["    " + x for x in w2.lines] + [f"    {out}[{v2}] += {add};", "}"]
     return lines + ["}", "}", "}"]
 
 
 def unique_kernel(gen, node, number):
     arg = node.arg
-    R = _r(gen)
+    R = renderer_of(gen)
     r, dt = arg.ndim, arg.dtype
     ct = R.ctype(dt)
     dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
@@ -146,10 +145,10 @@ def unique_kernel(gen, node, number):
              "if (!npa_row || !npa_ix || !npa_tmp) { if (!npa_err) npa_err = NPA_ERR_NOMEM; } else {"]
     lines += _alloc(gen, node, "npa_n")
     lines += _hand_back(gen, node, 0)[:1]
-    lines += _loops(range(r), dims, 0)
+    lines += loop_opens(range(r), dims, 0)
     lines += ["    " * r + x for x in w.lines + [f"npa_row[npa_j] = {value};", "npa_ix[npa_j] = npa_j;", "npa_j++;"]]
-    lines += _closes(r, 0)
-    lines += _merge_sort("npa_n", "npa_row", dt)
+    lines += loop_closes(r, 0)
+    lines += merge_sort_lines("npa_n", "npa_row", dt)
     lines += [f"{ct} npa_p = 0;",
               "for (npa_j = 0; npa_j < npa_n; npa_j++) {",
               f"    const {ct} npa_a = npa_row[npa_ix[npa_j]];"] + ["    " + x for x in step] + \

@@ -23,11 +23,13 @@ const int npa_rc = npa_matmul_f64(npa_nt, (2), (1), (3), a0, (3), (1), a1, (1), 
 from __future__ import annotations
 
 from ..ir.dims import render_c
-from ..ir.nodes import Lapack, MatMul, Reduce, View, topo_order
-from ..passes.infer import dim_canonicaliser
+from ..ir.nodes import Lapack, MatMul, Node, Reduce, View, topo_order
+from ..ir.checks import dim_canonicaliser
 from ..passes.plan import Kernel, _reads
 from .c_parallel import omp, serial_or_parallel
-from .c_source import Buffer
+from .c_kernel import Buffer, strided
+from .c_lapack import lapack_lines
+from ..ir.program import statement_nodes, walk
 
 SUFFIX = {"float64": "f64", "float32": "f32", "float16": "f16", "bool": "b", "int8": "i8", "int16": "i16",
           "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
@@ -36,33 +38,6 @@ _BLAS = ("f32", "f64", "c64", "c128")      # helpers that call the BLAS (cgemm/z
 # per-product multiply-adds below which a batch runs its products in parallel, each serial
 # (OpenBLAS itself uses one thread for a gemm below 65536 * GEMM_MULTITHREAD_THRESHOLD (4))
 BATCH_PARALLEL_MAX = 262144
-
-
-def strided(gen, node):
-    """(pointer C expression, element stride C expression per dim) of a value in memory,
-    seen through views; None if it has no buffer."""
-    if isinstance(node, View) and id(node) not in gen.buffers:     # (a view computed into a buffer: that)
-        base = strided(gen, node.arg)
-        if base is None:
-            return None
-        ptr, strides = base
-        offset = [f"({render_c(pos)}) * {strides[d]}" for d, pos in node.fixed if strides[d] != "0"]
-        out = []
-        for axis in node.axes:
-            if axis is None:
-                out.append("0")
-                continue
-            d, start, step = axis
-            if start != 0 and strides[d] != "0":
-                offset.append(f"({render_c(start)}) * {strides[d]}")
-            out.append(strides[d] if step == 1 or strides[d] == "0" else f"({step}) * {strides[d]}")
-        if offset:
-            ptr = f"({ptr} + {' + '.join(offset)})"
-        return ptr, [s if n != 1 else "0" for s, n in zip(out, node.shape)]
-    buf = gen.buffers.get(id(node))
-    if buf is None:
-        return None
-    return buf.name, ["0" if n == 1 else s for s, n in zip(buf.strides, node.shape)]
 
 
 def library_kernel(gen, k, number, product_lines=None):
@@ -135,7 +110,6 @@ def matmul_lines(gen, node, dest, label):
     """C statements computing MatMul ``node`` into ``dest`` (a Buffer, C-contiguous); an
     np.linalg routine (a Lapack node) through c_lapack.py."""
     if isinstance(node, Lapack):
-        from .c_lapack import lapack_lines
         return lapack_lines(gen, node, dest, label)
     sfx = SUFFIX.get(node.dtype.name)
     if sfx is None:
@@ -185,8 +159,6 @@ def uses_library(plan) -> bool:
     a product a program statement reads (a matrix product inside a loop)."""
     if any(k.kind == "library" for k in plan.kernels):
         return True
-    from ..ir.nodes import MatMul, Node, topo_order
-    from ..ir.program import statement_nodes, walk
     roots = [n for s in walk(plan.graph.body) for n in statement_nodes(s) if isinstance(n, Node)]
     return any(isinstance(n, MatMul) for n in topo_order(roots))
 

@@ -18,6 +18,8 @@ from ..ir import program as P
 from ..ir.dims import render_c
 from ..ir.nodes import ArrayVar, Const, DimValue, Elementwise, MatMul, Param, ScalarParam, ScalarVar, Storage, View
 from .c_renderer import C
+from .c_parallel import by_size, omp
+from .c_kernel import FLAT, PARALLEL_MIN_ELEMENTS
 
 _BUFFERS = (ArrayVar, Storage)
 
@@ -93,8 +95,6 @@ def pair_lines(writer, s1, s2, label):
     gen = writer.gen
     m1, m2 = s1.value, s2.value
     x, w = m1.a, m1.b
-    from .c_parallel import by_size, omp
-    from .c_source import FLAT, PARALLEL_MIN_ELEMENTS
     ct = C.ctype(m1.dtype)
     buf = writer.pointer
     kw = writer.writer_cls(gen, True)            # e at the flat row index i

@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from ..ir.ops import Op
+from .c_complex import complex_op
 
 CTYPES = {"bool": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
           "int64": "int64_t", "uint8": "uint8_t", "uint16": "uint16_t", "uint32": "uint32_t",
@@ -138,7 +139,6 @@ class CRenderer:
         if op in (Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_MATH, Op.PY_INT):
             return f"npa_{op.value}({', '.join(args)}, {err})"
         if op is not Op.WHERE and any(np.dtype(d).kind == "c" for d in in_dtypes):
-            from .c_complex import complex_op
             return complex_op(self, op, in_dtypes, out, args)
         if op in (Op.CONJUGATE, Op.REAL):      # of a real number: itself
             return args[0]
@@ -217,7 +217,6 @@ class CRenderer:
 
     def scalar_op(self, op: Op, in_dtypes, out_dtype, args) -> str:
         """``op`` as NumPy's scalar math computes it (c_complex.scalar_math says when)."""
-        from .c_complex import complex_op
         return complex_op(self, op, in_dtypes, out_dtype, args, scalar=True)
 
 

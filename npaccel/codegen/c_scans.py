@@ -28,31 +28,17 @@ from ..ir.dims import render_c
 from ..ir.nodes import Scan, SearchSorted, Sort
 from ..ir.ops import Op
 from .c_parallel import by_size, omp
-from .c_source import PARALLEL_MIN_ELEMENTS, KernelWriter
-
-
-def _r(gen):
-    from .c_renderer import C
-    return getattr(gen, "renderer", C)
+from .c_kernel import PARALLEL_MIN_ELEMENTS, KernelWriter, loop_closes, loop_opens, renderer_of
+from .c_sorting import search_kernel, sort_kernel
 
 
 def index_or_scan_kernel(gen, k, number):
     node = k.stores[0]
     if isinstance(node, Sort):
-        from .c_sorting import search_kernel, sort_kernel
         return search_kernel(gen, k, number) if isinstance(node, SearchSorted) else sort_kernel(gen, k, number)
     if isinstance(node, Scan):
         return scan_kernel(gen, k, number)
     return arg_reduce_kernel(gen, k, number)
-
-
-def _loops(ds, dims, depth):
-    return ["    " * (depth + j) + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{"
-            for j, d in enumerate(ds)]
-
-
-def _closes(n, depth):
-    return ["    " * (depth + j) + "}" for j in reversed(range(n))]
 
 
 def _order(v, cmp, b, dtype):
@@ -84,7 +70,7 @@ def arg_reduce_kernel(gen, k, number):
     node = k.stores[0]
     arg = node.arg
     r = arg.ndim
-    R = _r(gen)
+    R = renderer_of(gen)
     vt = R.ctype(arg.dtype)
     kept = [d for d in range(r) if d not in node.axes]
     red = [d for d in range(r) if d in node.axes]
@@ -108,9 +94,9 @@ def arg_reduce_kernel(gen, k, number):
     if kept:
         collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""
         depth = len(kept)
-        nest = _loops(kept, dims, 0) + ["    " * depth + x for x in init] + _loops(red, dims, depth) + \
-            ["    " * (depth + len(red)) + b for b in body] + _closes(len(red), depth) + \
-            ["    " * depth + store] + _closes(len(kept), 0)
+        nest = loop_opens(kept, dims, 0) + ["    " * depth + x for x in init] + loop_opens(red, dims, depth) + \
+            ["    " * (depth + len(red)) + b for b in body] + loop_closes(len(red), depth) + \
+            ["    " * depth + store] + loop_closes(len(kept), 0)
         pragma = f"#pragma omp parallel for num_threads(npa_nt) schedule(static){collapse}"
         return lines + by_size(total, PARALLEL_MIN_ELEMENTS, lambda par: omp(par, pragma) + nest) + ["}"]
     # all dims: per-thread (value, index), merged by value then index (serial: thread 0's)
@@ -121,9 +107,9 @@ def arg_reduce_kernel(gen, k, number):
         out += omp(parallel, "    const int npa_t = NPA_THREAD_NUM();")
         if red:     # (0-d: the one element, serial)
             out += omp(parallel, f"    #pragma omp for schedule(static){collapse}")
-            out += ["    " + x for x in _loops(red, dims, 0)]
+            out += ["    " + x for x in loop_opens(red, dims, 0)]
         out += ["    " * (len(red) + 1) + b for b in body]
-        out += ["    " + x for x in _closes(len(red), 0)]
+        out += ["    " + x for x in loop_closes(len(red), 0)]
         if parallel:
             return out + ["    if (npa_t < NPA_MAX_THREADS) { npa_pv[npa_t] = npa_bv; npa_pi[npa_t] = npa_bi; }",
                           "    if (npa_t == 0) npa_used = NPA_NUM_THREADS();", "}"]
@@ -148,7 +134,7 @@ def scan_kernel(gen, k, number):
     node = k.stores[0]
     arg = node.arg
     r = arg.ndim
-    R = _r(gen)
+    R = renderer_of(gen)
     dt = node.dtype
     ct = R.ctype(dt)
     axis = None if node.flatten else node.axes[0]
@@ -173,21 +159,21 @@ def scan_kernel(gen, k, number):
     if axis is None:
         lines += [f"{ct} npa_acc = 0;", "int npa_first = 1;", "int64_t npa_k = 0;"]
         order = list(range(r))
-        lines += _loops(order, dims, 0)
+        lines += loop_opens(order, dims, 0)
         depth = len(order)
         lines += ["    " * depth + b for b in w.lines + step]
         lines.append("    " * depth + f"{buf.at(('npa_k',))} = npa_acc;")
         lines.append("    " * depth + "npa_k++;")
-        lines += _closes(len(order), 0)
+        lines += loop_closes(len(order), 0)
         return lines + ["}"]
     kept = [d for d in range(r) if d != axis]
     total = " * ".join(dims.values()) or "1"
     depth = len(kept)
-    nest = _loops(kept, dims, 0) + ["    " * depth + x for x in (f"{ct} npa_acc = 0;", "int npa_first = 1;")]
-    nest += _loops([axis], dims, depth)
+    nest = loop_opens(kept, dims, 0) + ["    " * depth + x for x in (f"{ct} npa_acc = 0;", "int npa_first = 1;")]
+    nest += loop_opens([axis], dims, depth)
     nest += ["    " * (depth + 1) + b for b in w.lines + step]
     nest.append("    " * (depth + 1) + f"{buf.at(full)} = npa_acc;")
-    nest += _closes(1, depth) + _closes(len(kept), 0)
+    nest += loop_closes(1, depth) + loop_closes(len(kept), 0)
     if not kept:
         return lines + nest + ["}"]
     collapse = f" collapse({len(kept)})" if len(kept) > 1 else ""

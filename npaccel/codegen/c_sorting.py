@@ -4,6 +4,7 @@ it sorts), its positions are ordered by a bottom-up merge sort (stable: equal el
 keep their order, as NumPy's kind='stable'; NaNs after every number, as NumPy sorts them),
 and the row is stored sorted (or its positions, for argsort). Rows run in parallel.
 
+>>> import numpy as np
 >>> less("a", "b", np.dtype("float64"))
 '((a) < (b) || ((b) != (b) && (a) == (a)))'
 >>> less("a", "b", np.dtype("int16"))
@@ -11,13 +12,10 @@ and the row is stored sorted (or its positions, for argsort). Rows run in parall
 """
 from __future__ import annotations
 
-import numpy as np
-
 from ..ir.dims import render_c
 from ..ir.ops import Op
-from .c_scans import _closes, _loops, _r
 from .c_parallel import above, omp, serial_or_parallel
-from .c_source import PARALLEL_MIN_ELEMENTS, KernelWriter
+from .c_kernel import PARALLEL_MIN_ELEMENTS, KernelWriter, loop_closes, loop_opens, renderer_of
 
 
 def less(a, b, dtype):
@@ -27,7 +25,7 @@ def less(a, b, dtype):
     return f"(({a}) < ({b}))"
 
 
-def _merge_sort(n, key, dtype):
+def merge_sort_lines(n, key, dtype):
     """Lines sorting int64 positions ``npa_ix[0..n)`` by ``key[...]``, stably (``npa_tmp`` is
     the scratch array; the sorted positions end in ``npa_ix``)."""
     before = less(f"{key}[npa_ix[npa_b]]", f"{key}[npa_ix[npa_a]]", dtype)
@@ -50,7 +48,7 @@ def _merge_sort(n, key, dtype):
 def sort_kernel(gen, k, number):
     node = k.stores[0]
     arg = node.arg
-    R = _r(gen)
+    R = renderer_of(gen)
     r, axis, dt = arg.ndim, node.axes[0], arg.dtype
     ct = R.ctype(dt)
     dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
@@ -62,8 +60,8 @@ def sort_kernel(gen, k, number):
     row = [f"for (int64_t i{axis} = 0; i{axis} < npa_n; i{axis}++) {{"] + \
         ["    " + x for x in w.lines] + \
         [f"    npa_row[i{axis}] = {value};", f"    npa_ix[i{axis}] = i{axis};", "}"] + \
-        _merge_sort("npa_n", "npa_row", dt) + \
-        [f"for (int64_t npa_j = 0; npa_j < npa_n; npa_j++) {{",
+        merge_sort_lines("npa_n", "npa_row", dt) + \
+        ["for (int64_t npa_j = 0; npa_j < npa_n; npa_j++) {",
          f"    const int64_t i{axis} = npa_j;",
          f"    {buf.at(full)} = {stored};", "}"]
     kept = [d for d in range(r) if d != axis]
@@ -81,10 +79,10 @@ def sort_kernel(gen, k, number):
                 "int64_t *npa_tmp = (int64_t *)malloc(sizeof(int64_t) * (npa_n > 0 ? npa_n : 1));",
                 "int64_t *npa_ix0 = npa_ix, *npa_tmp0 = npa_tmp;"]
         if kept:
-            out += omp(parallel, f"#pragma omp for schedule(static){collapse}") + _loops(kept, dims, 0)
+            out += omp(parallel, f"#pragma omp for schedule(static){collapse}") + loop_opens(kept, dims, 0)
         out += ["    " * depth + "{"] + ["    " * (depth + 1) + x for x in row] + ["    " * depth + "}"]
         if kept:
-            out += ["    " * depth + "npa_ix = npa_ix0; npa_tmp = npa_tmp0;"] + _closes(len(kept), 0)
+            out += ["    " * depth + "npa_ix = npa_ix0; npa_tmp = npa_tmp0;"] + loop_closes(len(kept), 0)
         return out + ["free(npa_row); free(npa_ix0); free(npa_tmp0);", "}"]
 
     # nothing kept (one row): serial
@@ -98,7 +96,7 @@ def search_kernel(gen, k, number):
     element is after it."""
     node = k.stores[0]
     keys, table = node.arg, node.sorted_arg
-    R = _r(gen)
+    R = renderer_of(gen)
     r, cdt = keys.ndim, node.compare
     ct = R.ctype(cdt)
     dims = {d: f"({render_c(keys.shape[d])})" for d in range(r)}
@@ -120,8 +118,8 @@ def search_kernel(gen, k, number):
     total = " * ".join(dims.values()) or "1"
     lines = [f"/* kernel {number}: searchsorted side={node.side} (a binary search per key) */", "{",
              f"const int64_t npa_n = ({render_c(table.shape[0])});"]
-    nest = _loops(range(r), dims, 0) + ["    " * r + "{"] + ["    " * (r + 1) + x for x in body] + \
-        ["    " * r + "}"] + _closes(r, 0)
+    nest = loop_opens(range(r), dims, 0) + ["    " * r + "{"] + ["    " * (r + 1) + x for x in body] + \
+        ["    " * r + "}"] + loop_closes(r, 0)
     collapse = f" collapse({r})" if r > 1 else ""
     pragma = f"#pragma omp parallel for num_threads(npa_nt) schedule(static){collapse}"
     # a 0-d key: serial

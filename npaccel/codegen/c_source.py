@@ -9,154 +9,26 @@ order so that the runtime packs exactly what the code reads.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..ir.dims import loop_variant, may_be_one, render_c, shape_size
-from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Param, Reduce, SameBuffer, ScalarParam, ScalarVar,
-                        Storage, View)
+from ..ir.checks import dim_canonicaliser
+from ..ir.dims import loop_variant, render_c
+from ..ir.nodes import DATA_DEPENDENT, ArrayVar, Param, ScalarParam, ScalarVar, Scan, Sort, Storage
 from ..ir.ops import Op
+from ..passes.loop_facts import optimise_loops
+from ..passes.plan import Why
 from .c_renderer import C
-from .c_arrays import ARRAY_EXPRS
-from .c_complex import scalar_math
-from .c_parallel import above, by_size, omp, op_cost, parallel_threshold, serial_or_parallel
-from ..ir.nodes import DATA_DEPENDENT, MatMul, Scan, Sort
-
-# below this, an OpenMP region costs more than it saves; loops without a cost estimate
-# (scans, matrix-vector products) use it, elementwise loops and reductions get their own
-# threshold from their cost per element (c_parallel.py)
-PARALLEL_MIN_ELEMENTS = 1 << 15
-FLAT = "FLAT"                     # index marker: the flat loop index of a flat kernel
-
-
-@dataclass(frozen=True)
-class ArgLayout:
-    arrays: tuple        # (param index, ndim) of array arguments, in I order
-    outputs: tuple       # output positions (in graph.outputs) that get a buffer, in I order
-    int_scalars: tuple   # param indexes of integer/bool scalars
-    float_scalars: tuple  # param indexes of float scalars
-
-
-def _strides_of(shape):
-    """C-contiguous strides (in elements) of a symbolic shape, as dims."""
-    strides, acc = [], 1
-    for d in reversed(shape):
-        strides.append(acc)
-        from ..ir.dims import dim_mul
-        acc = dim_mul(acc, d)
-    return list(reversed(strides))
-
-
-class Buffer:
-    """Where a value is stored: a pointer and how to index it."""
-
-    def __init__(self, name, node, strides):
-        self.name, self.node, self.strides = name, node, strides   # strides: C text per dim
-
-    def at(self, idx):
-        if idx == FLAT:
-            return f"{self.name}[i]" if self.node.ndim else f"{self.name}[0]"
-        terms = [f"({i})*{s}" if s != "1" else f"({i})"
-                 for i, s, d in zip(idx, self.strides, self.node.shape) if d != 1 and i != "0"]
-        return f"{self.name}[{' + '.join(terms) or '0'}]"
-
-
-def declare_buffer(name, node, decl, free, on_fail) -> Buffer:
-    """C declaration (and free) of a C-contiguous buffer for ``node``; large ones on huge
-    pages (npa_malloc)."""
-    ct = C.ctype(node.dtype)
-    if node.ndim == 0:
-        decl.append(f"{ct} {name}[1];")
-    else:
-        size = render_c(shape_size(node.shape))
-        decl.append(f"{ct} *{name} = ({ct} *)npa_malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));")
-        decl.append(f"if (!{name}) {{ {on_fail} }}")
-        free.append(f"free({name});")
-    return Buffer(name, node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
-
-
-class KernelWriter:
-    """Emits the loop body that computes nodes at an index, each node once per index."""
-
-    def __init__(self, gen, flat):
-        self.gen, self.flat, self.lines, self.memo = gen, flat, [], {}
-        self.r = getattr(gen, "renderer", C)   # types/literals/ops of the generator's target
-        self.cost = 0.0         # estimated ns of arithmetic per iteration, one thread (c_parallel.py)
-
-    @property
-    def threshold(self):
-        """Iterations above which this loop runs on several threads."""
-        return parallel_threshold(self.cost)
-
-    def child_index(self, parent_idx, parent_ndim, child, parent_shape=None):
-        """The index of ``child`` (broadcast against its parent) at the parent's index. A
-        child dim that may be 1 at run time (a slice length known then) where the parent's
-        dim is another expression reads element 0 when it is 1, as NumPy broadcasts it."""
-        if child.ndim == 0:
-            return ()
-        if parent_idx == FLAT:
-            return FLAT
-        idx = parent_idx[parent_ndim - child.ndim:]
-        outer = child.shape if parent_shape is None else parent_shape[parent_ndim - child.ndim:]
-        return tuple("0" if d == 1 else i if d == p or not may_be_one(d) else f"(({render_c(d)}) == 1 ? 0 : {i})"
-                     for i, d, p in zip(idx, child.shape, outer))
-
-    def value(self, node, idx):
-        key = (id(node), idx)
-        if key in self.memo:
-            return self.memo[key]
-        expr = self._expr(node, idx)
-        if isinstance(node, (Elementwise,)):
-            self.cost += op_cost(node.op, node.in_dtypes, node.dtype)
-            var = f"v{len(self.memo)}"
-            self.lines.append(f"const {self.r.ctype(node.dtype)} {var} = {expr};")
-            expr = var
-        self.memo[key] = expr
-        return expr
-
-    def _expr(self, node, idx):
-        gen = self.gen
-        # Parameters and reduction results are read from memory; every other value is
-        # recomputed in registers where it is needed (never read back from an output).
-        if isinstance(node, (Param, Reduce, Storage, ArrayVar, MatMul)) and id(node) in gen.buffers:
-            return gen.buffers[id(node)].at(idx if node.ndim else ())
-        if id(node) in gen.scalars:
-            return gen.scalars[id(node)]
-        if isinstance(node, Const):
-            return self.r.literal(node.value, node.dtype)
-        if isinstance(node, DimValue):
-            return f"((int64_t){render_c(node.dim)})"
-        if isinstance(node, Elementwise):
-            args = [self.r.cast(self.value(a, self.child_index(idx, node.ndim, a, node.shape)), a.dtype, d)
-                    for a, d in zip(node.args, node.in_dtypes)]
-            if scalar_math(node):
-                return self.r.scalar_op(node.op, node.in_dtypes, node.dtype, args)
-            return self.r.op(node.op, node.in_dtypes, node.dtype, args)
-        if isinstance(node, View):
-            return self.value(node.arg, self.view_index(node, idx))
-        if isinstance(node, SameBuffer):
-            a, b = (gen.buffers[id(n)].name for n in (node.a, node.b))
-            return f"((const void *){a} == (const void *){b})"
-        if type(node) in ARRAY_EXPRS:     # Iota, Broadcast, Concat, Reshape, Gather
-            return ARRAY_EXPRS[type(node)](self, node, idx)
-        raise UnsupportedError(f"no C code for {type(node).__name__}")
-
-    def view_index(self, view, idx):
-        """The index into view.arg that view position ``idx`` reads."""
-        arg_idx = ["0"] * view.arg.ndim
-        for d, pos in view.fixed:
-            arg_idx[d] = f"({render_c(pos)})"
-        for k, axis in enumerate(view.axes):
-            if axis is None:
-                continue
-            d, start, step = axis
-            i = idx[k] if view.shape[k] != 1 else "0"
-            term = i if step == 1 else f"({step})*({i})"
-            arg_idx[d] = term if start == 0 else f"({render_c(start)} + {term})"
-        return tuple("0" if n == 1 else i for i, n in zip(arg_idx, view.arg.shape))
-
+from .c_parallel import above, by_size, omp, serial_or_parallel
+from .c_kernel import FLAT, ArgLayout, Buffer, KernelWriter, _strides_of, declare_buffer, loop_closes, loop_opens
+from .c_reductions import accumulator_dtype, reduction_text, simd_operator
+from .c_column_reductions import inner_kept_reduction
+from .c_compaction import data_dependent_kernel
+from .c_library import library_kernel
+from .c_scans import index_or_scan_kernel
+from .c_statements import StatementWriter
 
 class CSourceGenerator:
     renderer = C   # types, literals and op text (the CUDA generator swaps in its renderer)
@@ -195,7 +67,7 @@ class CSourceGenerator:
                 self.buffers[id(p)] = Buffer(f"a{p.index}", p, strides)
                 arrays.append((p.index, p.ndim))
         outputs = []
-        returned = {id(n) for n, reason in self.plan.materialised if reason == "returned"}
+        returned = {id(n) for n, why in self.plan.materialised if why is Why.RETURNED}
         for pos, node in enumerate(self.graph.outputs):
             if any(loop_variant(d) for d in node.shape):
                 raise NotImplementedError("a returned array whose shape is known only inside the function")
@@ -268,8 +140,11 @@ class CSourceGenerator:
                 lines.append("")
                 value = w.value(node, ())
                 lines.extend(w.lines)
+                store = f"{dest.at(())} = {C.cast(value, node.dtype, dest.node.dtype)};"
+                # a value that failed (math.sqrt(-1.0), an index out of range) is not stored:
+                # Python raises before the assignment
+                lines.append(f"if (!npa_err) {store}" if any("npa_err" in x for x in w.lines + [value]) else store)
                 w.lines = []
-                lines.append(f"{dest.at(())} = {C.cast(value, node.dtype, dest.node.dtype)};")
             return lines + ["}"]
         if flat:
             idx = FLAT
@@ -283,8 +158,17 @@ class CSourceGenerator:
         body = w.lines + stores
         total = " * ".join(dims)
         collapse = f" collapse({r - 1})" if r > 2 else ""
+        # NumPy checks every index of a gather before it writes anything: where the value can
+        # fail, a first pass only computes it, and the stores run if nothing failed
+        passes = [w.lines, body] if any("npa_err" in x for x in w.lines) else [body]
 
-        def nest(parallel):     # one loop nest: its parallel version, or the serial one
+        def loops(parallel):
+            out = []
+            for k, b in enumerate(passes):
+                out += (["if (!npa_err) {"] if k else []) + nest(parallel, b) + (["}"] if k else [])
+            return out
+
+        def nest(parallel, body):     # one loop nest: its parallel version, or the serial one
             if k_flat or r == 1:
                 out = ["#pragma omp parallel for simd num_threads(npa_nt) schedule(static)"
                        if parallel else "#pragma omp simd"]
@@ -301,21 +185,18 @@ class CSourceGenerator:
 
         if k_flat:
             lines.append(f"const int64_t npa_n = {total};")
-            return lines + serial_or_parallel(above(total, w.threshold, "npa_n"), nest) + ["}"]
-        return lines + by_size(total, w.threshold, nest) + ["}"]
+            return lines + serial_or_parallel(above(total, w.threshold, "npa_n"), loops) + ["}"]
+        return lines + by_size(total, w.threshold, loops) + ["}"]
 
     def library_kernel(self, k, number):
         """A matrix product: calls into npaccel_blas.h (BLAS for float32/64); c_library.py."""
-        from .c_library import library_kernel
         return library_kernel(self, k, number)
 
     def reduce_kernel(self, k, number):
         node = k.stores[0]
         if isinstance(node, DATA_DEPENDENT):       # x[mask], bincount, unique: c_compaction.py
-            from .c_compaction import data_dependent_kernel
             return data_dependent_kernel(self, k, number)
         if node.op in _INDEX_AND_SCAN_OPS or isinstance(node, (Scan, Sort)):     # argmax/argmin, scans, sorts: c_scans.py
-            from .c_scans import index_or_scan_kernel
             return index_or_scan_kernel(self, k, number)
         arg = node.arg
         r = arg.ndim
@@ -323,7 +204,6 @@ class CSourceGenerator:
         red = [d for d in range(r) if d in node.axes]
         header = [f"/* kernel {number}: {', '.join(n.op.value for n in k.stores)} over axes {node.axes} */", "{"]
         if kept and red and kept[-1] == r - 1:     # x.sum(axis=0): c_column_reductions.py
-            from .c_column_reductions import inner_kept_reduction
             return header + inner_kept_reduction(self, k.stores, KernelWriter(self, False)) + ["}"]
         if kept:        # (every group of sibling reductions, plan.fuse)
             return header + self.kept_reduction(k.stores) + ["}"]
@@ -338,17 +218,11 @@ class CSourceGenerator:
         lines = header
         total = " * ".join(dims.values()) or "1"
 
-        def loops(ds, depth):
-            return ["    " * (depth + j) + f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{" for j, d in enumerate(ds)]
-
-        def closes(n, depth):
-            return ["    " * (depth + j) + "}" for j in reversed(range(n))]
-
         collapse = f" collapse({len(red)})" if len(red) > 1 else ""
 
-        simd_op = _SIMD_RED.get(node.op) if acc_dtype.kind in _SIMD_KINDS.get(node.op, "") and \
-            acc_dtype.kind != "c" and acc_dtype != np.float16 and not (node.op in (Op.MIN, Op.MAX) and
-                                                                        acc_dtype.kind == "f") else None
+        simd_op = simd_operator(node.op, acc_dtype)
+        if acc_dtype.kind == "c" or (simd_op in ("min", "max") and acc_dtype.kind == "f"):
+            simd_op = None
         # the serial share in SIMD lanes (a sum reordered as the parallel one is; float min/max
         # keep NaN's rules in order, and a body that can report an error stays scalar)
         simd = simd_op is not None and red and not any("npa_err" in b for b in body)
@@ -359,14 +233,14 @@ class CSourceGenerator:
                 out.append("    const int npa_t = NPA_THREAD_NUM();")
                 if red:     # (a 0-d input has no loop: its one element)
                     out.append(f"    #pragma omp for schedule(static){collapse}")
-            nested = ["    " + x for x in loops(red, 0)]
+            nested = ["    " + x for x in loop_opens(red, dims, 0)]
             if simd and not parallel:
                 # (short sums stay in order: NumPy's pairwise sum is sequential below 8 elements)
                 nested.insert(len(nested) - 1, "    " * len(red) +
                               f"#pragma omp simd reduction({simd_op}:npa_acc) if(simd: {total} >= {SIMD_SUM_MIN})")
             out += nested
             out += ["    " * (len(red) + 1) + b for b in body]
-            out += ["    " + x for x in closes(len(red), 0)]
+            out += ["    " + x for x in loop_closes(len(red), 0)]
             if parallel:
                 out += ["    if (npa_t < NPA_MAX_THREADS) npa_part[npa_t] = npa_acc;",
                         "    if (npa_t == 0) npa_used = NPA_NUM_THREADS();"]
@@ -389,11 +263,8 @@ class CSourceGenerator:
     @staticmethod
     def accumulator(node):
         """(dtype, C type, initial value, combine) of a reduction's accumulator."""
-        # float32/16 sums accumulate in double: at least as accurate as NumPy's pairwise sum
-        acc_dtype = node.dtype
-        if node.op in (Op.SUM, Op.PROD) and node.dtype in (np.float32, np.float16, np.complex64):
-            acc_dtype = np.dtype(np.complex128 if node.dtype.kind == "c" else np.float64)
-        init, combine = _REDUCE_C[node.op](acc_dtype)
+        acc_dtype = accumulator_dtype(node.op, node.dtype)
+        init, combine = reduction_text(node.op, acc_dtype)
         return acc_dtype, C.ctype(acc_dtype), init, combine
 
     def kept_reduction(self, stores):
@@ -418,8 +289,7 @@ class CSourceGenerator:
             updates.append(f"{acc} = {combine(acc, value)};")
             out_idx = tuple(f"i{d}" for d in kept) if not node.keepdims else \
                 tuple("0" if d in node.axes else f"i{d}" for d in range(r))
-            simd_op = _SIMD_RED.get(node.op) if acc_dtype.kind in _SIMD_KINDS.get(node.op, "") \
-                and acc_dtype != np.float16 else None
+            simd_op = simd_operator(node.op, acc_dtype)
             if simd_op in ("min", "max") and acc_dtype.kind == "f":
                 # each lane keeps npa_minimum's NaN, but the lanes' combine need not: a flag
                 # per reduction, set by any NaN, makes the result NaN afterwards
@@ -471,11 +341,11 @@ class CSourceGenerator:
         layout, prologue = self.layout_and_prologue()
         body, free = [], []
         if self.graph.body:
-            from .c_statements import StatementWriter
+            program = optimise_loops(self.graph.body, dim_canonicaliser(self.plan.equal_dims), self.graph.outputs)
             statements = StatementWriter(self, KernelWriter)
-            decl, free = statements.declarations(self.graph.body)
+            decl, free = statements.declarations(program)
             prologue += decl
-            body += statements.block(self.graph.body)
+            body += statements.block(program)
         decl, free2 = self.temporaries()
         free = free2 + free
         for number, k in enumerate(self.plan.kernels):
@@ -496,66 +366,8 @@ class CSourceGenerator:
         return "\n".join(text), layout
 
 
-def _sum(dt):
-    if dt.kind == "b":     # add.reduce on bools (sum(..., dtype=bool)) is a logical or
-        return "0", lambda a, b: f"({a} || {b})"
-    return "0", lambda a, b: f"{a} + {b}"
-
-
-def _prod(dt):
-    if dt.kind == "b":
-        return "1", lambda a, b: f"({a} && {b})"
-    if dt.kind == "c":      # NumPy's multiply.reduce: its scalar loop, every product rounded
-        return "1", lambda a, b: f"npa_cmul_naive_{'f' if dt == np.complex64 else 'd'}({a}, {b})"
-    return "1", lambda a, b: f"{a} * {b}"
-
-
-def _nanmax(dt):
-    """fmax.reduce: NaN only when every element is NaN; on ties the first is kept."""
-    if dt.kind != "f":
-        return _max(dt)
-    return "NAN", lambda a, b: f"((({a}) >= ({b}) || ({b}) != ({b})) ? ({a}) : ({b}))"
-
-
-def _nanmin(dt):
-    if dt.kind != "f":
-        return _min(dt)
-    return "NAN", lambda a, b: f"((({a}) <= ({b}) || ({b}) != ({b})) ? ({a}) : ({b}))"
-
-
-def _complex_extreme(dt, name, inf):
-    """maximum/minimum.reduce of complex: NumPy's lexicographic loop (a NaN sticks, ties
-    keep the first); (inf, inf) of the right sign is an identity for it."""
-    sfx, make = ("f", "CMPLXF") if dt == np.complex64 else ("d", "CMPLX")
-    return f"{make}({inf}, {inf})", lambda a, b: f"npa_c{name}_{sfx}({a}, {b})"
-
-
-def _max(dt):
-    if dt.kind == "c":
-        return _complex_extreme(dt, "maximum", "-INFINITY")
-    init = "-INFINITY" if dt.kind == "f" else C.literal(np.iinfo(dt).min, dt) if dt.kind in "iu" else "0"
-    name = "npa_maximum_h" if dt == np.float16 else "npa_maximum"     # half: ties keep the first
-    return init, lambda a, b: f"{name}({a}, {b})" if dt.kind == "f" else f"({a} > {b} ? {a} : {b})"
-
-
-def _min(dt):
-    if dt.kind == "c":
-        return _complex_extreme(dt, "minimum", "INFINITY")
-    init = "INFINITY" if dt.kind == "f" else C.literal(np.iinfo(dt).max, dt) if dt.kind in "iu" else "1"
-    name = "npa_minimum_h" if dt == np.float16 else "npa_minimum"
-    return init, lambda a, b: f"{name}({a}, {b})" if dt.kind == "f" else f"({a} < {b} ? {a} : {b})"
-
-
-_REDUCE_C = {
-    Op.SUM: _sum, Op.PROD: _prod, Op.MAX: _max, Op.MIN: _min,
-    Op.ANY: lambda dt: ("0", lambda a, b: f"({a} || {b})"),
-    Op.ALL: lambda dt: ("1", lambda a, b: f"({a} && {b})"),
-    Op.NANMAX: _nanmax, Op.NANMIN: _nanmin,
-}
 _INDEX_AND_SCAN_OPS = (Op.ARGMAX, Op.ARGMIN, Op.CUMSUM, Op.CUMPROD)
 SIMD_SUM_MIN = 256   # whole-array sums shorter than this add in order (no SIMD lanes)
-_SIMD_RED = {Op.SUM: "+", Op.PROD: "*", Op.MIN: "min", Op.MAX: "max"}   # (min/max: see kept_reduction)
-_SIMD_KINDS = {Op.SUM: "iufc", Op.PROD: "iu", Op.MIN: "iuf", Op.MAX: "iuf"}   # accumulator kinds each may use
 
 
 def generate_c(plan):

@@ -11,8 +11,11 @@ from __future__ import annotations
 from ..ir import program as P
 from ..ir.dims import loop_variant, render_c, shape_size
 from ..ir.nodes import ArrayVar, Graph, Node, Param, ScalarVar, Storage, View, topo_order
-from ..passes.infer import dim_canonicaliser
+from ..ir.checks import (BroadcastDims, DimCheck, DimsEqual, FitsInto,
+                         IndexInRange, MaskMatches, NonEmpty, dim_canonicaliser)
 from ..passes.plan import Plan, is_flat_store, run_pipeline
+from . import c_loops, c_matvec
+from .c_kernel import Buffer, _strides_of, declare_buffer
 from .c_renderer import C
 
 
@@ -44,7 +47,6 @@ class StatementWriter:
 
     # ---- declarations ------------------------------------------------------------------
     def declarations(self, body):
-        from .c_source import Buffer, _strides_of
         gen, C = self.gen, self.r
         decl, free = [], []
         nodes = [n for s in P.walk(body) for n in P.statement_nodes(s) if isinstance(n, Node)]
@@ -100,13 +102,11 @@ class StatementWriter:
 
     def new_buffer(self, name, node, decl, free):
         """A buffer for a Storage or a value computed before a statement (host memory)."""
-        from .c_source import declare_buffer
         return declare_buffer(name, node, decl, free, "npa_err = NPA_ERR_NOMEM; goto npa_done;")
 
     def growable_buffer(self, name, node, decl, free):
         """A buffer whose size depends on a loop counter (a temporary of a slice ``A[k:, k:]``):
         sized again (grown when needed) each time before it is written."""
-        from .c_source import Buffer, _strides_of
         ct = self.r.ctype(node.dtype)
         decl.append(f"{ct} *{name} = NULL;")
         decl.append(f"size_t {name}_cap = 0;")
@@ -130,7 +130,6 @@ class StatementWriter:
     fuse_matvec_pairs = True     # X @ w then X.T @ f(z): one sweep over X (c_matvec.py)
 
     def block(self, stmts, depth=0):
-        from . import c_matvec
         out, i = [], 0
         while i < len(stmts):
             pair = c_matvec.find_pair(stmts, i, self.find) if self.fuse_matvec_pairs else None
@@ -147,6 +146,13 @@ class StatementWriter:
 
     def check_error(self, depth):
         return ["if (npa_err) goto npa_done;"] if depth else []
+
+    def error_exit(self, lines, depth):
+        """``check_error`` after ``lines``, unless they cannot set the error (CPU: no text
+        names it; a backend with its own check_error always checks)."""
+        if type(self).check_error is StatementWriter.check_error and not any("npa_err" in x for x in lines):
+            return lines
+        return lines + self.check_error(depth)
 
     @staticmethod
     def roots_of(s):
@@ -169,6 +175,14 @@ class StatementWriter:
         """Roots an elementwise kernel would store: the statement computes them itself."""
         ids = {id(r) for r in roots}
         return {id(n) for k in plan.kernels if k.kind == "elementwise" for n in k.stores if id(n) in ids}
+
+    def reads_precomputed(self, s) -> bool:
+        """Does statement ``s`` read something computed before it (a reduction, a product)?"""
+        plan = self.subplans.get(id(s))
+        if plan is None:
+            return False
+        inline = self.inline_roots(plan, self.roots_of(s))
+        return any(id(n) not in inline for k in plan.kernels for n in k.stores)
 
     def precompute(self, s):
         """Kernels for what statement ``s`` reads that must be computed before it."""
@@ -205,7 +219,7 @@ class StatementWriter:
             self.kernels += 1
             lines += gen.elementwise_loop(s.target.shape, [(s.value, Region(s.target, gen, self.writer_cls))],
                                           flat, f"store {self.kernels}")
-            return lines + self.check_error(depth)
+            return self.error_exit(lines, depth)
         if isinstance(s, P.SetScalars):
             lines = self.precompute(s) + ["{"]
             temps = []
@@ -215,7 +229,7 @@ class StatementWriter:
                 lines += ["    " + p for p in pre]
                 lines.append(f"    const {C.ctype(var.dtype)} npa_t{j} = {C.cast(expr, value.dtype, var.dtype)};")
                 temps.append(f"sv{var.vid} = npa_t{j};")
-            return lines + ["    " + t for t in temps] + ["}"] + self.check_error(depth)
+            return self.error_exit(lines + ["    " + t for t in temps] + ["}"], depth)
         if isinstance(s, P.SetArrays):
             lines = ["{"]
             for j, (var, src) in enumerate(s.pairs):
@@ -247,9 +261,26 @@ class StatementWriter:
                     bounds.append(f"npa_{name}{s.var.vid}")
             v = f"sv{s.var.vid}"
             test = f"{v} < {bounds[1]}" if s.step > 0 else f"{v} > {bounds[1]}"
-            lines.append(f"    for ({v} = {bounds[0]}; {test}; {v} += INT64_C({s.step})) {{")
-            lines += ["        " + x for x in self.block(s.body, depth + 1)]
-            return lines + ["    }", "}"]
+
+            def serial(body):
+                return ([f"for ({v} = {bounds[0]}; {test}; {v} += INT64_C({s.step})) {{"] +
+                        ["    " + x for x in self.block(body, depth + 1)] + ["}"])
+            if s.guards:
+                lines += ["    " + x for x in c_loops.guard_lines(self, s, bounds)]
+                k = s.var.vid
+                keep = (lambda block: [f"    if (npa_trip{k} > 0) {{"] + ["        " + x for x in self.block(block, depth + 1)]
+                        + ["    }"]) if s.before else (lambda block: [])
+                lines += [f"    if (npa_ok{k}) {{"] + ["    " + x for x in keep(s.before)]
+                if s.before:
+                    lines.append("        /* element kept in a local: loaded once, stored back after the loop */")
+                lines += ["        " + x for x in serial(s.body)] + ["    " + x for x in keep(s.after)]
+                lines += ["    } else {"] + ["        " + x for x in serial(s.checked)] + ["    }"]
+                return lines + ["}"]
+            if s.parallel is not None:
+                par = c_loops.parallel_lines(self, s, bounds, depth)
+                if par is not None:
+                    return lines + ["    " + x for x in par(serial(s.body))] + ["}"]
+            return lines + ["    " + x for x in serial(s.body)] + ["}"]
         if isinstance(s, P.While):
             lines = ["for (;;) {"]
             inner = self.block(s.test, depth + 1) + self.precompute(s)
@@ -258,6 +289,9 @@ class StatementWriter:
             inner += self.block(s.body, depth + 1)
             return lines + ["    " + x for x in inner] + ["}"]
         if isinstance(s, P.If):
+            select = self.select(s)
+            if select is not None:
+                return select
             lines = self.precompute(s) + ["{"]
             pre, expr = self.scalar_expr(s.cond)
             lines += ["    " + p for p in pre]
@@ -273,6 +307,39 @@ class StatementWriter:
         if isinstance(s, P.Continue):
             return ["continue;"]
         raise NotImplementedError(f"no C for statement {type(s).__name__}")
+
+    def select(self, s):
+        """``if c: x = a`` / ``else: x = b`` as ``x = c ? a : b``: no branch to mispredict on
+        data (a CRC's low-bit test), where both arms set the same scalars to values that are
+        safe to compute whatever ``c`` is (no memory read, division or error), on the CPU
+        writer only. None where that does not hold."""
+        arms = (s.then, s.orelse)
+        if type(self).check_error is not StatementWriter.check_error or \
+                not all(len(a) == 1 and isinstance(a[0], P.SetScalars) for a in arms) or \
+                any(self.reads_precomputed(x) for x in (s, *s.then, *s.orelse)):
+            return None
+        targets = [v for v, _ in s.then[0].pairs]
+        if len({id(v) for v in targets}) != len(targets) or \
+                {id(v) for v, _ in s.orelse[0].pairs} != {id(v) for v in targets}:
+            return None
+        w = self.writer_cls(self.gen, False)
+        pre, cond = self.scalar_expr(s.cond, w)
+        chosen = []
+        for var in targets:
+            pair = []
+            for arm in arms:
+                value = next(x for v, x in arm[0].pairs if v is var)
+                more, expr = self.scalar_expr(value, w)
+                pre += more
+                pair.append(self.r.cast(expr, value.dtype, var.dtype))
+            chosen.append((var, pair))
+        if any(mark in x for x in pre + [cond] + [e for _, p in chosen for e in p] for mark in _UNSAFE_TEXT):
+            return None
+        lines = ["{", "    /* if-converted: a select, no branch */"] + ["    " + x for x in pre]
+        lines.append(f"    const int npa_c = ({cond}) != 0;")
+        lines += [f"    const {self.r.ctype(v.dtype)} npa_s{j} = npa_c ? ({a}) : ({b});"
+                  for j, (v, (a, b)) in enumerate(chosen)]
+        return lines + [f"    sv{v.vid} = npa_s{j};" for j, (v, _) in enumerate(chosen)] + ["}"]
 
     def pointer(self, node):
         if isinstance(node, ArrayVar):
@@ -332,25 +399,29 @@ class StatementWriter:
         return tuple(sub)
 
 
+# C text that computing a value whatever a condition says could make unsafe or wrong: a memory
+# read (an index valid only on one arm), a division (by zero), an error the arm reports
+_UNSAFE_TEXT = ("[", "/", "%", "npa_err", "npa_check", "npa_py_")
+
+
 def check_condition(c) -> str:
-    """C text that is true when run-time check ``c`` (passes/infer.py) holds."""
-    from ..passes import infer
+    """C text that is true when run-time check ``c`` (ir/checks.py) holds."""
     r = render_c
-    if isinstance(c, infer.BroadcastDims):
+    if isinstance(c, BroadcastDims):
         a, b = r(c.a), r(c.b)
         return f"({a}) == ({b}) || ({a}) == 1 || ({b}) == 1"
-    if isinstance(c, infer.FitsInto):
+    if isinstance(c, FitsInto):
         a, b = r(c.a), r(c.b)
         return f"({a}) == ({b}) || ({a}) == 1"
-    if isinstance(c, infer.DimsEqual):
+    if isinstance(c, DimsEqual):
         return f"({r(c.a)}) == ({r(c.b)})"
-    if isinstance(c, infer.DimCheck):
+    if isinstance(c, DimCheck):
         return f"({r(c.left)}) {c.cmp} ({r(c.right)})"
-    if isinstance(c, infer.NonEmpty):
+    if isinstance(c, NonEmpty):
         return " && ".join(f"({r(d)}) != 0" for d in c.dims) or "1"
-    if isinstance(c, infer.IndexInRange):
+    if isinstance(c, IndexInRange):
         n = r(c.dim)
         return f"-({n}) <= {c.index} && {c.index} < ({n})"
-    if isinstance(c, infer.MaskMatches):
+    if isinstance(c, MaskMatches):
         return f"({r(c.dim)}) == ({r(c.mask_dim)})"
     raise NotImplementedError(f"no C for a run-time {type(c).__name__} check")

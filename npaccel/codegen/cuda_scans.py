@@ -16,10 +16,10 @@ import numpy as np
 from ..ir.dims import render_c
 from ..ir.ops import Op
 from .c_scans import better, first_wins_step
-from .c_source import KernelWriter
-from .cuda_reductions import Reduction, strategy_lines
+from .c_kernel import KernelWriter
+from .cuda_fold import Reduction, strategy_lines
 from .cuda_renderer import CUDA
-from .cuda_source import _indent, _split_index, grid_stride
+from .cuda_kernel import grid_stride, indent, split_index
 
 
 def arg_reduce_lines(gen, node, number):
@@ -60,21 +60,21 @@ def scan_lines(gen, node, number):
     init = [f"{ct} npa_acc = 0;", "int npa_first = 1;"]
     if node.flatten:      # axis=None: one row in C order over every dim
         loops = [f"for (int64_t i{d} = 0; i{d} < {dims[d]}; i{d}++) {{" for d in range(r)]
-        body = init + ["int64_t npa_k = 0;"] + loops + _indent(step + [f"{buf.at(('npa_k',))} = npa_acc;", "npa_k++;"], r)
+        body = init + ["int64_t npa_k = 0;"] + loops + indent(step + [f"{buf.at(('npa_k',))} = npa_acc;", "npa_k++;"], r)
         body += ["}"] * r
         args = gen.kernel(name, body)
         return [f"/* kernel {number}: {node.op.value} flattened (one thread, sequential) */", "{"] + \
-            _indent(gen.launch(name, "1", args, block="1")) + ["}"]
+            indent(gen.launch(name, "1", args, block="1")) + ["}"]
     axis = node.axes[0]
     kept = [(d, dims[d]) for d in range(r) if d != axis]
     rows = " * ".join(e for _, e in kept) or "1"
     body = [f"const int64_t npa_m = {rows};"] + grid_stride("npa_g", "npa_m")
-    inner = _split_index("npa_g", kept, "npa_q") + init + \
+    inner = split_index("npa_g", kept, "npa_q") + init + \
         [f"for (int64_t i{axis} = 0; i{axis} < {dims[axis]}; i{axis}++) {{"] + \
-        _indent(step + [f"{buf.at(full)} = npa_acc;"]) + ["}"]
-    body += _indent(inner) + ["}"]
+        indent(step + [f"{buf.at(full)} = npa_acc;"]) + ["}"]
+    body += indent(inner) + ["}"]
     args = gen.kernel(name, body)
     host = [f"/* kernel {number}: {node.op.value} along axis {axis} (a thread per row, sequential along it) */",
             "{", f"    const int64_t npa_m = {rows};", "    if (npa_m > 0) {"]
-    host += _indent(gen.launch(name, "npa_blocks(npa_m, NPA_MAX_BLOCKS)", args, ["npa_m"]), 2)
+    host += indent(gen.launch(name, "npa_blocks(npa_m, NPA_MAX_BLOCKS)", args, ["npa_m"]), 2)
     return host + ["    }", "}"]

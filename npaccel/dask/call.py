@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import UnsupportedError, internal_errors
 from ..frontend.lower import lower_function
-from ..frontend.signature import ArraySpec, describe, spec_of
+from ..ir.signature import ArraySpec, describe, spec_of
 from .checks import raise_numpy_errors, size_env
 from .locality import NotLocal
 from .plan import HINT, DaskPlan, Unplannable, needs_reduction, plan_local

@@ -1,12 +1,12 @@
 """NumPy's errors for a Dask call, raised at call time: the run-time checks the frontend
-recorded for the chunk signature (passes/infer.py: a reduction without identity of an empty
+recorded for the chunk signature (ir/checks.py: a reduction without identity of an empty
 array, shapes that do not broadcast, an index out of range, ...) evaluated with the whole
 arrays' sizes, which Dask knows when the chunks are known. NumPy raises them when called; so
 does this, before any Dask graph exists. The guards that only choose a path (``ShapeGuard``,
 ``NonNegativeGuard``) concern one block and are checked where the block runs.
 
 >>> from npaccel.ir.dims import Sym
->>> from npaccel.passes.infer import NonEmpty
+>>> from npaccel.ir.checks import NonEmpty
 >>> raise_numpy_errors([NonEmpty((Sym("a0_d0"),), "maximum")], {"a0_d0": 3}, ())
 >>> raise_numpy_errors([NonEmpty((Sym("a0_d0"),), "maximum")], {"a0_d0": 0}, ())
 Traceback (most recent call last):
@@ -22,7 +22,8 @@ import numpy as np
 
 from ..ir.dims import evaluate
 from ..ir.nodes import Param, ScalarParam
-from ..passes import infer
+from ..ir.checks import (ComplexCastWarning, DimCheck, DimsEqual, IndexInRange,
+                         MaskMatches, NonEmpty, NonNegativeGuard, ScalarFits, ShapeGuard)
 
 _CMP = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
         ">=": operator.ge}
@@ -47,33 +48,33 @@ def _shape_text(shape):
 def raise_numpy_errors(checks, env, values) -> None:
     """Raise what NumPy raises for these sizes (the first failing check), warn what it warns."""
     for c in checks:
-        if isinstance(c, infer.ShapeGuard) or isinstance(c, infer.NonNegativeGuard):
+        if isinstance(c, ShapeGuard) or isinstance(c, NonNegativeGuard):
             continue
-        if isinstance(c, infer.DimsEqual):
+        if isinstance(c, DimsEqual):
             if evaluate(c.a, env) != evaluate(c.b, env):
                 shapes = " ".join(_shape_text(tuple(evaluate(d, env) for d in s)) for s in c.shapes)
                 raise ValueError(f"operands could not be broadcast together with shapes {shapes} ")
-        elif isinstance(c, infer.NonEmpty):
+        elif isinstance(c, NonEmpty):
             if any(evaluate(d, env) == 0 for d in c.dims):
                 if c.ufunc_name in ("argmax", "argmin"):
                     raise ValueError(f"attempt to get {c.ufunc_name} of an empty sequence")
                 raise ValueError(f"zero-size array to reduction operation {c.ufunc_name} which has no identity")
-        elif isinstance(c, infer.ScalarFits):
+        elif isinstance(c, ScalarFits):
             info, v = np.iinfo(c.dtype), values[c.index]
             if not info.min <= v <= info.max:
                 raise OverflowError(f"Python integer {v} out of bounds for {c.dtype}")
-        elif isinstance(c, infer.IndexInRange):
+        elif isinstance(c, IndexInRange):
             n = evaluate(c.dim, env)
             if not -n <= c.index < n:
                 raise IndexError(f"index {c.index} is out of bounds for axis {c.axis} with size {n}")
-        elif isinstance(c, infer.MaskMatches):
+        elif isinstance(c, MaskMatches):
             a, m = evaluate(c.dim, env), evaluate(c.mask_dim, env)
             if a != m:
                 raise IndexError(f"boolean index did not match indexed array along axis {c.axis}; size of axis "
                                  f"is {a} but size of corresponding boolean axis is {m}")
-        elif isinstance(c, infer.DimCheck):
+        elif isinstance(c, DimCheck):
             if not _CMP[c.cmp](evaluate(c.left, env), evaluate(c.right, env)):
                 error = getattr(builtins, c.error, None) or getattr(np.exceptions, c.error)
                 raise error(c.message.format(*(evaluate(v, env) for v in c.values)))
-        elif isinstance(c, infer.ComplexCastWarning):
+        elif isinstance(c, ComplexCastWarning):
             warnings.warn(np.exceptions.ComplexWarning(c.message), stacklevel=4)

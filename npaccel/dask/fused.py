@@ -28,12 +28,11 @@ import numpy as np
 
 from ..ir.dims import evaluate
 from ..ir.nodes import DimValue, Elementwise, Reduce, View
-from ..ir.ops import Op
+from ..ir.ops import REDUCTIONS, Op
 
 FUSED_RESULT_LIMIT = 1 << 22      # elements of one result assembled in one combine task
 SPLIT_EVERY = 8                   # partial sets merged per combine task
-FUSABLE = {Op.SUM: np.add, Op.PROD: np.multiply, Op.MAX: np.maximum, Op.MIN: np.minimum, Op.ANY: np.logical_or,
-           Op.ALL: np.logical_and, Op.NANMAX: np.fmax, Op.NANMIN: np.fmin}
+FUSABLE = {op: r.ufunc for op, r in REDUCTIONS.items() if r.folds}     # op -> the ufunc combining parts
 
 
 def _casts(node, seen):

@@ -57,7 +57,7 @@ class GraphKernel:
         self.text = format_graph(graph)       # what the kernel computes: its identity across pickling
 
     def __call__(self, *values):
-        from ..frontend.signature import signature_of
+        from ..ir.signature import signature_of
         # the graph's parameters are C-contiguous (a block of a from_array chunk may be a view);
         # a 0-d block Dask made with a ufunc arrives as a NumPy scalar
         values = tuple(np.require(v, requirements=("C", "A")) if isinstance(v, np.ndarray) or

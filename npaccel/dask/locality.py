@@ -17,7 +17,7 @@ index, np.arange, a size used as a value, a while loop) raises ``NotLocal`` nami
 
 >>> import numpy as np
 >>> from npaccel.frontend.lower import lower_function
->>> from npaccel.frontend.signature import ArraySpec
+>>> from npaccel.ir.signature import ArraySpec
 >>> def lap(u):
 ...     v = np.zeros_like(u)
 ...     v[1:-1] = u[2:] - 2 * u[1:-1] + u[:-2]

@@ -22,15 +22,12 @@ import numpy as np
 from ..ir.dims import Sym, evaluate
 from ..ir.nodes import (Broadcast, Const, DimValue, Elementwise, Graph, MatMul, Param, Reduce, ScalarParam, Scan,
                         View)
-from ..ir.ops import OPS, Op
+from ..ir.ops import OPS, REDUCTIONS, Op
 from .blocks import LETTERS
 from .fused import deviations_sum, fused_results, group_reductions
 from .kernels import GraphKernel
 from .locality import NotLocal
 
-_DASK_ARG = {Op.ARGMAX: "argmax", Op.ARGMIN: "argmin"}
-_DASK_REDUCE = {Op.SUM: "sum", Op.PROD: "prod", Op.MAX: "max", Op.MIN: "min", Op.ANY: "any", Op.ALL: "all",
-                Op.NANMAX: "nanmax", Op.NANMIN: "nanmin"}
 
 
 class KeptParts:
@@ -241,18 +238,18 @@ class Evaluator:
         if group is not None:           # every reduction of its pass at once (fused.py)
             self.memo.update(fused_results(self, group))
             return self.memo[id(node)]
-        if node.op in _DASK_ARG:
+        dask_name = REDUCTIONS[node.op].dask if node.op in REDUCTIONS else None
+        if node.op in (Op.ARGMAX, Op.ARGMIN):
             a = self.region(node.arg)
             axis = None if len(node.axes) == node.arg.ndim and node.arg.ndim != 1 else node.axes[0]
             self.notes.append(f"{node.op.value} over axes {node.axes}: compiled region per block, then Dask's "
-                              f"{_DASK_ARG[node.op]}")
-            return getattr(da, _DASK_ARG[node.op])(a, axis=axis if node.arg.ndim > 1 else 0)
-        if node.op not in _DASK_REDUCE:
+                              f"{dask_name}")
+            return getattr(da, dask_name)(a, axis=axis if node.arg.ndim > 1 else 0)
+        if dask_name is None:
             raise NotLocal(f"reduction {node.op.value}")
         if not self.chunked(node.arg):
-            return getattr(da, _DASK_REDUCE[node.op])(self.value(node.arg), axis=node.axes, dtype=node.dtype) \
-                if node.op in (Op.SUM, Op.PROD) else getattr(da, _DASK_REDUCE[node.op])(self.value(node.arg),
-                                                                                      axis=node.axes)
+            return getattr(da, dask_name)(self.value(node.arg), axis=node.axes, dtype=node.dtype) \
+                if node.op in (Op.SUM, Op.PROD) else getattr(da, dask_name)(self.value(node.arg), axis=node.axes)
         ndim = node.arg.ndim
         graph, args = self.kernel_graph((node.arg,), lambda body: (dataclasses.replace(node, arg=body),))
         part = KeptParts(GraphKernel(graph, f"{self.name} {node.op.value} part"), node.axes)

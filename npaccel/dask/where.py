@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 
 from ..errors import UnsupportedError
-from ..frontend.control import assigned_names
+from ..frontend.bindings import assigned_names
 from ..frontend.lower import SegmentStop, lower_statements
 from ..frontend.source import function_source
 from .locality import NotLocal, _Analysis

@@ -18,11 +18,12 @@ import operator
 
 import numpy as np
 
+from ..ir.checks import DimCheck
 from ..ir.dims import DimOp, Sym, dim_add, dim_floordiv, dim_max, dim_min, dim_mul, dim_sub
 from ..ir.nodes import Const, DimValue, Elementwise, Iota, Node, ScalarParam
 from ..ir.ops import OPS, Op
-from ..passes import infer
-from .lower import UserError, kind_name
+from . import infer
+from .semantics import UserError, kind_name
 
 SUPPORTED_KINDS = "biufc"
 _DIM_OPS = {Op.ADD: dim_add, Op.SUBTRACT: dim_sub, Op.MULTIPLY: dim_mul,
@@ -39,7 +40,7 @@ def is_node(v) -> bool:
     return isinstance(v, Node)
 
 
-def bind(fl, node, name, args, kwargs, positional, keyword=(), unsupported=()):
+def bind(lw, node, name, args, kwargs, positional, keyword=(), unsupported=()):
     """Bind a call like Python would: ``positional``/``keyword`` are (name, default) pairs
     (keyword ones are keyword-only). Names in ``unsupported`` must be left at None."""
     P = inspect.Parameter
@@ -53,12 +54,12 @@ def bind(fl, node, name, args, kwargs, positional, keyword=(), unsupported=()):
     values = dict(bound.arguments)
     for n in unsupported:
         if values.get(n) is not None:
-            raise fl.unsupported(f"{name}(..., {n}=...)", node)
+            raise lw.unsupported(f"{name}(..., {n}=...)", node)
     return values
 
 
 # ---- sizes ------------------------------------------------------------------------------
-def to_dim(fl, value, node=None):
+def to_dim(lw, value, node=None):
     """The dim a size argument stands for (int, DimValue, int argument, arithmetic)."""
     if isinstance(value, Node):
         if value.ndim:
@@ -73,9 +74,9 @@ def to_dim(fl, value, node=None):
         if isinstance(value, ScalarParam) and value.dtype.kind in "iu":
             return Sym(f"s{value.index}")
         if isinstance(value, Elementwise) and value.op in _DIM_OPS and value.dtype.kind in "iu":
-            a, b = (to_dim(fl, x, node) for x in value.args)
+            a, b = (to_dim(lw, x, node) for x in value.args)
             return _DIM_OPS[value.op](a, b)
-        raise fl.unsupported("a size computed at run time from values other than shapes and int arguments", node)
+        raise lw.unsupported("a size computed at run time from values other than shapes and int arguments", node)
     try:
         return operator.index(value)
     except TypeError as exc:
@@ -125,7 +126,7 @@ def surely_differ(a, b) -> bool:
     return False
 
 
-def require(fl, left, cmp, right, error, message, values=()):
+def require(lw, left, cmp, right, error, message, values=()):
     """A size condition NumPy checks: decided now when both sides are known, else at run
     time (``message.format(*values)``)."""
     if isinstance(left, int) and isinstance(right, int):
@@ -135,23 +136,23 @@ def require(fl, left, cmp, right, error, message, values=()):
     left, right = simplify(left), simplify(right)
     if cmp == "==" and left == right:
         return
-    check = infer.DimCheck(left, cmp, right, error, message, tuple(values))
-    if check not in fl.lw.checks:
-        fl.lw.checks.append(check)
+    check = DimCheck(left, cmp, right, error, message, tuple(values))
+    if check not in lw.state.checks:
+        lw.state.checks.append(check)
 
 
 _CMP = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
         ">": operator.gt, ">=": operator.ge}
 
 
-def shape_arg(fl, shape, node=None):
+def shape_arg(lw, shape, node=None):
     """A shape argument (an int or a sequence of them) as a tuple of dims, with NumPy's
     "negative dimensions are not allowed"."""
     items = shape if isinstance(shape, (tuple, list)) else (shape,)
-    dims = tuple(to_dim(fl, s, node) for s in items)
+    dims = tuple(to_dim(lw, s, node) for s in items)
     for d in dims:
         if not nonnegative(d):
-            require(fl, d, ">=", 0, "ValueError", "negative dimensions are not allowed")
+            require(lw, d, ">=", 0, "ValueError", "negative dimensions are not allowed")
     return dims
 
 
@@ -193,17 +194,17 @@ def exact_quotient(total, part):
 
 
 # ---- dtypes, values ---------------------------------------------------------------------
-def dtype_arg(fl, dtype, default, node=None):
+def dtype_arg(lw, dtype, default, node=None):
     if dtype is None:
         return np.dtype(default)
     if isinstance(dtype, Node):
-        raise fl.unsupported("a dtype computed at run time", node)
+        raise lw.unsupported("a dtype computed at run time", node)
     try:
         dt = np.dtype(dtype)
     except TypeError as exc:
         fail(exc)
     if dt.kind not in SUPPORTED_KINDS:
-        raise fl.unsupported(f"arrays of dtype {dt}", node)
+        raise lw.unsupported(f"arrays of dtype {dt}", node)
     return dt
 
 
@@ -214,26 +215,26 @@ def strong_dtype(value):
     return np.asarray(value).dtype
 
 
-def as_array(fl, value, node=None):
+def as_array(lw, value, node=None):
     """A value used as an array (np.asarray): weak scalars become strong 0-d values."""
     if isinstance(value, Node):
         if value.weak:
-            return cast(fl, value, value.dtype, force=True)
+            return cast(lw, value, value.dtype, force=True)
         return value
     if isinstance(value, (bool, int, float, complex, np.generic)):
         dt = strong_dtype(value)
         if dt.kind not in SUPPORTED_KINDS:
-            raise fl.unsupported(f"a {kind_name(value)} where an array is expected", node)
-        return const(fl, value, dt)
-    raise fl.unsupported(f"a {kind_name(value)} where an array is expected", node)
+            raise lw.unsupported(f"a {kind_name(value)} where an array is expected", node)
+        return const(lw, value, dt)
+    raise lw.unsupported(f"a {kind_name(value)} where an array is expected", node)
 
 
-def const(fl, value, dtype):
+def const(lw, value, dtype):
     dtype = np.dtype(dtype)
-    return fl.lw.intern(Const(value=np.array(value).astype(dtype)[()], dtype=dtype, weak=False))
+    return lw.intern(Const(value=np.array(value).astype(dtype)[()], dtype=dtype, weak=False))
 
 
-def cast(fl, value, dtype, force=False):
+def cast(lw, value, dtype, force=False):
     """``value`` converted to ``dtype`` as ``astype`` does (unsafe casting)."""
     dtype = np.dtype(dtype)
     if not isinstance(value, Node):
@@ -242,12 +243,12 @@ def cast(fl, value, dtype, force=False):
     if value.dtype == dtype and not (force and value.weak):
         return value
     if isinstance(value, Const):
-        return const(fl, value.value, dtype)
-    return fl.lw.intern(Elementwise(op=Op.POSITIVE, args=(value,), in_dtypes=(dtype,), dtype=dtype,
+        return const(lw, value.value, dtype)
+    return lw.intern(Elementwise(op=Op.POSITIVE, args=(value,), in_dtypes=(dtype,), dtype=dtype,
                                     shape=value.shape))
 
 
-def ew(fl, op, args, dtype, out=None):
+def ew(lw, op, args, dtype, out=None):
     """``op`` over ``args``, each converted to ``dtype`` first (no NumPy promotion), the
     result of type ``out`` (default: dtype; bool for comparisons). Folds known operands."""
     dtype = np.dtype(dtype)
@@ -261,19 +262,19 @@ def ew(fl, op, args, dtype, out=None):
         with np.errstate(all="ignore"):
             res = np.where(*vals) if op is Op.WHERE else OPS[op].ufunc(*vals)
         return np.array(res).astype(out)[()]
-    nodes = tuple(a if isinstance(a, Node) else const(fl, a, d) for a, d in zip(args, in_dtypes))
-    shape = infer.broadcast_shapes([n.shape for n in nodes], fl.lw.checks)
-    return fl.lw.intern(Elementwise(op=op, args=nodes, in_dtypes=in_dtypes, dtype=out, shape=shape))
+    nodes = tuple(a if isinstance(a, Node) else const(lw, a, d) for a, d in zip(args, in_dtypes))
+    shape = infer.broadcast_shapes([n.shape for n in nodes], lw.state.checks)
+    return lw.intern(Elementwise(op=op, args=nodes, in_dtypes=in_dtypes, dtype=out, shape=shape))
 
 
 _COMPARE = (Op.EQUAL, Op.NOT_EQUAL, Op.LESS, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL,
             Op.LOGICAL_AND, Op.LOGICAL_OR)
 
 
-def iota(fl, axis, shape):
-    return fl.lw.intern(Iota(axis=axis, shape=tuple(shape), dtype=np.dtype(np.int64)))
+def iota(lw, axis, shape):
+    return lw.intern(Iota(axis=axis, shape=tuple(shape), dtype=np.dtype(np.int64)))
 
 
-def dim_node(fl, d):
+def dim_node(lw, d):
     """A dim as an int64 value (a Python int when known)."""
-    return d if isinstance(d, int) else fl.dim_value(d)
+    return d if isinstance(d, int) else lw.dim_value(d)

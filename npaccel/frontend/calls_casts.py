@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ir.checks import ScalarFits
 from ..ir.nodes import Elementwise, Node, ScalarParam, View
 from ..ir.ops import COMPLEX_OPS, UFUNC_OPS
-from ..passes import infer
+from . import infer
 from .calls import CALL_HANDLERS, register, register_method
 from .calls_math import _COMPILED_KINDS, _stand_in, bind, cast, has_node, is_array, run_numpy, static
-from .lower import numpy_semantics
+from .semantics import numpy_semantics
 
 
 def _loop_for(uf, operand_types, dtype):
@@ -74,7 +75,7 @@ def _array_like(func, name):
             a = cast(lw, a, dtype, array0d=True, node=node)
         if ndmin > a.ndim:
             extra = ndmin - a.ndim
-            a = lw.lw.intern(View(arg=a, axes=(None,) * extra + tuple((d, 0, 1) for d in range(a.ndim)),
+            a = lw.intern(View(arg=a, axes=(None,) * extra + tuple((d, 0, 1) for d in range(a.ndim)),
                                   fixed=(), dtype=a.dtype, shape=(1,) * extra + a.shape))
         return a
     return handler
@@ -108,7 +109,7 @@ def ufunc_with_dtype(lw, uf, args, dtype, node):
         dtype = np.dtype(dtype)
         uf(*[known.get(i, _stand_in(n)) for i, n in enumerate(nodes)], dtype=dtype)
         resolved = _loop_for(uf, [infer.operand_type(n) for n in nodes], dtype)
-        shape = infer.broadcast_shapes([n.shape for n in nodes], lw.lw.checks)
+        shape = infer.broadcast_shapes([n.shape for n in nodes], lw.state.checks)
     in_dtypes, out = resolved[:uf.nin], resolved[uf.nin]
     if any(d.kind not in _COMPILED_KINDS for d in (*in_dtypes, out)):
         raise lw.unsupported(f"np.{uf.__name__}(..., dtype={dtype})", node)
@@ -116,7 +117,7 @@ def ufunc_with_dtype(lw, uf, args, dtype, node):
         raise lw.unsupported(f"np.{uf.__name__} of complex numbers", node)
     for n, d in zip(nodes, in_dtypes):
         if isinstance(n, ScalarParam) and n.weak and n.dtype.kind == "i" and d.kind in "iu":
-            check = infer.ScalarFits(n.index, n.name, d)
-            if check not in lw.lw.checks:
-                lw.lw.checks.append(check)
-    return lw.lw.intern(Elementwise(op=op, args=nodes, in_dtypes=tuple(in_dtypes), dtype=out, shape=shape))
+            check = ScalarFits(n.index, n.name, d)
+            if check not in lw.state.checks:
+                lw.state.checks.append(check)
+    return lw.intern(Elementwise(op=op, args=nodes, in_dtypes=tuple(in_dtypes), dtype=out, shape=shape))

@@ -4,7 +4,7 @@ the ``.conj()``/``.conjugate()`` methods, and the ComplexWarning of complex -> r
 
 Of a complex value, real/imag are values of its float precision (``Op.REAL``/``Op.IMAG``).
 NumPy makes them views, so a write through one would reach the complex array: the lowerer
-refuses such writes (control.py, ``ensure_stored``). Of a real value, ``.real`` and the
+refuses such writes (stores.py, ``ensure_stored``). Of a real value, ``.real`` and the
 ``.conj()`` method are the value itself (NumPy returns the same array) and ``.imag`` is
 zeros of its dtype.
 
@@ -18,7 +18,6 @@ import numpy as np
 
 from ..ir.nodes import Elementwise, Node, is_ndarray
 from ..ir.ops import Op
-from ..passes import infer
 from .calls import register, register_method
 from .calls_math import bind, run_numpy
 
@@ -34,14 +33,8 @@ def part(lw, a, op):
     if op is Op.REAL and a.dtype.kind != "c":
         return a
     # a 0-d array's part is a 0-d array (a scalar's a scalar)
-    return lw.lw.intern(Elementwise(op=op, args=(a,), in_dtypes=(a.dtype,), dtype=part_dtype(a.dtype),
+    return lw.intern(Elementwise(op=op, args=(a,), in_dtypes=(a.dtype,), dtype=part_dtype(a.dtype),
                                     shape=a.shape, weak=a.weak, array0d=is_ndarray(a) and a.ndim == 0))
-
-
-def warn_complex_cast(lw, src, dst):
-    """NumPy warns (ComplexWarning) when a cast drops an imaginary part; so does the call."""
-    if np.dtype(src).kind == "c" and np.dtype(dst).kind not in "cb":
-        lw.lw.checks.append(infer.ComplexCastWarning())
 
 
 def _part_function(func, op):

@@ -35,26 +35,26 @@ def numpy_bins(a, bins):
 
 
 @register(np.histogram)
-def _histogram(fl, args, kwargs, node):
-    b = bind(fl, node, "histogram", args, kwargs,
+def _histogram(lw, args, kwargs, node):
+    b = bind(lw, node, "histogram", args, kwargs,
              [("a", _REQ), ("bins", 10), ("range", None), ("density", None), ("weights", None)])
     for what in ("bins", "range", "density", "weights"):
         value = b[what]
         if isinstance(value, Node) or isinstance(value, (tuple, list)) and any(isinstance(v, Node) for v in value):
-            raise fl.unsupported(f"np.histogram(..., {what}=<run-time value>)", node)
+            raise lw.unsupported(f"np.histogram(..., {what}=<run-time value>)", node)
     if b["weights"] is not None or b["density"]:
-        raise fl.unsupported("np.histogram with weights or density", node)
+        raise lw.unsupported("np.histogram with weights or density", node)
     bins, rng = b["bins"], b["range"]
     if not isinstance(bins, (int, np.integer)) or isinstance(bins, bool):
-        raise fl.unsupported("np.histogram with bin edges or a bin rule", node)
-    a = as_array(fl, b["a"], node)
+        raise lw.unsupported("np.histogram with bin edges or a bin rule", node)
+    a = as_array(lw, b["a"], node)
     if a.dtype.kind not in "iuf":
-        raise fl.unsupported(f"np.histogram of {a.dtype} values", node)
+        raise lw.unsupported(f"np.histogram of {a.dtype} values", node)
     probe(np.histogram, np.zeros(1, a.dtype), bins, rng)      # NumPy's errors for bins and range
-    return histogram(fl, ravel(fl, a, node), int(bins), rng, node)
+    return histogram(lw, ravel(lw, a, node), int(bins), rng, node)
 
 
-def _outer_edges(fl, a, rng):
+def _outer_edges(lw, a, rng):
     """(first, last, keep, width): NumPy's _get_outer_edges, and the width it divides by."""
     from numpy.lib._histograms_impl import _get_outer_edges, _unsigned_subtract
     size = shape_size(a.shape)
@@ -63,60 +63,60 @@ def _outer_edges(fl, a, rng):
         width = _unsigned_subtract(last, first)
         keep = None
         if rng is not None:
-            keep = ew(fl, Op.LOGICAL_AND, (fl.ufunc(np.greater_equal, (a, first)), fl.ufunc(np.less_equal, (a, last))),
+            keep = ew(lw, Op.LOGICAL_AND, (lw.ufunc(np.greater_equal, (a, first)), lw.ufunc(np.less_equal, (a, last))),
                       bool)
         return first, last, keep, width
-    lo = fl.lw.intern(Reduce(op=Op.MIN, arg=a, axes=(0,), keepdims=False, dtype=a.dtype, shape=()))
-    hi = fl.lw.intern(Reduce(op=Op.MAX, arg=a, axes=(0,), keepdims=False, dtype=a.dtype, shape=()))
+    lo = lw.intern(Reduce(op=Op.MIN, arg=a, axes=(0,), keepdims=False, dtype=a.dtype, shape=()))
+    hi = lw.intern(Reduce(op=Op.MAX, arg=a, axes=(0,), keepdims=False, dtype=a.dtype, shape=()))
     if not isinstance(size, int):           # empty at run time: NumPy's 0 and 1
-        empty = ew(fl, Op.EQUAL, (dim_node(fl, size), 0), np.int64)
-        lo, hi = (fl.where(empty, v, m) for v, m in ((0, lo), (1, hi)))
+        empty = ew(lw, Op.EQUAL, (dim_node(lw, size), 0), np.int64)
+        lo, hi = (lw.where(empty, v, m) for v, m in ((0, lo), (1, hi)))
     if a.dtype.kind == "f":      # a NaN or infinite range: NumPy's ValueError (int() of NaN raises one)
-        spread = ew(fl, Op.MULTIPLY, (ew(fl, Op.SUBTRACT, (hi, lo), np.float64), 0.0), np.float64)
-        finite = fl.lw.intern(Elementwise(op=Op.PY_INT, args=(spread,), in_dtypes=(spread.dtype,),
+        spread = ew(lw, Op.MULTIPLY, (ew(lw, Op.SUBTRACT, (hi, lo), np.float64), 0.0), np.float64)
+        finite = lw.intern(Elementwise(op=Op.PY_INT, args=(spread,), in_dtypes=(spread.dtype,),
                                           dtype=np.dtype(np.int64), shape=(), weak=True))
-        lo = fl.where(ew(fl, Op.EQUAL, (finite, 0), np.int64), lo, lo)
-    equal = fl.ufunc(np.equal, (lo, hi))
-    first = fl.where(equal, fl.ufunc(np.subtract, (lo, 0.5)), lo)
-    last = fl.where(equal, fl.ufunc(np.add, (hi, 0.5)), hi)
+        lo = lw.where(ew(lw, Op.EQUAL, (finite, 0), np.int64), lo, lo)
+    equal = lw.ufunc(np.equal, (lo, hi))
+    first = lw.where(equal, lw.ufunc(np.subtract, (lo, 0.5)), lo)
+    last = lw.where(equal, lw.ufunc(np.add, (hi, 0.5)), hi)
     if a.dtype.kind == "f":
-        width = fl.ufunc(np.subtract, (last, first))
+        width = lw.ufunc(np.subtract, (last, first))
     else:        # NumPy subtracts integer edges as unsigned (exact), widened ones as floats
-        exact = cast(fl, ew(fl, Op.SUBTRACT, (hi, lo), np.uint64), np.float64)
-        width = fl.where(equal, fl.ufunc(np.subtract, (last, first)), exact)
+        exact = cast(lw, ew(lw, Op.SUBTRACT, (hi, lo), np.uint64), np.float64)
+        width = lw.where(equal, lw.ufunc(np.subtract, (last, first)), exact)
     return first, last, None, width
 
 
-def histogram(fl, a, bins, rng, node):
-    first, last, keep, width = _outer_edges(fl, a, rng)
+def histogram(lw, a, bins, rng, node):
+    first, last, keep, width = _outer_edges(lw, a, rng)
     edge_dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
-    edges = CALL_HANDLERS[np.linspace](fl, (first, last, bins + 1), {"endpoint": True, "dtype": edge_dtype}, node)
+    edges = CALL_HANDLERS[np.linspace](lw, (first, last, bins + 1), {"endpoint": True, "dtype": edge_dtype}, node)
     if not isinstance(edges, Node):
-        edges = fl.as_node(edges, node)
-    x = cast(fl, a, edge_dtype)
-    scaled = fl.ufunc(np.multiply, (fl.ufunc(np.true_divide, (fl.ufunc(np.subtract, (x, first)), width)), bins))
-    index = cast(fl, scaled, _INTP)
+        edges = lw.as_node(edges, node)
+    x = cast(lw, a, edge_dtype)
+    scaled = lw.ufunc(np.multiply, (lw.ufunc(np.true_divide, (lw.ufunc(np.subtract, (x, first)), width)), bins))
+    index = cast(lw, scaled, _INTP)
     # index == bins -> bins - 1; values outside the range (and NaN) index nothing: clamped
     # into [0, bins - 1] (no change for the others) and, with a range, counted nowhere
-    index = ew(fl, Op.MINIMUM, (ew(fl, Op.MAXIMUM, (index, 0), _INTP), bins - 1), _INTP)
+    index = ew(lw, Op.MINIMUM, (ew(lw, Op.MAXIMUM, (index, 0), _INTP), bins - 1), _INTP)
     if keep is not None:
-        index = ew(fl, Op.WHERE, (keep, index, 0), _INTP)
-    below = fl.ufunc(np.less, (x, _gather(fl, edges, index)))
-    index = ew(fl, Op.SUBTRACT, (index, cast(fl, below, _INTP)), _INTP)
-    upper = _gather(fl, edges, ew(fl, Op.ADD, (index, 1), _INTP))
-    above = ew(fl, Op.LOGICAL_AND, (fl.ufunc(np.greater_equal, (x, upper)),
-                                    ew(fl, Op.NOT_EQUAL, (index, bins - 1), _INTP)), bool)
-    index = ew(fl, Op.ADD, (index, cast(fl, above, _INTP)), _INTP)
-    one = const(fl, 1, _INTP)
+        index = ew(lw, Op.WHERE, (keep, index, 0), _INTP)
+    below = lw.ufunc(np.less, (x, _gather(lw, edges, index)))
+    index = ew(lw, Op.SUBTRACT, (index, cast(lw, below, _INTP)), _INTP)
+    upper = _gather(lw, edges, ew(lw, Op.ADD, (index, 1), _INTP))
+    above = ew(lw, Op.LOGICAL_AND, (lw.ufunc(np.greater_equal, (x, upper)),
+                                    ew(lw, Op.NOT_EQUAL, (index, bins - 1), _INTP)), bool)
+    index = ew(lw, Op.ADD, (index, cast(lw, above, _INTP)), _INTP)
+    one = const(lw, 1, _INTP)
     if keep is not None:
-        index = ew(fl, Op.WHERE, (keep, index, 0), _INTP)
-        one = cast(fl, keep, _INTP)
-    counts = fl.materialise(fill(fl, const(fl, 0, _INTP), (bins,)), "counts", why="histogram counts")
+        index = ew(lw, Op.WHERE, (keep, index, 0), _INTP)
+        one = cast(lw, keep, _INTP)
+    counts = lw.materialise(fill(lw, const(lw, 0, _INTP), (bins,)), "counts", why="histogram counts")
     from .calls_ufunc_methods import unbuffered_scatter
-    region = _gather(fl, counts, index)
-    unbuffered_scatter(fl, region, ew(fl, Op.ADD, (region, one), _INTP), node)
+    region = _gather(lw, counts, index)
+    unbuffered_scatter(lw, region, ew(lw, Op.ADD, (region, one), _INTP), node)
     return counts, edges
 
 
-def _gather(fl, a, index):
-    return fl.lw.intern(Gather(arg=a, args=(index,), axes=(0,), pos=0, dtype=a.dtype, shape=tuple(index.shape)))
+def _gather(lw, a, index):
+    return lw.intern(Gather(arg=a, args=(index,), axes=(0,), pos=0, dtype=a.dtype, shape=tuple(index.shape)))

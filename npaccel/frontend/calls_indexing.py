@@ -22,30 +22,30 @@ from .calls_shapes import ravel, reshape_value
 _REQ = inspect.Parameter.empty
 
 
-def integer_array_index(fl, base, index, node):
+def integer_array_index(lw, base, index, node):
     """``base[index]`` where some index item is an integer array: NumPy's advanced indexing
     (its broadcast dims go where the first array index is when the array and integer
     indices are adjacent, else first). Slices, None and Ellipsis are applied as a view."""
     from .indexing import expand_index
     items = index if isinstance(index, tuple) else (index,)
-    items = tuple(_listed_index(fl, i, node) if isinstance(i, (list, np.ndarray)) else i for i in items)
+    items = tuple(_listed_index(lw, i, node) if isinstance(i, (list, np.ndarray)) else i for i in items)
     index = items if isinstance(index, tuple) else items[0]
     for i in items:
         if isinstance(i, Node):
             if i.dtype.kind == "b":
-                raise fl.unsupported("boolean mask index (its result size depends on the data)", node)
+                raise lw.unsupported("boolean mask index (its result size depends on the data)", node)
             if i.dtype.kind not in "iu":
                 fail(IndexError("arrays used as indices must be of integer (or boolean) type"))
         elif not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))) or isinstance(i, bool):
             fail(IndexError("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer "
                             "or boolean arrays are valid indices"))
         if isinstance(i, slice) and any(isinstance(p, Node) for p in (i.start, i.stop, i.step)):
-            raise fl.unsupported("slice bounds computed at run time", node)
+            raise lw.unsupported("slice bounds computed at run time", node)
     items = probe(expand_index, index, base.ndim)
     advanced = [k for k, i in enumerate(items) if isinstance(i, (Node, int, np.integer))]
     basic = tuple(slice(None) if k in advanced else i for k, i in enumerate(items))
     view = base if all(i == slice(None) for i in basic) and len(basic) == base.ndim else \
-        fl.basic_index(base, basic, node)
+        lw.basic_index(base, basic, node)
     args = []
     for k in advanced:
         i = items[k]
@@ -55,44 +55,44 @@ def integer_array_index(fl, base, index, node):
         n = view.shape[k]
         if isinstance(n, int) and not -n <= int(i) < n:
             fail(IndexError(f"index {int(i)} is out of bounds for axis {k} with size {n}"))
-        args.append(const(fl, int(i), np.int64))
-    bshape = _index_broadcast(fl, [a.shape for a in args])
+        args.append(const(lw, int(i), np.int64))
+    bshape = _index_broadcast(lw, [a.shape for a in args])
     adjacent = advanced == list(range(advanced[0], advanced[-1] + 1))
     pos = advanced[0] if adjacent else 0
     rest = [d for k, d in enumerate(view.shape) if k not in advanced]
     shape = tuple(rest[:pos]) + bshape + tuple(rest[pos:])
-    return fl.lw.intern(Gather(arg=view, args=tuple(args), axes=tuple(advanced), pos=pos,
+    return lw.intern(Gather(arg=view, args=tuple(args), axes=tuple(advanced), pos=pos,
                                dtype=base.dtype, shape=shape))
 
 
 MAX_LISTED_INDEX = 64
 
 
-def _listed_index(fl, value, node):
+def _listed_index(lw, value, node):
     """A literal index list/array (``x[[0, 2]]``) as an int64 value: a small table read
     by position, built from its entries."""
     if any(isinstance(v, Node) for v in np.ravel(np.array(value, dtype=object))):
-        raise fl.unsupported("an index list holding values computed at run time", node)
+        raise lw.unsupported("an index list holding values computed at run time", node)
     arr = probe(np.asarray, value)
     if arr.dtype.kind == "b":
-        raise fl.unsupported("boolean mask index given as a literal list", node)
+        raise lw.unsupported("boolean mask index given as a literal list", node)
     if arr.size == 0 and arr.dtype.kind == "f":      # NumPy reads [] as an empty integer index
         arr = arr.astype(np.intp)
     if arr.dtype.kind not in "iu":
         fail(IndexError("arrays used as indices must be of integer (or boolean) type"))
     if arr.size > MAX_LISTED_INDEX:
-        raise fl.unsupported(f"a literal index list of more than {MAX_LISTED_INDEX} entries", node)
+        raise lw.unsupported(f"a literal index list of more than {MAX_LISTED_INDEX} entries", node)
     flat = arr.astype(np.int64).ravel()
-    cells = tuple(fl.lw.intern(Broadcast(arg=const(fl, int(v), np.int64), shape=(1,), dtype=np.dtype(np.int64)))
+    cells = tuple(lw.intern(Broadcast(arg=const(lw, int(v), np.int64), shape=(1,), dtype=np.dtype(np.int64)))
                   for v in flat)
     if not cells:
-        table = fl.lw.intern(Broadcast(arg=const(fl, 0, np.int64), shape=(0,), dtype=np.dtype(np.int64)))
+        table = lw.intern(Broadcast(arg=const(lw, 0, np.int64), shape=(0,), dtype=np.dtype(np.int64)))
     else:
-        table = fl.lw.intern(Concat(args=cells, axis=0, dtype=np.dtype(np.int64), shape=(len(cells),)))
-    return reshape_value(fl, table, arr.shape)
+        table = lw.intern(Concat(args=cells, axis=0, dtype=np.dtype(np.int64), shape=(len(cells),)))
+    return reshape_value(lw, table, arr.shape)
 
 
-def _index_broadcast(fl, shapes):
+def _index_broadcast(lw, shapes):
     """NumPy's broadcast of the index arrays, with its IndexError."""
     ndim = max((len(s) for s in shapes), default=0)
     texts = [shape_text(s) for s in shapes]
@@ -110,35 +110,35 @@ def _index_broadcast(fl, shapes):
         for d in sized:
             if surely_differ(d, first):
                 fail(IndexError(message.replace("{}", "?")))
-            require(fl, d, "==", first, "IndexError", message, values)
+            require(lw, d, "==", first, "IndexError", message, values)
         out.append(first)
     return tuple(out)
 
 
 @register(np.take)
-def _take(fl, args, kwargs, node):
-    b = bind(fl, node, "take", args, kwargs, [("a", _REQ), ("indices", _REQ), ("axis", None), ("out", None),
+def _take(lw, args, kwargs, node):
+    b = bind(lw, node, "take", args, kwargs, [("a", _REQ), ("indices", _REQ), ("axis", None), ("out", None),
                                                 ("mode", "raise")], unsupported=("out",))
-    return take(fl, as_array(fl, b["a"], node), b["indices"], b["axis"], b["mode"], node)
+    return take(lw, as_array(lw, b["a"], node), b["indices"], b["axis"], b["mode"], node)
 
 
 @register_method("take")
-def _take_method(fl, args, kwargs, node):
-    b = bind(fl, node, "take", args, kwargs, [("a", _REQ), ("indices", _REQ), ("axis", None), ("out", None),
+def _take_method(lw, args, kwargs, node):
+    b = bind(lw, node, "take", args, kwargs, [("a", _REQ), ("indices", _REQ), ("axis", None), ("out", None),
                                                 ("mode", "raise")], unsupported=("out",))
-    return take(fl, b["a"], b["indices"], b["axis"], b["mode"], node)
+    return take(lw, b["a"], b["indices"], b["axis"], b["mode"], node)
 
 
-def take(fl, a, indices, axis, mode, node):
+def take(lw, a, indices, axis, mode, node):
     if mode != "raise":
-        raise fl.unsupported(f"take(..., mode={mode!r})", node)
+        raise lw.unsupported(f"take(..., mode={mode!r})", node)
     if axis is None:
-        a, axis = ravel(fl, a, node), 0
+        a, axis = ravel(lw, a, node), 0
     axis = probe(normalize_axis_index, axis, a.ndim)
     if not isinstance(indices, Node):
         if not isinstance(indices, (int, np.integer)) or isinstance(indices, bool):
-            raise fl.unsupported(f"take() with indices of type {type(indices).__name__}", node)
-        indices = const(fl, int(indices), np.int64)
+            raise lw.unsupported(f"take() with indices of type {type(indices).__name__}", node)
+        indices = const(lw, int(indices), np.int64)
     if indices.dtype.kind not in "iu":
         fail(TypeError("Cannot cast array data from dtype('float64') to dtype('int64') according to the rule "
                        "'safe'"))
@@ -147,4 +147,4 @@ def take(fl, a, indices, axis, mode, node):
         if isinstance(n, int) and not -n <= int(indices.value) < n:
             fail(IndexError(f"index {int(indices.value)} is out of bounds for axis {axis} with size {n}"))
     shape = tuple(a.shape[:axis]) + tuple(indices.shape) + tuple(a.shape[axis + 1:])
-    return fl.lw.intern(Gather(arg=a, args=(indices,), axes=(axis,), pos=axis, dtype=a.dtype, shape=shape))
+    return lw.intern(Gather(arg=a, args=(indices,), axes=(axis,), pos=axis, dtype=a.dtype, shape=shape))

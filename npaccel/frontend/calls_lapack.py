@@ -1,29 +1,43 @@
-"""np.linalg's LAPACK routines: solve, inv, det, cholesky, eigh, eigvalsh, qr.
+"""np.linalg's LAPACK routines: solve, inv, det, cholesky, eigh, eigvalsh, qr (svd, lstsq,
+pinv, matrix_power: calls_svd.py).
 
-Each becomes ``Lapack`` nodes (one per result; codegen/c_lapack.py) that call the LAPACK
-routine NumPy's ``_umath_linalg`` calls, found in the BLAS NumPy ships (runtime/blas.py):
+Each becomes a ``Lapack`` node (codegen/c_lapack.py) that calls the LAPACK routine NumPy's
+``_umath_linalg`` calls, found in the BLAS NumPy ships (build/blas.py):
 ?gesv (solve, inv), ?getrf (det, through NumPy's slogdet), ?potrf (cholesky, lower),
-?syevd/?heevd (eigh, eigvalsh), ?geqrf + ?orgqr/?ungqr (qr, mode='reduced'). As in NumPy
+?syevd/?heevd (eigh, eigvalsh), ?geqrf + ?orgqr/?ungqr (qr: Q and R of mode 'reduced' and
+'complete', R alone for 'r', the factored matrix and tau for 'raw'). As in NumPy
 the work is done in float64 or complex128 and the result cast to NumPy's result type
 (float32 in, float32 out; integers and bool in, float64 out); stacked matrices are a loop
 over the leading dims. Types, static shape errors and the result types are NumPy's own,
 found by calling the function on small stand-ins; sizes known only at run time are checked
 before the kernel; singular or indefinite input raises NumPy's LinAlgError from the kernel.
 
-Not compiled (left to Python, with the reason): lstsq (data-dependent result sizes), qr
-modes other than 'reduced', cholesky(upper=True), and any call where the library found at
-run time lacks the routines.
+A routine with several results (eigh, qr, svd, lstsq) runs once per matrix whichever of
+its results the function uses: one ``Lapack`` node (``packed``) computes all of them as row
+blocks of one matrix per batch element (Lapack.parts), and each result is a ``View`` of
+a block (``piece``), cast to NumPy's result type. Why a packed value rather than a node with
+several outputs: every pass plans one buffer per node and reads views of buffers where they
+lie (a library call's operands, a copy into a returned array), so views of one buffer need
+nothing new from the planner or the runtime; a multi-output node would change each of them.
+The cost is one copy of each result out of the packed buffer, O(size) beside LAPACK's
+O(n^3). A real result of a complex routine (s, w, lstsq's sums and rank) lies exactly in
+the real parts of its block (a double converts to a complex exactly), read by a cast.
+The Interner makes equal nodes one, so a second call on the same operand (``eigh(a)[0]``
+and ``eigh(a)[1]`` in two statements) reuses the same factorisation.
+
+Not compiled (left to Python, with the reason): cholesky(upper=True), and any call where the
+library found at run time lacks the routines.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..ir.dims import dim_min
-from ..ir.nodes import Lapack, Node
-from ..passes import infer
+from ..ir.dims import dim_add, dim_min
+from ..ir.nodes import Lapack, Node, View
+from . import infer
 from .calls import register
 from .calls_linalg import _cast, _intern, _same_size
-from .lower import numpy_semantics
+from .semantics import numpy_semantics
 
 _ROUTINES = {"solve": "gesv", "inv": "gesv", "det": "getrf", "cholesky": "potrf", "eigh": "syevd heevd",
              "eigvalsh": "syevd heevd", "qr": "geqrf orgqr ungqr"}
@@ -50,7 +64,7 @@ def _options(lw, name, args, kwargs, names, node):
 def _prepare(lw, name, operands, node, call):
     """(compute dtype, result values of ``call`` on stand-ins) after NumPy's checks; raises
     Unsupported where LAPACK cannot be reached."""
-    from ..runtime.blas import lapack_missing
+    from ..build.blas import lapack_missing
     with numpy_semantics():
         sample = call(*[_stand_in(x) for x in operands])
     for x in operands:
@@ -84,6 +98,33 @@ def _square(lw, a):
 def _node(lw, routine, a, b, dtype, shape, result_dtype, lower=True):
     value = _intern(lw, Lapack(a=a, b=b, routine=routine, lower=lower, dtype=dtype, shape=tuple(shape)))
     return _cast(lw, value, result_dtype)
+
+
+def packed(lw, routine, a, b, work, rows, cols, lower=True):
+    """The one Lapack node computing every result of ``routine`` on ``a`` (and ``b``): a
+    (rows, cols) matrix per matrix of a's batch dims (lstsq: a is 2-d)."""
+    shape = a.shape[:-2] + (rows, cols)
+    return _intern(lw, Lapack(a=a, b=b, routine=routine, lower=lower, dtype=work, shape=shape))
+
+
+def piece(lw, node, name, rows, cols, dtype):
+    """Result ``name`` of a ``packed`` node, cast to ``dtype``: the ``rows`` x ``cols`` block
+    from where Lapack.parts says it starts; ``rows`` None: part of a row (a 1-d result),
+    ``cols`` None: part of a column (1-d), both None: one element (0-d)."""
+    nb = node.ndim - 2
+    row, col = node.parts()[name]
+    axes = tuple((d, 0, 1) for d in range(nb))
+    fixed = ()
+    for dim, start, size in ((nb, row, rows), (nb + 1, col, cols)):
+        if size is None:
+            fixed += ((dim, start),)
+        else:
+            axes += ((dim, start, 1),)
+    shape = node.shape[:nb] + tuple(d for d in (rows, cols) if d is not None)
+    view = _intern(lw, View(arg=node, axes=axes, fixed=fixed, dtype=node.dtype, shape=shape))
+    # a real result (s, w, sums, rank) of a complex block: a cast keeps the real parts (a
+    # value of its own that the function may write, not a .real view of the block)
+    return _cast(lw, view, dtype)
 
 
 @register(np.linalg.inv)
@@ -138,7 +179,7 @@ def _solve(lw, args, kwargs, node):
     else:
         _same_size(lw, b.shape[-2], n, _SOLVE)
         with numpy_semantics():
-            batch = infer.broadcast_shapes([a.shape[:-2], b.shape[:-2]], lw.lw.checks)
+            batch = infer.broadcast_shapes([a.shape[:-2], b.shape[:-2]], lw.state.checks)
         shape = batch + (n, b.shape[-1])
     a, b = _cast(lw, a, work), _cast(lw, b, work)
     return _node(lw, "solve", a, b, work, shape, sample.dtype)
@@ -181,9 +222,10 @@ def _eigh(lw, args, kwargs, node):
     if type(prepared) is not tuple:       # NumPy's EighResult of a static matrix
         return prepared
     a, lower, work, sample = prepared
-    w = _node(lw, "eigh_w", a, a, np.dtype(np.float64), a.shape[:-1], sample[0].dtype, lower)
-    v = _node(lw, "eigh_v", a, a, work, a.shape, sample[1].dtype, lower)
-    return type(sample)(w, v)
+    n = a.shape[-1]
+    both = packed(lw, "eigh", a, a, work, dim_add(n, 1), n, lower)
+    return type(sample)(piece(lw, both, "w", None, n, sample[0].dtype),
+                        piece(lw, both, "v", n, n, sample[1].dtype))
 
 
 @register(np.linalg.qr)
@@ -193,14 +235,13 @@ def _qr(lw, args, kwargs, node):
     if not isinstance(a, Node):
         with numpy_semantics():
             return np.linalg.qr(a, mode)
-    if mode != "reduced":
-        if isinstance(mode, Node) or mode not in ("complete", "r", "raw"):
-            with numpy_semantics():
-                np.linalg.qr(np.ones((1, 1)), mode)      # NumPy's error for a bad mode
+    if isinstance(mode, Node) or mode not in ("reduced", "complete", "r", "raw"):
+        with numpy_semantics():
+            np.linalg.qr(np.ones((1, 1)), mode)      # NumPy's error for a bad mode
         raise lw.unsupported(f"np.linalg.qr(..., mode={mode!r})", node)
     with numpy_semantics():
-        sample = np.linalg.qr(_stand_in(a))
-    from ..runtime.blas import lapack_missing
+        sample = np.linalg.qr(_stand_in(a), mode)
+    from ..build.blas import lapack_missing
     complex_ = a.dtype.kind == "c"
     why = lapack_missing(["zgeqrf", "zungqr"] if complex_ else ["dgeqrf", "dorgqr"])
     if why:
@@ -209,6 +250,14 @@ def _qr(lw, args, kwargs, node):
     a = _cast(lw, a, work)
     m, n = a.shape[-2], a.shape[-1]
     k = dim_min(m, n)
-    q = _node(lw, "qr_q", a, a, work, a.shape[:-2] + (m, k), sample[0].dtype)
-    r = _node(lw, "qr_r", a, a, work, a.shape[:-2] + (k, n), sample[1].dtype)
-    return type(sample)(q, r)
+    batch = a.shape[:-2]
+    if mode == "r":             # R alone: triu of the factored matrix's first min(m, n) rows
+        return _node(lw, "qr_r", a, a, work, batch + (k, n), sample.dtype)
+    if mode == "raw":           # (h, tau): geqrf's matrix transposed, its reflector scales
+        both = packed(lw, "qr_raw", a, a, work, dim_add(n, 1), m)
+        return piece(lw, both, "h", n, m, sample[0].dtype), piece(lw, both, "tau", None, k, sample[1].dtype)
+    if mode == "complete":      # Q is m x m and R m x n whichever of m, n is larger
+        both = packed(lw, "qr_complete", a, a, work, m, dim_add(m, n))
+        return type(sample)(piece(lw, both, "q", m, m, sample[0].dtype), piece(lw, both, "r", m, n, sample[1].dtype))
+    both = packed(lw, "qr", a, a, work, dim_add(m, k), n)
+    return type(sample)(piece(lw, both, "q", m, k, sample[0].dtype), piece(lw, both, "r", k, n, sample[1].dtype))

@@ -21,12 +21,13 @@ import builtins
 
 import numpy as np
 
+from ..ir.checks import DimCheck
 from ..ir.dims import shape_size
 from ..ir.nodes import Const, Elementwise, MatMul, Node, Reduce, Reshape, View
 from ..ir.ops import Op
-from ..passes import infer
+from . import infer
 from .calls import register, register_method
-from .lower import numpy_semantics
+from .semantics import numpy_semantics
 
 MATMUL_MISMATCH = ("matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc "
                    "signature (n?,k),(k,m?)->(n?,m?) (size {} is different from {})")
@@ -39,7 +40,7 @@ _KINDS = "biuf"
 # ---- building blocks -------------------------------------------------------------------
 
 def _intern(lw, node):
-    return lw.lw.intern(node)
+    return lw.intern(node)
 
 
 def _stand_in(x):
@@ -102,9 +103,9 @@ def _same_size(lw, x, y, message, values=None, error="ValueError"):
     if isinstance(x, int) and isinstance(y, int):
         with numpy_semantics():
             raise getattr(builtins, error)(message.format(*values))
-    check = infer.DimCheck(left=x, cmp="==", right=y, error=error, message=message, values=tuple(values))
-    if check not in lw.lw.checks:
-        lw.lw.checks.append(check)
+    check = DimCheck(left=x, cmp="==", right=y, error=error, message=message, values=tuple(values))
+    if check not in lw.state.checks:
+        lw.state.checks.append(check)
 
 
 def _multiply(lw, a, b, dtype, shape):
@@ -138,7 +139,7 @@ def matmul_node(lw, a, b, node, message=MATMUL_MISMATCH, dot_style=False):
     else:
         _same_size(lw, kb, ka, message)
     with numpy_semantics():
-        batch = infer.broadcast_shapes([a.shape[:-2], b.shape[:-2]], lw.lw.checks)
+        batch = infer.broadcast_shapes([a.shape[:-2], b.shape[:-2]], lw.state.checks)
     shape = batch + tuple(a.shape[-2:-1] if a.ndim >= 2 else ()) + tuple(b.shape[-1:] if b.ndim >= 2 else ())
     # (s * A) @ B == s * (A @ B) up to rounding: the scalar moves to the loop that reads the
     # product (float32/64, where BLAS sums in its own order anyway), so the operand stays
@@ -313,7 +314,7 @@ def contract(lw, a, la, b, lb, out, dtype, node):
     ra = _arrange(lw, a, [la.index(x) if x in la else None for x in labels])
     rb = _arrange(lw, b, [lb.index(x) if x in lb else None for x in labels])
     with numpy_semantics():
-        shape = infer.broadcast_shapes([ra.shape, rb.shape], lw.lw.checks)
+        shape = infer.broadcast_shapes([ra.shape, rb.shape], lw.state.checks)
     # float16 products and sums in float32, as NumPy's half loops compute them
     work = np.dtype(np.float32) if dtype == np.float16 else dtype
     product = _multiply(lw, ra, rb, work, shape)
@@ -424,7 +425,7 @@ def _einsum(lw, args, kwargs, node):
     with numpy_semantics():
         # NumPy parses and types on stand-ins: its errors for bad subscripts, its dtype
         dtype = np.einsum(subscripts, *[_stand_in(x) for x in operands]).dtype
-    if dtype.kind not in _KINDS:
+    if dtype.kind not in _KINDS and dtype not in (np.complex64, np.complex128):
         raise lw.unsupported(f"np.einsum with result type {dtype}", node)
     specs, out = parse_einsum(subscripts, len(operands))
     if any(len(set(s)) != len(s) for s in specs):
@@ -517,14 +518,17 @@ def _norm(lw, args, kwargs, node):
             first, row - 1 if row > col else row, False)
     else:
         raise lw.unsupported(f"np.linalg.norm with ord={ord_!r} (needs an SVD)", node)
-    if keepdims:
-        layout, k = [], 0
-        for d in range(x.ndim):
-            if d in (row, col):
-                layout.append(None)
-            else:
-                layout.append(k)
-                k += 1
-        result = _arrange(lw, result, layout)
-    return result
+    return keep_matrix_dims(lw, result, x.ndim, row, col) if keepdims else result
+
+
+def keep_matrix_dims(lw, result, ndim, row, col):
+    """A matrix norm with ``keepdims``: the reduced ``row``/``col`` axes back as size 1."""
+    layout, k = [], 0
+    for d in range(ndim):
+        if d in (row, col):
+            layout.append(None)
+        else:
+            layout.append(k)
+            k += 1
+    return _arrange(lw, result, layout)
 

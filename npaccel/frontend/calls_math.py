@@ -21,11 +21,12 @@ import operator
 
 import numpy as np
 
+from ..ir.checks import ComplexCastWarning
 from ..ir.nodes import Elementwise, Node, Param
 from ..ir.ops import Op
-from ..passes import infer
+from . import infer
 from .calls import register, register_method
-from .lower import numpy_semantics
+from .semantics import numpy_semantics
 
 NOVALUE = np._NoValue
 _CLIP = np._core.umath.clip
@@ -71,14 +72,19 @@ def is_array(a):
     return not a.weak and (a.ndim > 0 or isinstance(a, Param) or a.array0d)
 
 
+def warn_complex_cast(lw, src, dst):
+    """NumPy warns (ComplexWarning) when a cast drops an imaginary part; so does the call."""
+    if np.dtype(src).kind == "c" and np.dtype(dst).kind not in "cb":
+        lw.state.checks.append(ComplexCastWarning())
+
+
 def cast(lw, a, dtype, *, array0d=False, weak=False, node=None):
     """``a`` converted to ``dtype`` as NumPy's unsafe cast does (a new value)."""
     dtype = np.dtype(dtype)
     if dtype.kind not in _COMPILED_KINDS or a.dtype.kind not in _COMPILED_KINDS:
         raise lw.unsupported(f"a cast from {a.dtype} to {dtype}", node)
-    from .calls_complex import warn_complex_cast
     warn_complex_cast(lw, a.dtype, dtype)
-    return lw.lw.intern(Elementwise(op=Op.CAST, args=(a,), in_dtypes=(a.dtype,), dtype=dtype, shape=a.shape,
+    return lw.intern(Elementwise(op=Op.CAST, args=(a,), in_dtypes=(a.dtype,), dtype=dtype, shape=a.shape,
                                     weak=weak, array0d=array0d and a.ndim == 0))
 
 
@@ -157,9 +163,9 @@ def clip(lw, a, lo, hi, node):
         # stride 0 (its scalar fast path); otherwise it is maximum() then minimum()
         d = clipped.dtype
         with numpy_semantics():
-            shape = infer.broadcast_shapes([x.shape, lo.shape], lw.lw.checks)
-        low = lw.lw.intern(Elementwise(op=Op.MAXIMUM, args=(x, lo), in_dtypes=(d, d), dtype=d, shape=shape))
-        return lw.lw.intern(Elementwise(op=Op.MINIMUM, args=(low, hi), in_dtypes=(d, d), dtype=d,
+            shape = infer.broadcast_shapes([x.shape, lo.shape], lw.state.checks)
+        low = lw.intern(Elementwise(op=Op.MAXIMUM, args=(x, lo), in_dtypes=(d, d), dtype=d, shape=shape))
+        return lw.intern(Elementwise(op=Op.MINIMUM, args=(low, hi), in_dtypes=(d, d), dtype=d,
                                         shape=clipped.shape))
     return clipped
 
@@ -351,7 +357,7 @@ def _py_divmod(lw, args, kwargs, node):
     return run_numpy(builtins.divmod, *args) if result is None else result
 
 
-# ---- comparisons of integer arrays with Python ints (lower.py's ufunc() calls this) -------------
+# ---- comparisons of integer arrays with Python ints (node_builders.py's ufunc() calls this) -------------
 
 _COMPARISONS = (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
 _I64, _U64 = np.dtype(np.int64), np.dtype(np.uint64)

@@ -1,4 +1,4 @@
-"""Reductions beyond sum/prod/min/max/any/all/mean/std/var (those are in lower.py), each as
+"""Reductions beyond sum/prod/min/max/any/all/mean/std/var (those are in node_builders.py), each as
 NumPy 2 defines it:
 
 - ``argmax``/``argmin`` (function and method): an index-carrying Reduce (codegen/c_scans.py);
@@ -20,13 +20,14 @@ import operator
 
 import numpy as np
 
+from ..ir.checks import NonEmpty
 from ..ir.dims import shape_size
 from ..ir.nodes import Node, Reduce, Scan
 from ..ir.ops import Op
-from ..passes import infer
+from . import infer
 from .calls import register, register_method
 from .calls_math import NOVALUE, bind, cast, has_node, no_out, run_numpy, static, strong
-from .lower import numpy_semantics
+from .semantics import numpy_semantics
 
 _INTP = np.dtype(np.intp)
 
@@ -67,9 +68,9 @@ def arg_reduce(lw, op, a, axis, keepdims, node):
         if 0 in reduced:
             raise ValueError(f"attempt to get {fname} of an empty sequence")
     if any(d != 1 for d in reduced):
-        lw.lw.checks.append(infer.NonEmpty(reduced, fname))
+        lw.state.checks.append(NonEmpty(reduced, fname))
     keepdims = bool(keepdims)
-    return lw.lw.intern(Reduce(op=op, arg=a, axes=axes, keepdims=keepdims, dtype=_INTP,
+    return lw.intern(Reduce(op=op, arg=a, axes=axes, keepdims=keepdims, dtype=_INTP,
                                shape=infer.reduced_shape(a.shape, axes, keepdims)))
 
 
@@ -143,8 +144,8 @@ def _nan_extreme(func, op, ufunc):
             raise lw.unsupported(f"np.{name}() of complex numbers", node)
         reduced = [a.shape[d] for d in axes]
         if any(d != 1 for d in reduced):
-            lw.lw.checks.append(infer.NonEmpty(tuple(reduced), ufunc.__name__))
-        return lw.lw.intern(Reduce(op=op, arg=a, axes=axes, keepdims=keepdims, dtype=dtype,
+            lw.state.checks.append(NonEmpty(tuple(reduced), ufunc.__name__))
+        return lw.intern(Reduce(op=op, arg=a, axes=axes, keepdims=keepdims, dtype=dtype,
                                    shape=infer.reduced_shape(a.shape, axes, keepdims)))
     register(func)(handler)
 
@@ -197,7 +198,7 @@ def scan(lw, op, a, axis, dtype, node):
     if probe.dtype.kind not in "biufc":
         raise lw.unsupported(f"np.{op.value}() to {probe.dtype}", node)
     shape = (shape_size(a.shape),) if flatten else a.shape
-    return lw.lw.intern(Scan(op=op, arg=a, axes=axes, keepdims=True, flatten=flatten, dtype=probe.dtype,
+    return lw.intern(Scan(op=op, arg=a, axes=axes, keepdims=True, flatten=flatten, dtype=probe.dtype,
                              shape=shape))
 
 
@@ -267,7 +268,7 @@ def _average(lw, args, kwargs, node):
     return lw.reduction("mean", a, (), _reduction_kwargs(dict(o, axis=axis), "axis"), node)
 
 
-# ---- mean (lower.py's reduction() calls this) ------------------------------------------------------
+# ---- mean (node_builders.py's reduction() calls this) ------------------------------------------------------
 
 def mean_of_sum(lw, arg, axes, keepdims, dtype, out_dtype, shape, reduced, node):
     """NumPy's ``_mean``: sum in float64 for bool/int input and in float32 for float16
@@ -281,7 +282,7 @@ def mean_of_sum(lw, arg, axes, keepdims, dtype, out_dtype, shape, reduced, node)
         sum_dtype = np.dtype(np.float64)
     else:
         sum_dtype = np.dtype(np.float32) if half else arg.dtype
-    total = lw.lw.intern(Reduce(op=Op.SUM, arg=arg, axes=axes, keepdims=keepdims, dtype=sum_dtype, shape=shape))
+    total = lw.intern(Reduce(op=Op.SUM, arg=arg, axes=axes, keepdims=keepdims, dtype=sum_dtype, shape=shape))
     count = 1
     for d in reduced:
         count = dim_mul(count, d)

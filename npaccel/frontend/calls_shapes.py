@@ -24,7 +24,7 @@ _REQ = inspect.Parameter.empty
 
 
 # ---- reshape ----------------------------------------------------------------------------------
-def reshape(fl, a, newshape, order, node, copy=None):
+def reshape(lw, a, newshape, order, node, copy=None):
     items = newshape if isinstance(newshape, (tuple, list)) else (newshape,)
     dims, unknown, maybe = [], None, []
     for k, s in enumerate(items):
@@ -36,7 +36,7 @@ def reshape(fl, a, newshape, order, node, copy=None):
                 unknown = k
                 dims.append(None)
                 continue
-        d = to_dim(fl, s, node)
+        d = to_dim(lw, s, node)
         if not nonnegative(d):     # NumPy reads a negative size as -1 (unknown)
             maybe.append(k)
         dims.append(d)
@@ -46,17 +46,17 @@ def reshape(fl, a, newshape, order, node, copy=None):
         fail(ValueError("order 'K' is not permitted for reshaping"))
     if order == "A":
         if not _c_ordered(a):
-            raise fl.unsupported("reshape(..., order='A') of an array whose memory order is known only at run time",
+            raise lw.unsupported("reshape(..., order='A') of an array whose memory order is known only at run time",
                                  node)
         order = "C"
     if copy is False and not _c_ordered(a):
-        raise fl.unsupported("reshape(..., copy=False) of a strided array", node)
+        raise lw.unsupported("reshape(..., copy=False) of a strided array", node)
     total = shape_size(a.shape)
     text, values = shape_text([-1 if d is None else d for d in dims])
     message = "cannot reshape array of size {} into shape " + text.replace("-1", "newaxis")
     values = (total, *values)
     if maybe:
-        _run_time_unknown(fl, dims, maybe, unknown is not None, total, message, values, node)
+        _run_time_unknown(lw, dims, maybe, unknown is not None, total, message, values, node)
     known = 1
     for d in dims:
         if d is not None:
@@ -71,22 +71,22 @@ def reshape(fl, a, newshape, order, node, copy=None):
                     fail(ValueError(message.format(*values)))
                 q = total // known
             else:
-                require(fl, known, "!=", 0, "ValueError", message, values)
+                require(lw, known, "!=", 0, "ValueError", message, values)
                 q = dim_floordiv(total, known)
-                require(fl, total, "==", dim_mul(q, known), "ValueError", message, values)
+                require(lw, total, "==", dim_mul(q, known), "ValueError", message, values)
         dims[unknown] = q
     elif not same_size(total, known):
         if isinstance(total, int) and isinstance(known, int):
             fail(ValueError(message.format(*values)))
-        require(fl, total, "==", known, "ValueError", message, values)
+        require(lw, total, "==", known, "ValueError", message, values)
     shape = tuple(dims)
     if order == "F":
-        back = reshape_value(fl, fl.transpose(a, None, node), tuple(reversed(shape)))
-        return fl.transpose(back, None, node)
-    return reshape_value(fl, a, shape)
+        back = reshape_value(lw, lw.transpose(a, None, node), tuple(reversed(shape)))
+        return lw.transpose(back, None, node)
+    return reshape_value(lw, a, shape)
 
 
-def _run_time_unknown(fl, dims, maybe, has_unknown, total, message, values, node):
+def _run_time_unknown(lw, dims, maybe, has_unknown, total, message, values, node):
     """Sizes computed at run time that may be negative: NumPy reads one negative size as
     the unknown one (-1), and refuses two unknowns. With one such size d, the dim is
     d if d >= 0 else total // (product of the others), in dim arithmetic: with
@@ -94,22 +94,22 @@ def _run_time_unknown(fl, dims, maybe, has_unknown, total, message, values, node
     one_unknown = "can only specify one unknown dimension"
     if has_unknown or len(maybe) > 1:
         if len(maybe) > 1 and not has_unknown:
-            raise fl.unsupported("a reshape with several sizes that may be negative at run time", node)
+            raise lw.unsupported("a reshape with several sizes that may be negative at run time", node)
         for k in maybe:
-            require(fl, dims[k], ">=", 0, "ValueError", one_unknown)
+            require(lw, dims[k], ">=", 0, "ValueError", one_unknown)
         return
     k, = maybe
-    d = _floor_from_zero(fl, dims[k])
+    d = _floor_from_zero(lw, dims[k])
     others = 1
     for j, o in enumerate(dims):
         if j != k:
             others = dim_mul(others, o)
     neg = dim_min(dim_max(dim_sub(0, d), 0), 1)
-    require(fl, dim_sub(neg, others), "<=", 0, "ValueError", message, values)     # -1 with a 0 beside it
+    require(lw, dim_sub(neg, others), "<=", 0, "ValueError", message, values)     # -1 with a 0 beside it
     dims[k] = dim_add(dim_max(d, 0), dim_mul(neg, dim_floordiv(total, dim_max(others, 1))))
 
 
-def _floor_from_zero(fl, d):
+def _floor_from_zero(lw, d):
     """``d`` with its floor divisions of numbers that may be negative rewritten to divide
     only numbers >= 0 (C's / truncates; dims render // as /): for a constant c > 0,
     a // c = max(a, 0) // c - (max(-a, 0) + c - 1) // c. Other divisors must be >= 0.
@@ -120,12 +120,12 @@ def _floor_from_zero(fl, d):
     """
     if not isinstance(d, DimOp):
         return d
-    a, b = _floor_from_zero(fl, d.a), _floor_from_zero(fl, d.b)
+    a, b = _floor_from_zero(lw, d.a), _floor_from_zero(lw, d.b)
     if d.op != "//" or nonnegative(a):
         return DimOp(d.op, a, b)
     if isinstance(b, int) and b > 0:
         return dim_sub(dim_floordiv(dim_max(a, 0), b), dim_floordiv(dim_add(dim_max(dim_sub(0, a), 0), b - 1), b))
-    require(fl, a, ">=", 0, "ValueError", "negative dimensions are not allowed")
+    require(lw, a, ">=", 0, "ValueError", "negative dimensions are not allowed")
     return DimOp(d.op, a, b)
 
 
@@ -141,7 +141,7 @@ def _c_ordered(a) -> bool:
     return all(_c_ordered(c) for c in a.children())
 
 
-def reshape_value(fl, a, shape):
+def reshape_value(lw, a, shape):
     """``a`` laid out in ``shape`` (same size) in C order: ``a`` itself, a view that adds or
     drops dims of 1, or a Reshape."""
     shape = tuple(shape)
@@ -153,26 +153,26 @@ def reshape_value(fl, a, shape):
         for d in shape:
             axes.append(None if d == 1 else (next(it), 0, 1))
         fixed = tuple((k, 0) for k, d in enumerate(a.shape) if d == 1)
-        return fl.lw.intern(View(arg=a, axes=tuple(axes), fixed=fixed, dtype=a.dtype, shape=shape))
+        return lw.intern(View(arg=a, axes=tuple(axes), fixed=fixed, dtype=a.dtype, shape=shape))
     if isinstance(a, Reshape):
         a = a.arg
         if shape == tuple(a.shape):
             return a
-    return fl.lw.intern(Reshape(arg=a, dtype=a.dtype, shape=shape))
+    return lw.intern(Reshape(arg=a, dtype=a.dtype, shape=shape))
 
 
 @register(np.reshape)
-def _np_reshape(fl, args, kwargs, node):
-    b = bind(fl, node, "reshape", args, kwargs, [("a", _REQ), ("shape", None), ("order", "C")],
+def _np_reshape(lw, args, kwargs, node):
+    b = bind(lw, node, "reshape", args, kwargs, [("a", _REQ), ("shape", None), ("order", "C")],
              [("newshape", None), ("copy", None)])
     shape = b["shape"] if b["shape"] is not None else b["newshape"]
     if shape is None:
         fail(TypeError("reshape() missing 1 required positional argument: 'shape'"))
-    return reshape(fl, as_array(fl, b["a"], node), shape, b["order"], node, b["copy"])
+    return reshape(lw, as_array(lw, b["a"], node), shape, b["order"], node, b["copy"])
 
 
 @register_method("reshape")
-def _reshape_method(fl, args, kwargs, node):
+def _reshape_method(lw, args, kwargs, node):
     a, *shape = args
     bad = set(kwargs) - {"order", "copy"}
     if bad:
@@ -180,75 +180,75 @@ def _reshape_method(fl, args, kwargs, node):
     if not shape:
         fail(TypeError("reshape() takes exactly 1 argument (0 given)"))
     shape = shape[0] if len(shape) == 1 else tuple(shape)
-    return reshape(fl, a, shape, kwargs.get("order", "C"), node, kwargs.get("copy"))
+    return reshape(lw, a, shape, kwargs.get("order", "C"), node, kwargs.get("copy"))
 
 
-def ravel(fl, a, node, order="C"):
+def ravel(lw, a, node, order="C"):
     if order in ("A", "K"):
         if not _c_ordered(a):
-            raise fl.unsupported(f"ravel(order='{order}') of an array whose memory order is known only at "
+            raise lw.unsupported(f"ravel(order='{order}') of an array whose memory order is known only at "
                                  "run time", node)
         order = "C"
     if order not in ("C", "F"):
         probe(np.ravel, np.zeros(1), order=order)
-    return reshape(fl, a, -1, order, node)
+    return reshape(lw, a, -1, order, node)
 
 
 @register(np.ravel)
-def _np_ravel(fl, args, kwargs, node):
-    b = bind(fl, node, "ravel", args, kwargs, [("a", _REQ), ("order", "C")])
-    return ravel(fl, as_array(fl, b["a"], node), node, b["order"])
+def _np_ravel(lw, args, kwargs, node):
+    b = bind(lw, node, "ravel", args, kwargs, [("a", _REQ), ("order", "C")])
+    return ravel(lw, as_array(lw, b["a"], node), node, b["order"])
 
 
 @register_method("ravel")
-def _ravel_method(fl, args, kwargs, node):
-    b = bind(fl, node, "ravel", args, kwargs, [("a", _REQ), ("order", "C")])
-    return ravel(fl, b["a"], node, b["order"])
+def _ravel_method(lw, args, kwargs, node):
+    b = bind(lw, node, "ravel", args, kwargs, [("a", _REQ), ("order", "C")])
+    return ravel(lw, b["a"], node, b["order"])
 
 
 @register_method("flatten")
-def _flatten_method(fl, args, kwargs, node):
-    b = bind(fl, node, "flatten", args, kwargs, [("a", _REQ), ("order", "C")])
-    out = ravel(fl, b["a"], node, b["order"])
-    return copy_of(fl, out) if out is b["a"] or isinstance(out, View) else out
+def _flatten_method(lw, args, kwargs, node):
+    b = bind(lw, node, "flatten", args, kwargs, [("a", _REQ), ("order", "C")])
+    out = ravel(lw, b["a"], node, b["order"])
+    return copy_of(lw, out) if out is b["a"] or isinstance(out, View) else out
 
 
 # ---- broadcast_to, expand_dims, squeeze, swapaxes, moveaxis, flip, atleast_Nd -----------------
 @register(np.broadcast_to)
-def _broadcast_to(fl, args, kwargs, node):
-    b = bind(fl, node, "broadcast_to", args, kwargs, [("array", _REQ), ("shape", _REQ), ("subok", False)])
-    a = as_array(fl, b["array"], node)
+def _broadcast_to(lw, args, kwargs, node):
+    b = bind(lw, node, "broadcast_to", args, kwargs, [("array", _REQ), ("shape", _REQ), ("subok", False)])
+    a = as_array(lw, b["array"], node)
     items = b["shape"] if isinstance(b["shape"], (tuple, list)) else (b["shape"],)
-    shape = tuple(to_dim(fl, s, node) for s in items)
+    shape = tuple(to_dim(lw, s, node) for s in items)
     for d in shape:
         if isinstance(d, int) and d < 0:
             fail(ValueError("all elements of broadcast shape must be non-negative"))
         if not nonnegative(d):
-            require(fl, d, ">=", 0, "ValueError", "all elements of broadcast shape must be non-negative")
+            require(lw, d, ">=", 0, "ValueError", "all elements of broadcast shape must be non-negative")
     if not shape and a.ndim:
         fail(ValueError("cannot broadcast a non-scalar to a scalar array"))
     if a.ndim > len(shape):
         fail(ValueError("input operand has more dimensions than allowed by the axis remapping"))
     if tuple(a.shape) == shape:
         return a
-    return broadcast_into(fl, a, shape, lambda v, s: "operands could not be broadcast together with remapped "
+    return broadcast_into(lw, a, shape, lambda v, s: "operands could not be broadcast together with remapped "
                           f"shapes [original->remapped]: {v}  and requested shape {s}")
 
 
 @register(np.expand_dims)
-def _expand_dims(fl, args, kwargs, node):
-    b = bind(fl, node, "expand_dims", args, kwargs, [("a", _REQ), ("axis", _REQ)])
-    a = as_array(fl, b["a"], node)
+def _expand_dims(lw, args, kwargs, node):
+    b = bind(lw, node, "expand_dims", args, kwargs, [("a", _REQ), ("axis", _REQ)])
+    a = as_array(lw, b["a"], node)
     axis = b["axis"] if isinstance(b["axis"], (tuple, list)) else (b["axis"],)
     axes = probe(normalize_axis_tuple, tuple(axis), a.ndim + len(axis))
-    return fl.basic_index(a, tuple(None if k in axes else slice(None) for k in range(a.ndim + len(axes))), node)
+    return lw.basic_index(a, tuple(None if k in axes else slice(None) for k in range(a.ndim + len(axes))), node)
 
 
-def squeeze(fl, a, axis, node):
+def squeeze(lw, a, axis, node):
     if axis is None:
         for d in a.shape:
             if not (isinstance(d, int) or surely_differ(d, 1)):
-                raise fl.unsupported("squeeze() of a dim whose size (1 or not) is known only at run time", node)
+                raise lw.unsupported("squeeze() of a dim whose size (1 or not) is known only at run time", node)
         axes = tuple(k for k, d in enumerate(a.shape) if d == 1)
     else:
         axes = probe(normalize_axis_tuple, axis, a.ndim)
@@ -257,46 +257,46 @@ def squeeze(fl, a, axis, node):
             message = "cannot select an axis to squeeze out which has size not equal to one"
             if surely_differ(d, 1):
                 fail(ValueError(message))
-            require(fl, d, "==", 1, "ValueError", message)
+            require(lw, d, "==", 1, "ValueError", message)
     if not axes:
         return a
-    return fl.lw.intern(View(arg=a, axes=tuple((k, 0, 1) for k in range(a.ndim) if k not in axes),
+    return lw.intern(View(arg=a, axes=tuple((k, 0, 1) for k in range(a.ndim) if k not in axes),
                              fixed=tuple((k, 0) for k in axes), dtype=a.dtype,
                              shape=tuple(d for k, d in enumerate(a.shape) if k not in axes)))
 
 
 @register(np.squeeze)
-def _np_squeeze(fl, args, kwargs, node):
-    b = bind(fl, node, "squeeze", args, kwargs, [("a", _REQ), ("axis", None)])
-    return squeeze(fl, as_array(fl, b["a"], node), b["axis"], node)
+def _np_squeeze(lw, args, kwargs, node):
+    b = bind(lw, node, "squeeze", args, kwargs, [("a", _REQ), ("axis", None)])
+    return squeeze(lw, as_array(lw, b["a"], node), b["axis"], node)
 
 
 @register_method("squeeze")
-def _squeeze_method(fl, args, kwargs, node):
-    b = bind(fl, node, "squeeze", args, kwargs, [("a", _REQ), ("axis", None)])
-    return squeeze(fl, b["a"], b["axis"], node)
+def _squeeze_method(lw, args, kwargs, node):
+    b = bind(lw, node, "squeeze", args, kwargs, [("a", _REQ), ("axis", None)])
+    return squeeze(lw, b["a"], b["axis"], node)
 
 
-def swapaxes(fl, a, axis1, axis2, node):
+def swapaxes(lw, a, axis1, axis2, node):
     i, j = probe(normalize_axis_index, axis1, a.ndim), probe(normalize_axis_index, axis2, a.ndim)
     order = list(range(a.ndim))
     order[i], order[j] = order[j], order[i]
-    return fl.transpose(a, tuple(order), node)
+    return lw.transpose(a, tuple(order), node)
 
 
 @register(np.swapaxes)
-def _np_swapaxes(fl, args, kwargs, node):
-    b = bind(fl, node, "swapaxes", args, kwargs, [("a", _REQ), ("axis1", _REQ), ("axis2", _REQ)])
-    return swapaxes(fl, as_array(fl, b["a"], node), b["axis1"], b["axis2"], node)
+def _np_swapaxes(lw, args, kwargs, node):
+    b = bind(lw, node, "swapaxes", args, kwargs, [("a", _REQ), ("axis1", _REQ), ("axis2", _REQ)])
+    return swapaxes(lw, as_array(lw, b["a"], node), b["axis1"], b["axis2"], node)
 
 
 @register_method("swapaxes")
-def _swapaxes_method(fl, args, kwargs, node):
-    b = bind(fl, node, "swapaxes", args, kwargs, [("a", _REQ), ("axis1", _REQ), ("axis2", _REQ)])
-    return swapaxes(fl, b["a"], b["axis1"], b["axis2"], node)
+def _swapaxes_method(lw, args, kwargs, node):
+    b = bind(lw, node, "swapaxes", args, kwargs, [("a", _REQ), ("axis1", _REQ), ("axis2", _REQ)])
+    return swapaxes(lw, b["a"], b["axis1"], b["axis2"], node)
 
 
-def moveaxis(fl, a, source, destination, node):
+def moveaxis(lw, a, source, destination, node):
     source = probe(normalize_axis_tuple, source, a.ndim, "source")
     destination = probe(normalize_axis_tuple, destination, a.ndim, "destination")
     if len(source) != len(destination):
@@ -304,60 +304,60 @@ def moveaxis(fl, a, source, destination, node):
     order = [n for n in range(a.ndim) if n not in source]
     for dest, src in sorted(zip(destination, source)):
         order.insert(dest, src)
-    return fl.transpose(a, tuple(order), node)
+    return lw.transpose(a, tuple(order), node)
 
 
 @register(np.moveaxis)
-def _np_moveaxis(fl, args, kwargs, node):
-    b = bind(fl, node, "moveaxis", args, kwargs, [("a", _REQ), ("source", _REQ), ("destination", _REQ)])
-    return moveaxis(fl, as_array(fl, b["a"], node), b["source"], b["destination"], node)
+def _np_moveaxis(lw, args, kwargs, node):
+    b = bind(lw, node, "moveaxis", args, kwargs, [("a", _REQ), ("source", _REQ), ("destination", _REQ)])
+    return moveaxis(lw, as_array(lw, b["a"], node), b["source"], b["destination"], node)
 
 
-def flip(fl, a, axis, node):
+def flip(lw, a, axis, node):
     axes = range(a.ndim) if axis is None else probe(normalize_axis_tuple, axis, a.ndim)
-    return fl.basic_index(a, tuple(slice(None, None, -1) if k in axes else slice(None) for k in range(a.ndim)),
+    return lw.basic_index(a, tuple(slice(None, None, -1) if k in axes else slice(None) for k in range(a.ndim)),
                           node)
 
 
 @register(np.flip)
-def _flip(fl, args, kwargs, node):
-    b = bind(fl, node, "flip", args, kwargs, [("m", _REQ), ("axis", None)])
-    return flip(fl, as_array(fl, b["m"], node), b["axis"], node)
+def _flip(lw, args, kwargs, node):
+    b = bind(lw, node, "flip", args, kwargs, [("m", _REQ), ("axis", None)])
+    return flip(lw, as_array(lw, b["m"], node), b["axis"], node)
 
 
 @register(np.fliplr)
-def _fliplr(fl, args, kwargs, node):
-    b = bind(fl, node, "fliplr", args, kwargs, [("m", _REQ)])
-    m = as_array(fl, b["m"], node)
+def _fliplr(lw, args, kwargs, node):
+    b = bind(lw, node, "fliplr", args, kwargs, [("m", _REQ)])
+    m = as_array(lw, b["m"], node)
     if m.ndim < 2:
         fail(ValueError("Input must be >= 2-d."))
-    return flip(fl, m, 1, node)
+    return flip(lw, m, 1, node)
 
 
 @register(np.flipud)
-def _flipud(fl, args, kwargs, node):
-    b = bind(fl, node, "flipud", args, kwargs, [("m", _REQ)])
-    m = as_array(fl, b["m"], node)
+def _flipud(lw, args, kwargs, node):
+    b = bind(lw, node, "flipud", args, kwargs, [("m", _REQ)])
+    m = as_array(lw, b["m"], node)
     if m.ndim < 1:
         fail(ValueError("Input must be >= 1-d."))
-    return flip(fl, m, 0, node)
+    return flip(lw, m, 0, node)
 
 
 _ATLEAST = {1: {0: (None,)}, 2: {0: (None, None), 1: (None, slice(None))},
             3: {0: (None, None, None), 1: (None, slice(None), None), 2: (Ellipsis, None)}}
 
 
-def atleast(fl, n, a, node):
-    a = as_array(fl, a, node)
+def atleast(lw, n, a, node):
+    a = as_array(lw, a, node)
     index = _ATLEAST[n].get(a.ndim)
-    return a if index is None else fl.basic_index(a, index, node)
+    return a if index is None else lw.basic_index(a, index, node)
 
 
 def _atleast(n):
-    def handler(fl, args, kwargs, node):
+    def handler(lw, args, kwargs, node):
         if kwargs:
             fail(TypeError(f"atleast_{n}d() got an unexpected keyword argument '{next(iter(kwargs))}'"))
-        out = tuple(atleast(fl, n, a, node) for a in args)
+        out = tuple(atleast(lw, n, a, node) for a in args)
         return out[0] if len(out) == 1 else out
     return handler
 

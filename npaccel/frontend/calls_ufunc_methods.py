@@ -10,7 +10,7 @@ machinery the ufunc calls, reductions and scans already have.
 - ``uf.at(x, idx, v)``: an integer-array store whose value reads the element it writes
   while the writes run, so repeated indices accumulate (NumPy's unbuffered rule).
 
->>> REDUCTIONS[np.add], REDUCTIONS[np.fmax]
+>>> FOLDING_REDUCTIONS[np.add], FOLDING_REDUCTIONS[np.fmax]
 (<Op.SUM: 'sum'>, <Op.NANMAX: 'nanmax'>)
 >>> accumulate_op(np.add, np.dtype("int8")), accumulate_op(np.maximum, np.dtype("float32"))
 (<Op.CUMSUM: 'cumsum'>, <Op.MAXIMUM: 'maximum'>)
@@ -23,20 +23,22 @@ import inspect
 
 import numpy as np
 
+from ..ir.checks import NonEmpty
 from ..ir.nodes import Node, Reduce, Scan
-from ..ir.ops import COMPLEX_OPS, UFUNC_OPS, Op
-from ..passes import infer
+from ..ir.ops import COMPLEX_OPS, FOLDING_REDUCTIONS, REDUCTIONS, UFUNC_OPS, Op
+from . import infer
 from .array_build import as_array, bind, cast, fail
 from .calls import register
 from .calls_arrays import probe
 from .calls_math import NOVALUE, run_numpy
-from .lower import numpy_semantics
+from .semantics import numpy_semantics
+from .calls_shapes import reshape_value
+from .calls_casts import ufunc_with_dtype
+from ..ir import program as P
+from .bindings import may_alias, reads_any, view_root
 
 _REQ = inspect.Parameter.empty
 
-REDUCTIONS = {np.add: Op.SUM, np.multiply: Op.PROD, np.maximum: Op.MAX, np.minimum: Op.MIN,
-              np.fmax: Op.NANMAX, np.fmin: Op.NANMIN, np.logical_or: Op.ANY, np.logical_and: Op.ALL}
-_NO_IDENTITY = (Op.MAX, Op.MIN, Op.NANMAX, Op.NANMIN)
 _SCANS = {np.add: Op.CUMSUM, np.multiply: Op.CUMPROD}
 
 
@@ -61,135 +63,131 @@ def _is_run_time(value):
     return isinstance(value, Node) or (isinstance(value, (tuple, list)) and any(isinstance(v, Node) for v in value))
 
 
-def _static(fl, uf, name, options, names, node):
+def _static(lw, uf, name, options, names, node):
     for n in names:
         if _is_run_time(options[n]):
-            raise fl.unsupported(f"np.{uf.__name__}.{name}() with a run-time {n}", node)
+            raise lw.unsupported(f"np.{uf.__name__}.{name}() with a run-time {n}", node)
 
 
-def _plain(fl, uf, name, options, node, defaults):
+def _plain(lw, uf, name, options, node, defaults):
     """Options left at the values the compiled forms assume (out=None, where=True, ...)."""
     for n, default in defaults:
         v = options.get(n, default)
         if not (v is default or (isinstance(v, bool) and v == default)):
-            raise fl.unsupported(f"np.{uf.__name__}.{name}(..., {n}=...)", node)
+            raise lw.unsupported(f"np.{uf.__name__}.{name}(..., {n}=...)", node)
 
 
 # ---- outer --------------------------------------------------------------------------------------
-def outer(fl, uf, args, kwargs, node):
+def outer(lw, uf, args, kwargs, node):
     if len(args) != 2:
         return probe(uf.outer, *[np.zeros(1)] * len(args), **kwargs)     # NumPy's TypeError
     if not any(_is_run_time(a) for a in (*args, *kwargs.values())):
-        fl.python_values(*args, node=node)
+        lw.python_values(*args, node=node)
         return run_numpy(uf.outer, *args, **kwargs)
     bad = sorted(set(kwargs) - {"dtype"})
     if bad:
-        raise fl.unsupported(f"np.{uf.__name__}.outer(..., {bad[0]}=...)", node)
-    a, b = (as_array(fl, x, node) for x in args)
-    from .calls_shapes import reshape_value
-    wide = reshape_value(fl, a, tuple(a.shape) + (1,) * b.ndim)
+        raise lw.unsupported(f"np.{uf.__name__}.outer(..., {bad[0]}=...)", node)
+    a, b = (as_array(lw, x, node) for x in args)
+    wide = reshape_value(lw, a, tuple(a.shape) + (1,) * b.ndim)
     if kwargs.get("dtype") is not None:
-        from .calls_casts import ufunc_with_dtype
-        return ufunc_with_dtype(fl, uf, (wide, b), kwargs["dtype"], node)
-    return fl.ufunc(uf, (wide, b), node)
+        return ufunc_with_dtype(lw, uf, (wide, b), kwargs["dtype"], node)
+    return lw.ufunc(uf, (wide, b), node)
 
 
 # ---- reduce -------------------------------------------------------------------------------------
-def reduce(fl, uf, args, kwargs, node):
-    o = bind(fl, node, f"{uf.__name__}.reduce", args, kwargs,
+def reduce(lw, uf, args, kwargs, node):
+    o = bind(lw, node, f"{uf.__name__}.reduce", args, kwargs,
              [("array", _REQ), ("axis", 0), ("dtype", None), ("out", None), ("keepdims", False),
               ("initial", NOVALUE), ("where", True)])
     if not any(_is_run_time(v) for v in o.values()):
-        fl.python_values(*o.values(), node=node)
+        lw.python_values(*o.values(), node=node)
         return run_numpy(uf.reduce, *args, **kwargs)
-    _static(fl, uf, "reduce", o, ("axis", "dtype", "keepdims", "initial", "where"), node)
-    _plain(fl, uf, "reduce", o, node, (("out", None), ("initial", NOVALUE), ("where", True)))
-    op = REDUCTIONS.get(uf)
+    _static(lw, uf, "reduce", o, ("axis", "dtype", "keepdims", "initial", "where"), node)
+    _plain(lw, uf, "reduce", o, node, (("out", None), ("initial", NOVALUE), ("where", True)))
+    op = FOLDING_REDUCTIONS.get(uf)
     if op is None:
-        raise fl.unsupported(f"np.{uf.__name__}.reduce", node)
-    a = as_array(fl, o["array"], node)
+        raise lw.unsupported(f"np.{uf.__name__}.reduce", node)
+    a = as_array(lw, o["array"], node)
     axis, keepdims = o["axis"], bool(o["keepdims"])
     result = probe(uf.reduce, np.ones((1,) * a.ndim, a.dtype), axis=axis, dtype=o["dtype"], keepdims=keepdims)
     dtype = np.asarray(result).dtype
     if dtype.kind not in "biufc":
-        raise fl.unsupported(f"np.{uf.__name__}.reduce to {dtype}", node)
+        raise lw.unsupported(f"np.{uf.__name__}.reduce to {dtype}", node)
     if a.ndim == 0:
         axes = ()
     else:
         axes = probe(infer.normalize_axes, tuple(axis) if isinstance(axis, list) else axis, a.ndim)
     reduced = tuple(a.shape[d] for d in axes)
-    if op in _NO_IDENTITY and any(d != 1 for d in reduced):
+    if not REDUCTIONS[op].identity and any(d != 1 for d in reduced):
         if any(d == 0 for d in reduced):
             fail(ValueError(f"zero-size array to reduction operation {uf.__name__} which has no identity"))
-        fl.lw.checks.append(infer.NonEmpty(reduced, uf.__name__))
-    return fl.lw.intern(Reduce(op=op, arg=a, axes=axes, keepdims=keepdims, dtype=dtype,
+        lw.state.checks.append(NonEmpty(reduced, uf.__name__))
+    return lw.intern(Reduce(op=op, arg=a, axes=axes, keepdims=keepdims, dtype=dtype,
                                shape=infer.reduced_shape(a.shape, axes, keepdims)))
 
 
 # ---- accumulate ---------------------------------------------------------------------------------
-def accumulate(fl, uf, args, kwargs, node):
-    o = bind(fl, node, f"{uf.__name__}.accumulate", args, kwargs,
+def accumulate(lw, uf, args, kwargs, node):
+    o = bind(lw, node, f"{uf.__name__}.accumulate", args, kwargs,
              [("array", _REQ), ("axis", 0), ("dtype", None), ("out", None)])
     if not any(_is_run_time(v) for v in o.values()):
-        fl.python_values(*o.values(), node=node)
+        lw.python_values(*o.values(), node=node)
         return run_numpy(uf.accumulate, *args, **kwargs)
-    _static(fl, uf, "accumulate", o, ("axis", "dtype"), node)
-    _plain(fl, uf, "accumulate", o, node, (("out", None),))
-    a = as_array(fl, o["array"], node)
+    _static(lw, uf, "accumulate", o, ("axis", "dtype"), node)
+    _plain(lw, uf, "accumulate", o, node, (("out", None),))
+    a = as_array(lw, o["array"], node)
     result = probe(uf.accumulate, np.ones((1,) * a.ndim, a.dtype), axis=o["axis"], dtype=o["dtype"])
     op = accumulate_op(uf, result.dtype)
     if op is None or result.dtype.kind not in "biufc":
-        raise fl.unsupported(f"np.{uf.__name__}.accumulate to {result.dtype}", node)
+        raise lw.unsupported(f"np.{uf.__name__}.accumulate to {result.dtype}", node)
     axis = 0 if o["axis"] is None else o["axis"]
     axes = probe(infer.normalize_axes, axis, a.ndim)
-    return fl.lw.intern(Scan(op=op, arg=a, axes=axes, keepdims=True, flatten=False, dtype=result.dtype,
+    return lw.intern(Scan(op=op, arg=a, axes=axes, keepdims=True, flatten=False, dtype=result.dtype,
                              shape=a.shape))
 
 
 # ---- at -----------------------------------------------------------------------------------------
-def at(fl, uf, args, kwargs, node):
+def at(lw, uf, args, kwargs, node):
     """``uf.at(x, indices, b)``: x[indices] = uf(x[indices], b) element by element in index
     order (a repeated index sees what its earlier occurrence wrote). NumPy takes ``b`` as an
     array (a Python scalar is not weak here), applies the loop the two dtypes select and
     casts the result into x unsafely."""
-    o = bind(fl, node, f"{uf.__name__}.at", args, kwargs, [("a", _REQ), ("indices", _REQ), ("b", None)])
+    o = bind(lw, node, f"{uf.__name__}.at", args, kwargs, [("a", _REQ), ("indices", _REQ), ("b", None)])
     x, index, b = o["a"], o["indices"], o["b"]
     if not isinstance(x, Node) or x.weak or x.ndim == 0:
-        raise fl.unsupported(f"np.{uf.__name__}.at() of a value that is not an array", node)
+        raise lw.unsupported(f"np.{uf.__name__}.at() of a value that is not an array", node)
     if b is None:
         fail(ValueError("second operand needed for ufunc"))
-    x = fl.ensure_stored(x, "array")
-    fl.mark_written(x)
-    region = fl.basic_index(x, list(index) if isinstance(index, list) else index, node)
+    x = lw.ensure_stored(x, "array")
+    lw.mark_written(x)
+    region = lw.basic_index(x, list(index) if isinstance(index, list) else index, node)
     if not isinstance(region, Node):
-        raise fl.unsupported(f"np.{uf.__name__}.at() with this index", node)
+        raise lw.unsupported(f"np.{uf.__name__}.at() with this index", node)
     if not isinstance(b, Node):
-        fl.python_values(b, node=node)
-    value = fl.ufunc(uf, (region, as_array(fl, b, node)), node)
+        lw.python_values(b, node=node)
+    value = lw.ufunc(uf, (region, as_array(lw, b, node)), node)
     if value.dtype.kind == "c" and x.dtype.kind != "c":
-        raise fl.unsupported(f"np.{uf.__name__}.at() of complex values into {x.dtype}", node)
-    value = cast(fl, value, x.dtype)
+        raise lw.unsupported(f"np.{uf.__name__}.at() of complex values into {x.dtype}", node)
+    value = cast(lw, value, x.dtype)
     if type(region).__name__ != "Gather":      # slices and integers: no index repeats
-        fl.store_into(region, value, node)
+        lw.store_into(region, value, node)
         return None
-    unbuffered_scatter(fl, region, value, node)
+    unbuffered_scatter(lw, region, value, node)
     return None
 
 
-def unbuffered_scatter(fl, region, value, node):
+def unbuffered_scatter(lw, region, value, node):
     """The store of ``.at``: its value reads the target while the writes run."""
-    from ..ir import program as P
-    from .control import may_alias, reads_any, view_root
     base = view_root(region.arg)
     with numpy_semantics():
-        shape = infer.broadcast_shapes([region.shape, value.shape], fl.lw.checks)
-    if not fl.same_shape(shape, region.shape):
+        shape = infer.broadcast_shapes([region.shape, value.shape], lw.state.checks)
+    if not lw.same_shape(shape, region.shape):
         fail(ValueError(f"operands could not be broadcast together with remapped shapes [original->remapped]: "
                         f"{infer._shape_text(value.shape)} and requested shape {infer._shape_text(region.shape)}"))
     if any(reads_any(i, lambda leaf: may_alias(leaf, base)) for i in region.args):
-        raise fl.unsupported("ufunc.at() whose indices read the array written", node)
-    value = fl.snapshot_readers(base, keep={id(value)}).get(id(value), value)
-    fl.emit(P.Store(region, value))
+        raise lw.unsupported("ufunc.at() whose indices read the array written", node)
+    value = lw.snapshot_readers(base, keep={id(value)}).get(id(value), value)
+    lw.emit(P.Store(region, value))
 
 
 def _register():
@@ -198,7 +196,7 @@ def _register():
             continue
         for name, kind in (("outer", outer), ("reduce", reduce), ("accumulate", accumulate), ("at", at)):
             register(getattr(uf, name))(
-                lambda fl, args, kwargs, node, uf=uf, kind=kind: kind(fl, uf, args, kwargs, node))
+                lambda lw, args, kwargs, node, uf=uf, kind=kind: kind(lw, uf, args, kwargs, node))
 
 
 _register()

@@ -119,7 +119,7 @@ def _element_reader(lowerer, source, hidden, counter, node):
         return gast.Subscript(value=_name(hidden), slice=_name(counter), ctx=gast.Load()), \
             lowerer.dim_value(value.shape[0])
     if isinstance(value, Node):
-        from .lower import numpy_semantics
+        from .semantics import numpy_semantics
         with numpy_semantics():
             iter(np.zeros((), value.dtype))        # NumPy's TypeError for a 0-d array
     raise lowerer.unsupported("'for' over something other than an array, range() or a static sequence", node)

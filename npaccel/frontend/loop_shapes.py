@@ -22,18 +22,20 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir import program as P
-from ..ir.dims import SliceDim, Sym, dim_add, dim_mul, dim_sub, loop_variant
+from ..ir.dims import SliceDim, Sym, dim_add, dim_mul, dim_sub, loop_variant, symbols
 from ..ir.nodes import Const, DimValue, Elementwise, Node, ScalarParam, ScalarVar
+from ..ir.checks import (BroadcastDims, DimCheck, DimsEqual, FitsInto, IndexInRange, MaskMatches, NonEmpty,
+                         ShapeGuard)
 from ..ir.ops import Op
-from ..passes import infer
+from .semantics import numpy_semantics
 
 _I64 = np.dtype(np.int64)
 _DIM_OPS = {Op.ADD: dim_add, Op.PY_ADD: dim_add, Op.SUBTRACT: dim_sub, Op.PY_SUB: dim_sub,
             Op.MULTIPLY: dim_mul, Op.PY_MUL: dim_mul}
 # checks the program can make where it stands; the others (guards that send the whole call
 # to Python) must be decided before anything runs
-_IN_PROGRAM = (infer.DimsEqual, infer.BroadcastDims, infer.FitsInto, infer.DimCheck, infer.NonEmpty,
-               infer.IndexInRange, infer.MaskMatches)
+_IN_PROGRAM = (DimsEqual, BroadcastDims, FitsInto, DimCheck, NonEmpty,
+               IndexInRange, MaskMatches)
 
 
 def check_dims(c) -> list:
@@ -48,16 +50,16 @@ class RunTimeChecks(list):
     those on sizes known only inside the program: each of those becomes a ``Check``
     statement where it arises."""
 
-    def __init__(self, lw):
+    def __init__(self, state):
         super().__init__()
-        self.lw = lw
+        self.state = state
 
     def _in_program(self, c) -> bool:
         if not any(loop_variant(d) for d in check_dims(c) if not isinstance(d, (int, type(None)))):
             return False
-        if not isinstance(c, _IN_PROGRAM) or isinstance(c, infer.ShapeGuard):
+        if not isinstance(c, _IN_PROGRAM) or isinstance(c, ShapeGuard):
             raise UnsupportedError(f"a size known only inside a loop in a {type(c).__name__} check")
-        self.lw.block.append(P.Check(c))
+        self.state.block.append(P.Check(c))
         return True
 
     def append(self, c):
@@ -69,7 +71,7 @@ class RunTimeChecks(list):
             super().insert(i, c)
 
 
-def bound_dim(fl, value, node):
+def bound_dim(lw, value, node):
     """A slice bound (a 0-d integer node) as a dim: counters, int arguments and their
     sums/differences/products stay expressions; any other value is computed into a C local
     first (where the slice is written, so it reads the value of that moment)."""
@@ -77,12 +79,19 @@ def bound_dim(fl, value, node):
         return int(value) if isinstance(value, (int, np.integer)) else value     # a dim already
     if isinstance(value, DimValue):
         return value.dim
+    python_bool = value.weak and value.ndim == 0 and value.dtype.kind == "b"    # an int, 0 or 1
+    if python_bool and isinstance(value, ScalarParam):
+        return Sym(f"s{value.index}")
+    if isinstance(value, Elementwise) and value.op is Op.CAST and value.dtype == _I64 and value.weak and \
+            value.args[0].weak and value.args[0].dtype.kind == "b":
+        return bound_dim(lw, value.args[0], node)
+    if python_bool:
+        value = lw.cast_to(value, _I64)
     if value.ndim or value.dtype.kind not in "iu":
-        from .lower import numpy_semantics
         with numpy_semantics():
             raise TypeError("slice indices must be integers or None or have an __index__ method")
     if value.dtype == np.uint64 and not isinstance(value, Const):
-        raise fl.unsupported("a uint64 slice bound known only at run time", node)
+        raise lw.unsupported("a uint64 slice bound known only at run time", node)
     if isinstance(value, Const):
         return int(value.value)
     if isinstance(value, ScalarVar) and value.dtype == _I64:
@@ -91,13 +100,13 @@ def bound_dim(fl, value, node):
         return Sym(f"s{value.index}")
     if isinstance(value, Elementwise) and value.dtype == _I64:
         if value.op in _DIM_OPS:
-            a, b = (bound_dim(fl, x, node) for x in value.args)
+            a, b = (bound_dim(lw, x, node) for x in value.args)
             return _DIM_OPS[value.op](a, b)
         if value.op is Op.NEGATIVE:
-            return dim_sub(0, bound_dim(fl, value.args[0], node))
+            return dim_sub(0, bound_dim(lw, value.args[0], node))
     if value.dtype != _I64:
-        value = fl.cast_to(value, _I64)
-    var = fl.materialise(value, "bound")
+        value = lw.cast_to(value, _I64)
+    var = lw.materialise(value, "bound")
     return Sym(f"sv{var.vid}")
 
 
@@ -106,7 +115,7 @@ def slice_dims(start, stop, step, n):
     return SliceDim("start", start, stop, step, n), SliceDim("len", start, stop, step, n), step
 
 
-def runtime_slice(fl, s, n, node):
+def runtime_slice(lw, s, n, node):
     """(start, length, step) of the slice ``s`` over a dim of size ``n``, some bound of which
     is known only at run time (a node, or a size computed from an int argument)."""
     step = 1 if s.step is None else s.step
@@ -115,13 +124,12 @@ def runtime_slice(fl, s, n, node):
     if isinstance(step, (int, np.integer)):
         step = int(step)
         if step == 0:
-            from .lower import numpy_semantics
             with numpy_semantics():
                 raise ValueError("slice step cannot be zero")
     else:       # known at run time: checked where the slice is taken
-        step = bound_dim(fl, step, node)
-        fl.lw.checks.append(infer.DimCheck(step, "!=", 0, "ValueError", "slice step cannot be zero"))
-    bounds = [None if b is None else bound_dim(fl, b, node) for b in (s.start, s.stop)]
+        step = bound_dim(lw, step, node)
+        lw.state.checks.append(DimCheck(step, "!=", 0, "ValueError", "slice step cannot be zero"))
+    bounds = [None if b is None else bound_dim(lw, b, node) for b in (s.start, s.stop)]
     return slice_dims(bounds[0], bounds[1], step, n)
 
 
@@ -132,5 +140,4 @@ def is_runtime_bound(part) -> bool:
         return True
     if isinstance(part, (int, np.integer)) or part is None:
         return False
-    from ..ir.dims import symbols
     return any(name.startswith("s") for name in symbols(part))

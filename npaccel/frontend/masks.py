@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ir.checks import MaskMatches
 from ..ir.nodes import SELECTED, Compact, Elementwise, Node, Reduce, View
 from ..ir.ops import Op
-from ..passes import infer
+from . import infer
 
 MASK_REDUCTIONS = ("sum", "mean")
 # methods and NumPy functions that act elementwise on a selection (ufuncs too)
@@ -38,7 +39,7 @@ class MaskedSelection:
 
 def select(lw, base, mask, node):
     """``base[mask]`` for a boolean array ``mask`` indexing the leading dims of ``base``."""
-    from .lower import numpy_semantics
+    from .semantics import numpy_semantics
     if mask.ndim > base.ndim:
         with numpy_semantics():
             raise IndexError(f"too many indices for array: array is {base.ndim}-dimensional, "
@@ -50,7 +51,7 @@ def select(lw, base, mask, node):
                     raise IndexError(f"boolean index did not match indexed array along axis {axis}; "
                                      f"size of axis is {b} but size of corresponding boolean axis is {m}")
         elif m != b:
-            lw.lw.checks.append(infer.MaskMatches(b, m, axis))
+            lw.state.checks.append(MaskMatches(b, m, axis))
     return MaskedSelection(base, mask)
 
 
@@ -70,22 +71,22 @@ def reduce_selection(lw, name, sel, args, kwargs, node):
     # the mask broadcast over the trailing dims of base
     m = mask
     if base.ndim > k:
-        m = lw.lw.intern(View(arg=mask, axes=tuple((d, 0, 1) for d in range(k)) + (None,) * (base.ndim - k),
+        m = lw.intern(View(arg=mask, axes=tuple((d, 0, 1) for d in range(k)) + (None,) * (base.ndim - k),
                               fixed=(), dtype=mask.dtype, shape=mask.shape + (1,) * (base.ndim - k)))
     total_dtype = infer.reduce_dtype(np.sum, base, tuple(axes) if axis is not None else None, False)
     zero = lw.as_node(False if base.dtype.kind == "b" else 0)
     picked = lw.where(m, base, lw.cast_to(zero, base.dtype), node)
     shape = infer.reduced_shape(base.shape, axes, False)
-    total = lw.lw.intern(Reduce(op=Op.SUM, arg=picked, axes=axes, keepdims=False, dtype=total_dtype, shape=shape))
+    total = lw.intern(Reduce(op=Op.SUM, arg=picked, axes=axes, keepdims=False, dtype=total_dtype, shape=shape))
     if name == "sum":
         return total
-    count = lw.lw.intern(Reduce(op=Op.SUM, arg=mask, axes=tuple(range(k)), keepdims=False,
+    count = lw.intern(Reduce(op=Op.SUM, arg=mask, axes=tuple(range(k)), keepdims=False,
                                 dtype=np.dtype(np.int64), shape=()))
     if axis is None and base.ndim > k:
         from ..ir.dims import shape_size
         count = lw.ufunc(np.multiply, (count, lw.dim_value(shape_size(base.shape[k:]))), node)
     # NumPy's mean divides by a Python int count, in the sum's float type
-    count = lw.lw.intern(Elementwise(op=Op.POSITIVE, args=(count,), in_dtypes=(np.dtype(np.int64),),
+    count = lw.intern(Elementwise(op=Op.POSITIVE, args=(count,), in_dtypes=(np.dtype(np.int64),),
                                      dtype=np.dtype(np.int64), shape=(), weak=True))
     mean_dtype = infer.reduce_dtype(np.mean, base, tuple(axes) if axis is not None else None, False)
     if total.dtype != mean_dtype:
@@ -141,9 +142,9 @@ def elementwise(lw, apply, args, node):
 def count(lw, sel):
     """The number of selected rows, as a Python int (weak int64)."""
     i8 = np.dtype(np.int64)
-    total = lw.lw.intern(Reduce(op=Op.SUM, arg=sel.mask, axes=tuple(range(sel.mask.ndim)), keepdims=False,
+    total = lw.intern(Reduce(op=Op.SUM, arg=sel.mask, axes=tuple(range(sel.mask.ndim)), keepdims=False,
                                 dtype=i8, shape=()))
-    return lw.lw.intern(Elementwise(op=Op.POSITIVE, args=(total,), in_dtypes=(i8,), dtype=i8, shape=(), weak=True))
+    return lw.intern(Elementwise(op=Op.POSITIVE, args=(total,), in_dtypes=(i8,), dtype=i8, shape=(), weak=True))
 
 
 def attribute(lw, sel, attr, node):
@@ -158,13 +159,13 @@ def attribute(lw, sel, attr, node):
     if attr == "size":
         from ..ir.dims import shape_size
         return lw.ufunc(np.multiply, (count(lw, sel), lw.dim_value(shape_size(sel.base.shape[k:]))), node)
-    from .lower import BoundMethod
+    from .semantics import BoundMethod
     return BoundMethod(sel, attr)
 
 
 def call(lw, func, args, kwargs, node):
     """A call one of whose arguments (or whose bound object) is a selection."""
-    from .lower import BoundMethod
+    from .semantics import BoundMethod
     if any(isinstance(v, MaskedSelection) for v in kwargs.values()):
         raise lw.unsupported("a boolean-mask selection as a keyword argument", node)
     if isinstance(func, BoundMethod) and isinstance(func.node, MaskedSelection):
@@ -185,5 +186,5 @@ def call(lw, func, args, kwargs, node):
 def compacted(lw, sel):
     """The selection as an array: a ``Compact`` node (only ever an output of the graph)."""
     k = sel.mask.ndim        # (>= 1: lower.py selects by masks of at least one dim)
-    return lw.lw.intern(Compact(op=Op.COMPACT, arg=sel.base, mask=sel.mask, axes=tuple(range(k)), keepdims=False,
+    return lw.intern(Compact(op=Op.COMPACT, arg=sel.base, mask=sel.mask, axes=tuple(range(k)), keepdims=False,
                                 dtype=sel.base.dtype, shape=(SELECTED,) + tuple(sel.base.shape[k:])))

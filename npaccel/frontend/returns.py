@@ -23,7 +23,7 @@ Python types, the lowering finds the join unsupported and that part runs in Pyth
 Only returns inside ``for``/``while`` bodies are rewritten (a return in a top-level branch
 is handled by the per-statement fallback); loops with ``else`` clauses, returns inside
 ``try``/``with``, and nested functions are left alone. ``__npa_ret`` is only read where
-``__npa_done`` is true, so a loop that may not assign it needs no guard (control.py).
+``__npa_done`` is true, so a loop that may not assign it needs no guard (loops.py).
 """
 from __future__ import annotations
 

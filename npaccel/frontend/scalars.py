@@ -28,7 +28,7 @@ class EitherScalar:
 
     def __init__(self, lowerer, value):
         # the other flavour is a copy of the value (never a second node for one C variable)
-        flavour = lambda weak: value if value.weak == weak else lowerer.lw.intern(Elementwise(  # noqa: E731
+        flavour = lambda weak: value if value.weak == weak else lowerer.intern(Elementwise(  # noqa: E731
             op=Op.POSITIVE, args=(value,), in_dtypes=(value.dtype,), dtype=value.dtype, shape=(), weak=weak))
         self.strong, self.weak, self.dtype = flavour(False), flavour(True), value.dtype
 
@@ -48,7 +48,7 @@ def resolve(lowerer, compute, args, node=None):
     which type they have (the same dtype; for floats the weakness may follow them)."""
     weak_args = [v.weak if isinstance(v, EitherScalar) else v for v in args]
     strong_args = [v.strong if isinstance(v, EitherScalar) else v for v in args]
-    from .lower import UserError
+    from .semantics import UserError
     why = "a value that is a Python or a NumPy scalar depending on the run (a loop that may run zero times, max/min of both)"
     with lowerer.scratch():
         try:
@@ -80,7 +80,7 @@ def store_value(lowerer, value, dtype, node=None):
 
 def python_extreme(lowerer, func, args, node):
     """Python's ``max(*args)``/``min(*args)`` of 0-d values, some known at run time."""
-    from .lower import numpy_semantics
+    from .semantics import numpy_semantics
     if len(args) == 1:
         with numpy_semantics():
             iter(args[0]) if not isinstance(args[0], Node) else None
@@ -96,7 +96,7 @@ def python_extreme(lowerer, func, args, node):
     best = values[0]
     for item in values[1:]:
         take = lowerer.ufunc(compare, (item, best), node)
-        best = lowerer.lw.intern(Elementwise(op=Op.WHERE, args=(take, item, best),
+        best = lowerer.intern(Elementwise(op=Op.WHERE, args=(take, item, best),
                                              in_dtypes=(np.dtype(bool), best.dtype, best.dtype), dtype=best.dtype,
                                              shape=(), weak=best.weak and item.weak))
     return EitherScalar(lowerer, best) if mixed else best

@@ -373,14 +373,48 @@ class MatMul(Node):
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class Lapack(MatMul):
-    """One result of an np.linalg routine computed by LAPACK (runtime_c/npaccel_lapack.h),
-    per matrix of the leading (batch) dims: ``routine`` is one of solve (a, b), inv, det,
-    cholesky, eigvalsh, eigh_w, eigh_v, qr_q, qr_r (one operand: ``b`` is ``a``), with
-    ``lower`` for eigh's UPLO. Operands are float64/complex128, as NumPy's linalg computes;
-    the memory plan treats it as a MatMul (operands read where they lie, result in a buffer).
+    """An np.linalg routine computed by LAPACK (runtime_c/npaccel_lapack.h), per matrix of
+    the leading (batch) dims. ``routine``: solve (a, b), inv, det, cholesky, eigvalsh, qr_r
+    (qr mode 'r') give their one result; eigh, qr (mode 'reduced'), qr_complete, qr_raw,
+    svd_N / svd_S / svd_A (gesdd's jobz) and lstsq (a, b; "lstsq:<rcond or auto>") run the
+    routine once and give every result, packed as blocks of one (rows, cols) matrix per
+    batch element (``parts``: where each starts; real results such as s and w stored
+    exactly in a complex buffer's real parts): the frontend's results are views of it.
+    ``lower`` is eigh's UPLO. Operands and ``dtype`` are float64/complex128, as NumPy's
+    linalg computes; the memory plan treats it as a MatMul (operands read where they lie,
+    result in a buffer).
+
+    >>> f8 = np.dtype("float64")
+    >>> a = Param(index=0, name="a", dtype=f8, shape=(4, 3))
+    >>> Lapack(a=a, b=a, routine="svd_S", dtype=f8, shape=(8, 3)).parts()
+    {'u': (0, 0), 'vh': (4, 0), 's': (7, 0)}
     """
     routine: str
     lower: bool = True
 
     def children(self):
         return (self.a,) if self.b is self.a else (self.a, self.b)
+
+    def parts(self) -> dict:
+        """(row, col) where each result starts in the packed matrix; the shapes, and so the
+        packed matrix's, are frontend/calls_lapack.py's (one row or column for a vector)."""
+        from .dims import dim_add, dim_min
+        m, n = self.a.shape[-2], self.a.shape[-1]
+        name = self.routine.partition(":")[0]
+        if name == "eigh":                  # V (n x n), w (a row)
+            return {"v": (0, 0), "w": (n, 0)}
+        if name == "qr":                    # Q (m x k) over R (k x n)
+            return {"q": (0, 0), "r": (m, 0)}
+        if name == "qr_complete":           # Q (m x m) beside R (m x n)
+            return {"q": (0, 0), "r": (0, m)}
+        if name == "qr_raw":                # h (n x m: geqrf's matrix transposed), tau (a row)
+            return {"h": (0, 0), "tau": (n, 0)}
+        if name == "svd_N":                 # s (a row)
+            return {"s": (0, 0)}
+        if name in ("svd_S", "svd_A"):      # U (m x m or k), Vh (n or k x n), s: one under the other
+            s_row = dim_add(m, n if name == "svd_A" else dim_min(m, n))
+            return {"u": (0, 0), "vh": (m, 0), "s": (s_row, 0)}
+        if name == "lstsq":                 # x (n x nrhs), then columns: residual sums, rank, s
+            nrhs = self.b.shape[1] if self.b.ndim == 2 else 1
+            return {"x": (0, 0), "sums": (0, nrhs), "rank": (0, dim_add(nrhs, 1)), "s": (0, dim_add(nrhs, 2))}
+        return {}

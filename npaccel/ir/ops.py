@@ -7,6 +7,15 @@ the C text for each op lives in the renderers (codegen), not here.
 (True, 2)
 >>> UFUNC_OPS[np.sqrt]
 <Op.SQRT: 'sqrt'>
+
+Reductions carry one record each (``REDUCTIONS``): what the frontend, the planner, the
+generators and the Dask planner need to know about them, beside their C text
+(codegen/c_reductions.py).
+
+>>> REDUCTIONS[Op.SUM].ufunc is np.add, REDUCTIONS[Op.MAX].identity, REDUCTIONS[Op.SUM].dask
+(True, False, 'sum')
+>>> sorted(op.value for op, r in REDUCTIONS.items() if r.folds)
+['all', 'any', 'max', 'min', 'nanmax', 'nanmin', 'prod', 'sum']
 """
 from __future__ import annotations
 
@@ -143,6 +152,34 @@ class OpInfo:
     ufunc: object = None      # the NumPy ufunc whose typing rules apply
 
 
+@dataclass(frozen=True)
+class Reduction:
+    """One reduction op, as every stage sees it."""
+    ufunc: object             # NumPy's ufunc whose .reduce this is (None: argmax/argmin)
+    folds: bool               # one accumulator folded element by element: sibling reductions
+                              # share a loop, Dask combines partial results with ``ufunc``
+    identity: bool            # a result for empty input (max/min and argmax/argmin raise)
+    dask: str                 # the dask.array function of the same name
+    simd: str = ""            # OpenMP reduction operator where lanes give NumPy's result
+    simd_kinds: str = ""      # the accumulator kinds that may use it
+    widens: bool = False      # float16/float32 accumulate in double (sums and products)
+
+
+REDUCTIONS = {
+    Op.SUM: Reduction(np.add, True, True, "sum", "+", "iufc", True),
+    Op.PROD: Reduction(np.multiply, True, True, "prod", "*", "iu", True),
+    Op.MAX: Reduction(np.maximum, True, False, "max", "max", "iuf"),
+    Op.MIN: Reduction(np.minimum, True, False, "min", "min", "iuf"),
+    Op.ANY: Reduction(np.logical_or, True, True, "any"),
+    Op.ALL: Reduction(np.logical_and, True, True, "all"),
+    Op.NANMAX: Reduction(np.fmax, True, False, "nanmax"),
+    Op.NANMIN: Reduction(np.fmin, True, False, "nanmin"),
+    Op.ARGMAX: Reduction(None, False, False, "argmax"),
+    Op.ARGMIN: Reduction(None, False, False, "argmin"),
+}
+FOLDING_REDUCTIONS = {r.ufunc: op for op, r in REDUCTIONS.items() if r.folds}   # ufunc -> its reduce op
+
+
 def _table():
     table = {}
     for op in Op:
@@ -159,12 +196,9 @@ def _table():
     table[Op.CAST] = OpInfo(1, "elementwise")
     table[Op.REAL] = OpInfo(1, "elementwise")
     table[Op.IMAG] = OpInfo(1, "elementwise")
-    for op, uf in ((Op.SUM, np.add), (Op.PROD, np.multiply), (Op.MAX, np.maximum),
-                   (Op.MIN, np.minimum), (Op.ANY, np.logical_or), (Op.ALL, np.logical_and)):
-        table[op] = OpInfo(1, "reduce", uf)
+    for op, r in REDUCTIONS.items():
+        table[op] = OpInfo(1, "reduce", r.ufunc)
     table[Op.CLIP] = OpInfo(3, "elementwise", np._core.umath.clip)
-    for op, uf in ((Op.NANMAX, np.fmax), (Op.NANMIN, np.fmin), (Op.ARGMAX, None), (Op.ARGMIN, None)):
-        table[op] = OpInfo(1, "reduce", uf)
     table[Op.CUMSUM] = OpInfo(1, "scan", np.add)
     table[Op.CUMPROD] = OpInfo(1, "scan", np.multiply)
     return table

@@ -52,6 +52,35 @@ class For:
     stop: object
     step: object
     body: tuple
+    # set by passes/loop_facts.py (C backend only; defaults: a plain serial loop)
+    guards: tuple = ()    # IndexGuard records: checked once before the loop, at its first and
+    checked: tuple = ()   # last iteration; if one fails, ``checked`` (the body with every index
+    #                       check) runs instead of ``body`` (whose guarded checks are gone)
+    parallel: object = None   # a Parallel record: the iterations are independent
+    before: tuple = ()    # with guards: run before / after the unchecked loop when it runs at
+    after: tuple = ()     # least once (an element kept in a local: load, then store back)
+
+
+@dataclass(frozen=True)
+class IndexGuard:
+    """``index`` (a 0-d node, monotonic in the loop counter or independent of it) lies in
+    ``[0, n)`` at the loop's first and last iteration, hence at every iteration."""
+    index: object
+    n: object
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """Why a loop may run its iterations on several threads, and what each thread keeps of
+    its own: ``private`` scalar locals (each assigned before it is read, in every iteration),
+    ``lastprivate`` those of them read after the loop (assigned in every iteration: the last
+    iteration's value is the serial one), ``storages`` 0-d buffers written then read within
+    an iteration, ``work``: the inner loops whose bounds are known at the loop's entry, as
+    (start, stop, step, their own such loops), which the size threshold multiplies in."""
+    private: tuple
+    lastprivate: tuple
+    storages: tuple
+    work: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -72,7 +101,7 @@ class If:
 @dataclass(frozen=True)
 class Check:
     """A run-time check that can only be decided here, inside the program (sizes that
-    depend on a loop counter): ``check`` is one of passes/infer.py's check records. If it
+    depend on a loop counter): ``check`` is one of ir/checks.py's check records. If it
     fails, the program stops with error NPA_ERR_CHECK (3000) + k (k: this Check's position in
     ``walk`` order) and the caller raises NumPy's error, after the writes before it, as
     NumPy does (runtime/marshal.py in_kernel_checks)."""
@@ -99,7 +128,7 @@ def walk(block):
 
 def nested_blocks(stmt) -> tuple:
     if isinstance(stmt, For):
-        return (stmt.body,)
+        return tuple(b for b in (stmt.before, stmt.body, stmt.after, stmt.checked) if b) or (stmt.body,)
     if isinstance(stmt, While):
         return (stmt.test, stmt.body)
     if isinstance(stmt, If):

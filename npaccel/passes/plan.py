@@ -19,19 +19,29 @@ reduction into a loop nest that also evaluates the expression it reduces.
 >>> plan = run_pipeline(Plan(graph=Graph(params=(x,), outputs=(y, z))))
 >>> [(k.kind, len(k.stores)) for k in plan.kernels]     # one loop computes both outputs
 [('elementwise', 2)]
->>> [reason for _, reason in plan.materialised]          # the exp lives in a register
+>>> [why.value for _, why in plan.materialised]         # the exp lives in a register
 ['returned', 'returned']
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, replace
 
-from .infer import dim_canonicaliser
+from ..ir.checks import dim_canonicaliser
+from ..ir.dims import loop_variant
 from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, Node, Param, Reduce, ScalarParam,
                         Storage, View, topo_order)
 from ..ir.nodes import INDEXED_VALUES
 from ..ir.nodes import MatMul
-from ..ir.ops import Op
+from ..ir.ops import REDUCTIONS
+
+
+class Why(enum.Enum):
+    """Why a value gets a buffer of its own (the memory plan; explain() prints the text)."""
+    RETURNED = "returned"
+    READ_BY_LATER_LOOP = "reduction result read by a later loop"
+    PRODUCT_OPERAND = "operand of a matrix product"
+    PRODUCT_RESULT = "matrix product result"
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,7 @@ class Plan:
     graph: Graph
     equal_dims: tuple = ()          # DimsEqual checks: dims proven equal before any kernel runs
     dead: tuple = ()                # (name, node) bound in the function but never needed
-    materialised: tuple = ()        # (node, reason), in program order
+    materialised: tuple = ()        # (node, Why), in program order
     kernels: tuple = ()
 
 
@@ -66,8 +76,11 @@ def eliminate_dead_values(plan: Plan) -> Plan:
 
 
 def _needs_buffer(node) -> bool:
-    # a written Param is returned as the very object; Storage/ArrayVar are copied out
-    return not isinstance(node, (Param, ScalarParam, Const, DimValue))
+    # a written Param is returned as the very object; Storage/ArrayVar are copied out; a
+    # size the caller can evaluate is returned by it, one known only in the kernel is not
+    if isinstance(node, DimValue):
+        return loop_variant(node.dim)
+    return not isinstance(node, (Param, ScalarParam, Const))
 
 
 def plan_memory(plan: Plan) -> Plan:
@@ -78,9 +91,9 @@ def plan_memory(plan: Plan) -> Plan:
         if isinstance(node, MatMul):     # library call: its result, and operands it cannot address
             chosen += library_buffers(node, chosen, outputs)
         elif id(node) in outputs and _needs_buffer(node):
-            chosen.append((node, "returned"))
+            chosen.append((node, Why.RETURNED))
         elif isinstance(node, Reduce):
-            chosen.append((node, "reduction result read by a later loop"))
+            chosen.append((node, Why.READ_BY_LATER_LOOP))
     return replace(plan, materialised=tuple(epilogues_in_place(chosen, _outputs_final(plan.graph))))
 
 
@@ -108,8 +121,8 @@ def _sibling_reductions(a, b, shape_key) -> bool:
     """Can reductions ``a`` and ``b`` share one loop nest (one accumulator each)? Same
     iteration space and axes, the innermost axis reduced (the row-sum loop shape), and
     plain accumulating ops (not argmax or scans)."""
-    ok = (Op.SUM, Op.PROD, Op.MAX, Op.MIN, Op.ANY, Op.ALL, Op.NANMAX, Op.NANMIN)
-    return type(a) is type(b) is Reduce and a.op in ok and b.op in ok and a.axes == b.axes and \
+    folds = [r.folds for r in map(REDUCTIONS.get, (a.op, b.op)) if r is not None]
+    return type(a) is type(b) is Reduce and folds == [True, True] and a.axes == b.axes and \
         a.arg.ndim - 1 in a.axes and len(a.axes) < a.arg.ndim and a.keepdims == b.keepdims and \
         shape_key(a.arg.shape) == shape_key(b.arg.shape)
 
@@ -198,7 +211,7 @@ def library_buffers(node, chosen, outputs) -> list:
     >>> e = Elementwise(op=Op.EXP, args=(x,), in_dtypes=(f8,), dtype=f8, shape=(3, 4))
     >>> t = View(arg=e, axes=((1, 0, 1), (0, 0, 1)), fixed=(), dtype=f8, shape=(4, 3))
     >>> m = MatMul(a=t, b=x, dtype=f8, shape=(4, 4))
-    >>> [(n is e, why) for n, why in library_buffers(m, [], {id(m)})]
+    >>> [(n is e, why.value) for n, why in library_buffers(m, [], {id(m)})]
     [(True, 'operand of a matrix product'), (False, 'returned')]
     """
     have = {id(n) for n, _ in chosen}
@@ -211,9 +224,9 @@ def library_buffers(node, chosen, outputs) -> list:
                 all(ax is not None and ax[1] == 0 and ax[2] == 1 for ax in operand.axes) and \
                 len(operand.axes) == operand.arg.ndim:
             target = operand.arg            # a pure transpose: BLAS reads it transposed
-        added.append((target, "operand of a matrix product"))
+        added.append((target, Why.PRODUCT_OPERAND))
         have.add(id(target))
-    added.append((node, "returned" if id(node) in outputs else "matrix product result"))
+    added.append((node, Why.RETURNED if id(node) in outputs else Why.PRODUCT_RESULT))
     return added
 
 
@@ -311,7 +324,7 @@ def epilogues_in_place(chosen, outputs_final=True) -> list:
     >>> x, w, b = (Param(index=i, name=n, dtype=f8, shape=s) for i, n, s in ((0, "x", (4, 3)), (1, "w", (3, 2)), (2, "b", (2,))))
     >>> m = MatMul(a=x, b=w, dtype=f8, shape=(4, 2))
     >>> y = Elementwise(op=Op.ADD, args=(m, b), in_dtypes=(f8, f8), dtype=f8, shape=(4, 2))
-    >>> [why for _, why in epilogues_in_place([(m, "matrix product result"), (y, "returned")])]
+    >>> [why.value for _, why in epilogues_in_place([(m, Why.PRODUCT_RESULT), (y, Why.RETURNED)])]
     ['returned']
     """
     if not any(isinstance(n, MatMul) for n, _ in chosen):
@@ -325,10 +338,10 @@ def epilogues_in_place(chosen, outputs_final=True) -> list:
     drop = set()
     for m, why in chosen:
         users = readers.get(id(m), [])
-        if not isinstance(m, MatMul) or why == "returned" or len(users) != 1:
+        if not isinstance(m, MatMul) or why is Why.RETURNED or len(users) != 1:
             continue
         e = users[0]
-        if not outputs_final and dict((id(n), w) for n, w in chosen).get(id(e)) == "returned":
+        if not outputs_final and dict((id(n), w) for n, w in chosen).get(id(e)) is Why.RETURNED:
             continue
         if isinstance(e, (Reduce, MatMul)) or e.shape != m.shape or e.dtype != m.dtype or \
                 in_place_product(e, {k: v for k, v in materialised.items() if k not in drop}) is not None:

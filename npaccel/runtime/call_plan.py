@@ -4,12 +4,16 @@ The program (an int list for the stack machine in runtime_c/npaccel_dispatch.c) 
 marshal.build_caller's generated Python does, in the same order, for the common case:
 
 1. match every argument against the signature the specialisation was compiled for
-   (frontend/signature.py spec_of: an ndarray of that exact dtype, ndim, size-1 dims,
+   (ir/signature.py spec_of: an ndarray of that exact dtype, ndim, size-1 dims,
    C-contiguity and small last axis; a Python bool/int/float/complex, an int within 64
    bits; a NumPy scalar of that type);
-2. the checks the Python caller makes (broadcast dims, guards, Python int ranges, empty
-   reductions, sizes): any failure hands the call to the Python path, which raises
-   NumPy's error or runs the plain function, as always;
+2. the checks the Python caller makes (broadcast dims, run-time broadcasts of dims that
+   may be 1 (BroadcastDims, FitsInto), guards, Python int ranges, empty reductions,
+   sizes): any failure hands the call to the Python path, which raises NumPy's error
+   (type and message) or runs the plain function, as always. Sizes are arithmetic over
+   array dims and int arguments (ir/dims.py: + - * // max min, NumPy's broadcast of a
+   dim that may be 1, Python's slice clipping ``len(range(n)[start:stop:step])``); a
+   value that leaves int64 is a miss too, where Python goes on with a big int;
 3. written arguments writeable and not overlapping another array argument (else Python);
 4. allocate the outputs (large ones through runtime/outputs.py's pool), pack the ints and
    doubles, call the kernel without the GIL, build the result: the same objects, types
@@ -35,18 +39,22 @@ import re
 
 import numpy as np
 
-from ..frontend.signature import ArraySpec, DeviceArraySpec, ScalarSpec
-from ..ir.dims import DimOp, Sym
+from ..ir.signature import ArraySpec, DeviceArraySpec, ScalarSpec
+from ..ir.dims import DimOp, SliceDim, Sym
 from ..ir.nodes import DATA_DEPENDENT, Const, DimValue, Param, ScalarParam
-from ..passes import infer
+from ..ir.checks import (BroadcastDims, DimCheck, DimsEqual, FitsInto,
+                         IndexInRange, MaskMatches, NonEmpty, NonNegativeGuard, ScalarFits)
 from . import outputs
-from .marshal import CHECK_BASE, PY_INT_OVERFLOW, in_kernel_checks, raise_kernel_error, written_params
+from .marshal import in_kernel_checks, python_reruns, raise_kernel_error, written_params
 
 # limits of the C side (npaccel_dispatch.c)
-MAX_INTS, MAX_FLOATS, MAX_OUTS, MAX_RESULTS, MAX_NDIM = 1024, 256, 32, 32, 32
+MAX_INTS, MAX_FLOATS, MAX_OUTS, MAX_RESULTS, MAX_NDIM, STACK = 1024, 256, 32, 32, 32, 64
 INT64_MIN, INT64_MAX = -2 ** 63, 2 ** 63 - 1
 _CMP = {"==": 0, "!=": 1, "<": 2, "<=": 3, ">": 4, ">=": 5}
-_BINOP = {"+": "ADD", "-": "SUB", "*": "MUL", "//": "FLOORDIV", "max": "MAX", "min": "MIN"}
+_BINOP = {"+": "ADD", "-": "SUB", "*": "MUL", "//": "FLOORDIV", "max": "MAX", "min": "MIN", "bcast": "BCAST"}
+# what an instruction does to the depth of the C stack (SLICE and ALLOC: by their operands)
+_STACK_EFFECT = {"PUSH_CONST": 1, "PUSH_DIM": 1, "PUSH_INDEX": 1, "CHECK": -2, "CHECK_BCAST": -2,
+                 "RES_INT": -1, **{op: -1 for op in ("ADD", "SUB", "MUL", "FLOORDIV", "MAX", "MIN", "BCAST")}}
 _SYMBOL = re.compile(r"a(\d+)_d(\d+)|s(\d+)")
 _WEAK_TYPES = {"b": bool, "i": int, "f": float, "c": complex}
 
@@ -65,12 +73,18 @@ class _Program:
         self.params = params
         self.code = []
         self.objs = [None] * self.FIXED_OBJS
+        self.depth = 0            # values on the C stack
 
     def emit(self, name, *operands):
         for v in operands:
             if not isinstance(v, (int, np.integer)) or not INT64_MIN <= v <= INT64_MAX:
                 raise NoPlan(f"operand {v!r} of {name} is not a 64-bit int")
         self.code += [self.op[name], *(int(v) for v in operands)]
+        self.depth += _STACK_EFFECT.get(name, 0) if name != "SLICE" else -1 - operands[1] - operands[2]
+        if name == "ALLOC":
+            self.depth -= operands[1]
+        if self.depth > STACK:
+            raise NoPlan("size expressions too deep for the C dispatcher's stack")
 
     def obj(self, value) -> int:
         self.objs.append(value)
@@ -100,6 +114,13 @@ class _Program:
             self.dim(d.a)
             self.dim(d.b)
             self.emit(_BINOP[d.op])
+        elif isinstance(d, SliceDim) and d.part in ("len", "start"):
+            for bound in (d.start, d.stop):
+                if bound is not None:
+                    self.dim(bound)
+            self.dim(d.step)
+            self.dim(d.n)
+            self.emit("SLICE", int(d.part == "start"), int(d.start is not None), int(d.stop is not None))
         else:
             raise NoPlan(f"size {d!r}")
 
@@ -126,22 +147,26 @@ def _match(prog, index, spec):
 
 
 def _check(prog, c):
-    if isinstance(c, infer.NonNegativeGuard):
+    if isinstance(c, NonNegativeGuard):
         prog.require(c.dim, ">=", 0)
-    elif isinstance(c, infer.DimsEqual):            # ShapeGuard too
+    elif isinstance(c, DimsEqual):            # ShapeGuard too
         prog.require(c.a, "==", c.b)
-    elif isinstance(c, infer.ScalarFits):
+    elif isinstance(c, ScalarFits):
         info = np.iinfo(c.dtype)
         prog.emit("CHECK_RANGE", c.index, max(int(info.min), INT64_MIN), min(int(info.max), INT64_MAX))
-    elif isinstance(c, infer.IndexInRange) and isinstance(c.index, int):
+    elif isinstance(c, IndexInRange) and isinstance(c.index, int):
         prog.require(DimOp("-", 0, c.dim), "<=", c.index)      # -n <= index < n
         prog.require(c.index, "<", c.dim)
-    elif isinstance(c, infer.MaskMatches):
+    elif isinstance(c, MaskMatches):
         prog.require(c.dim, "==", c.mask_dim)
-    elif isinstance(c, infer.NonEmpty):
+    elif isinstance(c, NonEmpty):
         for d in c.dims:
             prog.require(d, "!=", 0)
-    elif isinstance(c, infer.DimCheck) and c.cmp in _CMP:
+    elif isinstance(c, (BroadcastDims, FitsInto)):    # equal, or one of them 1
+        prog.dim(c.a)
+        prog.dim(c.b)
+        prog.emit("CHECK_BCAST", int(isinstance(c, FitsInto)))
+    elif isinstance(c, DimCheck) and c.cmp in _CMP:
         prog.require(c.left, c.cmp, c.right)
     else:
         raise NoPlan(f"check {type(c).__name__}")
@@ -150,7 +175,7 @@ def _check(prog, c):
 def kernel_error_handler(written, plain, in_kernel=()):
     """on_error(code, args) for the C side: build_caller's handling of a kernel's code."""
     def on_error(code, args):
-        if not written and (code == PY_INT_OVERFLOW or code >= CHECK_BASE):
+        if not written and python_reruns(code):
             return plain(*args)
         raise_kernel_error(code, in_kernel)
     return on_error
@@ -159,7 +184,7 @@ def kernel_error_handler(written, plain, in_kernel=()):
 def call_program(graph, layout, checks, entry, namespace, signature, opcodes):
     """(entry address, program, objs, min_pooled) for Dispatcher.add; ``namespace``: the
     Python caller's globals (its ``_nt``, which a forked child sets to 1, and ``_plain``);
-    ``signature``: the key the caller is stored under (frontend/signature.py).
+    ``signature``: the key the caller is stored under (ir/signature.py).
     Raises NoPlan."""
     from .loader import ffi
     params = graph.params

@@ -218,7 +218,7 @@ _usable: dict = {}
 
 
 def helper_key(nvcc) -> str:
-    from .. import __version__
+    from ..version import __version__
     from ..build.nvcc import default_arch, nvcc_flags
     from ..cache.key import make_key
     return make_key({"what": "npaccel-cuda-runtime", "npaccel": __version__, "source": HELPER_SOURCE,

@@ -28,8 +28,8 @@ import numpy as np
 
 from ..ir.nodes import Const, DimValue, Param, ScalarParam
 from .cuda import NPA_ERR_CUDA_BASE
-from .marshal import (CHECK_BASE, _check_lines, _shape_expr, _shape_text, in_kernel_checks, raise_kernel_error,
-                      unpack_lines, written_params)
+from .marshal import (CHECK_BASE, _check_lines, _shape_expr, _shape_text, in_kernel_checks, python_reruns,
+                      raise_kernel_error, unpack_lines, written_params)
 
 _LEGACY_DEFAULT_STREAM = 1   # __cuda_array_interface__ v3 "stream" value of the null stream
 _RUN_PLAIN = object()         # what the prelude returns when a guard sends the call to Python
@@ -213,9 +213,9 @@ def build_cuda_caller(graph, layout, checks, entry, runtime, ffi, plain=None):
             rc = entry(ffi.new("int64_t[]", ints), ffi.new("double[]", floats))
             if rc < NPA_ERR_CUDA_BASE or rc >= CHECK_BASE:      # what the statements wrote, as the CPU build leaves it
                 _copy_back(runtime, args, written, host_inputs, pointers)
+            if rc and python_reruns(rc) and not written and plain is not None:
+                return plain(*args)         # nothing written: Python raises NumPy's own message
             if rc >= CHECK_BASE:            # a size check inside a loop (ir/program.py Check)
-                if not written and plain is not None:
-                    return plain(*args)     # nothing written: Python raises NumPy's own message
                 raise_kernel_error(rc, in_kernel_checks(graph))
             if rc:
                 raise runtime.kernel_error(rc)

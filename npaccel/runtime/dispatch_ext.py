@@ -136,10 +136,12 @@ def extension():
     return _state["module"]
 
 
-def attach(dispatcher, nparams: int, make_program):
+def attach(dispatcher, nparams: int, make_program, function=None):
     """``dispatcher`` (created when None) with the plan ``make_program(opcodes)`` returns
     added; unchanged where the extension is unavailable or the specialisation has no plan
-    (runtime/call_plan.py NoPlan)."""
+    (runtime/call_plan.py NoPlan). ``function``: a Python function whose parameters are
+    all positional, some with defaults: a call with fewer arguments takes the rest from its
+    ``__defaults__`` (read at each call, as Python does)."""
     from .call_plan import NoPlan
     ext = extension()
     if ext is None:
@@ -153,6 +155,6 @@ def attach(dispatcher, nparams: int, make_program):
         log.info("npaccel: no C plan for this specialisation (a bug, please report it)", exc_info=True)
         return dispatcher
     if dispatcher is None:
-        dispatcher = ext.Dispatcher(nparams)
+        dispatcher = ext.Dispatcher(nparams, function)
     dispatcher.add(address, program, objs, min_pooled)
     return dispatcher

@@ -49,7 +49,7 @@ PROCESS_LOCKS = (
     ("npaccel.runtime.loader", "_lock", threading.Lock),
     ("npaccel.runtime.loader", "ffi._lock", threading.Lock),   # cffi's, taken in dlopen and ffi.new
     ("npaccel.runtime.outputs", "_lock", threading.Lock),
-    ("npaccel.runtime.blas", "_lock", threading.Lock),
+    ("npaccel.build.blas", "_lock", threading.Lock),
     ("npaccel.runtime.dispatch_ext", "_lock", threading.Lock),
     ("npaccel.runtime.cuda", "_lock", threading.Lock),
     ("npaccel.build.toolchain", "_lock", threading.Lock),

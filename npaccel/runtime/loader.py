@@ -35,7 +35,7 @@ class ArtefactLoadError(OSError):
 
 def load_entry(path, blas=False):
     """The entry function of the library at ``path`` (kept loaded for the process).
-    ``blas``: its code calls matrix-product helpers; give them the BLAS (runtime/blas.py).
+    ``blas``: its code calls matrix-product helpers; give them the BLAS (build/blas.py).
     Raises ArtefactLoadError."""
     key = str(path)
     with _lock:
@@ -46,7 +46,7 @@ def load_entry(path, blas=False):
                 lib = ffi.dlopen(key)
             entry = lib.npaccel_entry
             if blas and key not in _blas_registered:
-                from .blas import blas_table
+                from ..build.blas import blas_table
                 table = blas_table()
                 lib.npaccel_blas_init(ffi.new("int64_t[]", table), len(table))
                 _blas_registered.add(key)

@@ -15,15 +15,16 @@ import warnings
 import numpy as np
 
 from ..errors import PythonIntOverflow, RerunInPython
-from ..ir.dims import render_py, symbols
+from ..ir.dims import DimOp, SliceDim, render_py, symbols
 from ..ir.nodes import DATA_DEPENDENT, Const, DimValue, Param, ScalarParam
-from ..passes import infer
+from ..ir.checks import (BroadcastDims, ComplexCastWarning, DimCheck, DimsEqual, FitsInto,
+                         IndexInRange, MaskMatches, NonEmpty, NonNegativeGuard, ScalarFits, ShapeGuard)
 from . import forking, outputs
 
 _ERRORS = {1: (ValueError, "Integers to negative integer powers are not allowed."),
            2: (MemoryError, "npaccel: out of memory for a temporary buffer"),
            4: (IndexError, "index out of bounds: an index computed at run time is outside its axis"),
-           # Python scalars keep Python's rules (frontend/lower.py, python_divisor)
+           # Python scalars keep Python's rules (frontend/operations.py, python_divisor)
            6: (ZeroDivisionError, "integer division or modulo by zero"),
            7: (ZeroDivisionError, "division by zero"),
            8: (ZeroDivisionError, "float division by zero"),
@@ -41,11 +42,21 @@ _ERRORS.update({16: (np.linalg.LinAlgError, "Singular matrix"),
                 17: (np.linalg.LinAlgError, "Matrix is not positive definite"),
                 18: (np.linalg.LinAlgError, "Eigenvalues did not converge"),
                 19: (np.linalg.LinAlgError, "Incorrect argument found while performing QR factorization"),
-                20: (RuntimeError, "npaccel: the LAPACK routine found when compiling is missing")})
-PY_INT_OVERFLOW = 11     # the only error after which the plain function may run instead
+                20: (RuntimeError, "npaccel: the LAPACK routine found when compiling is missing"),
+                21: (np.linalg.LinAlgError, "SVD did not converge"),
+                22: (np.linalg.LinAlgError, "SVD did not converge in Linear Least Squares")})
+PY_INT_OVERFLOW = 11     # a Python int left 64 bits: Python's own arithmetic gives the answer
+LOOP_INDEX = 4           # an index computed at run time is outside its axis
 
 
 CHECK_BASE = 3000        # NPA_ERR_CHECK: 3000 + k, the k-th Check statement of the program failed
+
+
+def python_reruns(code) -> bool:
+    """Does the plain function run instead after this kernel error, when the kernel wrote no
+    argument? (Then Python computes the answer, or raises NumPy's exact error and message:
+    "index 8 is out of bounds for axis 0 with size 8".)"""
+    return code in (PY_INT_OVERFLOW, LOOP_INDEX) or code >= CHECK_BASE
 
 
 def in_kernel_checks(graph) -> tuple:
@@ -60,17 +71,17 @@ def in_kernel_checks(graph) -> tuple:
 def _in_kernel_error(c):
     """The exception NumPy raises where check ``c`` fails inside the program (its sizes
     were known only there, so the message cannot name them)."""
-    if isinstance(c, infer.FitsInto):
+    if isinstance(c, FitsInto):
         return ValueError("could not broadcast input array into the shape of the slice it is stored to "
                           "(shapes computed inside a loop)")
-    if isinstance(c, (infer.DimsEqual, infer.BroadcastDims)):
+    if isinstance(c, (DimsEqual, BroadcastDims)):
         return ValueError("operands could not be broadcast together (shapes computed inside a loop)")
-    if isinstance(c, infer.DimCheck):
+    if isinstance(c, DimCheck):
         import builtins
         return getattr(builtins, c.error)(c.message.format(*("?" for _ in c.values)))
-    if isinstance(c, infer.NonEmpty):
+    if isinstance(c, NonEmpty):
         return ValueError(f"zero-size array to reduction operation {c.ufunc_name} which has no identity")
-    if isinstance(c, (infer.IndexInRange, infer.MaskMatches)):
+    if isinstance(c, (IndexInRange, MaskMatches)):
         return IndexError("index out of bounds: a size computed inside a loop")
     return RuntimeError(f"npaccel: the run-time check {type(c).__name__} failed")
 
@@ -90,64 +101,95 @@ def _shape_expr(shape):
 def _check_lines(checks, names):
     lines = []
     for c in checks:
-        if isinstance(c, infer.NonNegativeGuard):
+        if isinstance(c, NonNegativeGuard):
             lines.append(f"if {render_py(c.dim)} < 0: return _plain(*args)")
-        elif isinstance(c, infer.ShapeGuard):
+        elif isinstance(c, ShapeGuard):
             lines.append(f"if {render_py(c.a)} != {render_py(c.b)}: return _plain(*args)")
-        elif isinstance(c, (infer.BroadcastDims, infer.FitsInto)):
+        elif isinstance(c, (BroadcastDims, FitsInto)):
             shapes = [f"_shape_text({_shape_expr(s)})" for s in c.shapes]
             a, b = render_py(c.a), render_py(c.b)
-            ones = f"{a} == 1" + ("" if isinstance(c, infer.FitsInto) else f" or {b} == 1")
+            ones = f"{a} == 1" + ("" if isinstance(c, FitsInto) else f" or {b} == 1")
             lines.append(f"if not ({a} == {b} or {ones}):")
-            if isinstance(c, infer.FitsInto):
+            if isinstance(c, FitsInto):
                 lines.append(f"    raise ValueError('could not broadcast input array from shape ' + {shapes[1]} + "
                              f"' into shape ' + {shapes[0]})")
             else:
                 lines.append(f"    raise ValueError('operands could not be broadcast together with shapes ' + "
                              f"{' + chr(32) + '.join(shapes)} + ' ')")
-        elif isinstance(c, infer.DimsEqual):
+        elif isinstance(c, DimsEqual):
             shapes = " + ' ' + ".join(f"_shape_text({_shape_expr(s)})" for s in c.shapes)
             lines.append(f"if {render_py(c.a)} != {render_py(c.b)}:")
             lines.append(f"    raise ValueError('operands could not be broadcast together with shapes ' + {shapes} + ' ')")
-        elif isinstance(c, infer.ScalarFits):
+        elif isinstance(c, ScalarFits):
             info = np.iinfo(c.dtype)
             v = names[c.index]
             lines.append(f"if not ({info.min} <= {v} <= {info.max}):")
             lines.append(f"    raise OverflowError(f'Python integer {{{v}}} out of bounds for {c.dtype}')")
-        elif isinstance(c, infer.IndexInRange):
+        elif isinstance(c, IndexInRange):
             n = render_py(c.dim)
             lines.append(f"if not -{n} <= {c.index} < {n}:")
             lines.append(f"    raise IndexError(f'index {c.index} is out of bounds for axis {c.axis} with size {{{n}}}')")
-        elif isinstance(c, infer.MaskMatches):
+        elif isinstance(c, MaskMatches):
             a, m = render_py(c.dim), render_py(c.mask_dim)
             lines.append(f"if {a} != {m}:")
             lines.append(f"    raise IndexError(f'boolean index did not match indexed array along axis {c.axis}; "
                          f"size of axis is {{{a}}} but size of corresponding boolean axis is {{{m}}}')")
-        elif isinstance(c, infer.NonEmpty):
+        elif isinstance(c, NonEmpty):
             cond = " or ".join(f"{render_py(d)} == 0" for d in c.dims)
             lines.append(f"if {cond}:")
             lines.append(f"    raise ValueError('zero-size array to reduction operation {c.ufunc_name} which has no identity')")
-        elif isinstance(c, infer.ComplexCastWarning):
+        elif isinstance(c, ComplexCastWarning):
             lines.append(f"_warn(_ComplexWarning({c.message!r}), stacklevel=3)")
-        elif isinstance(c, infer.DimCheck):
+        elif isinstance(c, DimCheck):
             values = ", ".join(render_py(v) for v in c.values)
             lines.append(f"if not ({render_py(c.left)} {c.cmp} {render_py(c.right)}):")
             lines.append(f"    raise {c.error}({c.message!r}.format({values}))")
     return lines
 
 
+def _fit64(*values) -> bool:
+    return all(-2 ** 63 <= v < 2 ** 63 for v in values)
+
+
 def _shape_text(shape):
     return "(" + ",".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _uses_symbol(graph, checks, name) -> bool:
-    """Does the Python side evaluate dim symbol ``name`` (output shapes, checks)?"""
+def _evaluated_dims(graph, checks) -> list:
+    """The dims the Python side evaluates (output shapes, checks)."""
     dims = [d for node in graph.outputs for d in (*node.shape, getattr(node, "dim", 0))]
     for c in checks:
         dims += [getattr(c, f) for f in ("a", "b", "dim", "left", "right") if hasattr(c, f)]
         dims += list(getattr(c, "values", ())) + [d for s in getattr(c, "shapes", ()) for d in s]
         dims += list(getattr(c, "dims", ()))
-    return any(name in symbols(d) for d in dims)
+    return dims
+
+
+def _uses_symbol(graph, checks, name) -> bool:
+    """Does the Python side evaluate dim symbol ``name`` (output shapes, checks)?"""
+    return any(name in symbols(d) for d in _evaluated_dims(graph, checks))
+
+
+def _int_argument_terms(graph, checks) -> list:
+    """Python text of every arithmetic term over int arguments (s<i>) in the dims the
+    Python side evaluates: the kernel computes them in int64 (wrapping), Python exactly;
+    where one leaves the 64-bit range the two disagree (an output allocated for Python's
+    size, written for the kernel's), so the call must run in Python."""
+    terms = {}
+
+    def visit(d):
+        if isinstance(d, DimOp):
+            visit(d.a)
+            visit(d.b)
+            if any(name.startswith("s") and name[1:].isdigit() for name in symbols(d)):
+                terms.setdefault(render_py(d), None)
+        elif isinstance(d, SliceDim):
+            for x in (d.start, d.stop, d.step, d.n):
+                if x is not None:
+                    visit(x)
+    for d in _evaluated_dims(graph, checks):
+        visit(d)
+    return list(terms)
 
 
 def unpack_lines(graph, checks, names, shape_of):
@@ -160,7 +202,7 @@ def unpack_lines(graph, checks, names, shape_of):
             dims = ", ".join(f"a{p.index}_d{d}" for d in range(p.ndim))
             body.append(f"{dims}, = {shape_of(p.index)}")
     for p in graph.params:   # an int argument used as a size (np.zeros(n)): dims name it s<index>
-        if isinstance(p, ScalarParam) and p.dtype.kind in "iu" and _uses_symbol(graph, checks, f"s{p.index}"):
+        if isinstance(p, ScalarParam) and p.dtype.kind in "iub" and _uses_symbol(graph, checks, f"s{p.index}"):
             body.append(f"s{p.index} = _index({names[p.index]})")
     return body
 
@@ -243,6 +285,10 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
         if written and line.startswith("    raise "):
             line = "    " + rerun
         body.append(line.replace("return _plain(*args)", rerun))
+    terms = _int_argument_terms(graph, checks)
+    if terms:   # (after the checks, which make them defined) a size from int arguments beyond
+        # int64: the kernel's value would wrap where Python's does not
+        body.append(f"if not _fit64({', '.join(terms)}{',' if len(terms) == 1 else ''}): {rerun}")
     out_names = {}
     for pos in layout.outputs:
         node = graph.outputs[pos]
@@ -280,7 +326,7 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
     body.append(f"_rc = _entry(_I, _new('double[]', [{', '.join(floats)}]))")
     body += adopted      # (before any error is raised: the array owns the block from now)
     if not written:     # nothing written: Python runs it instead
-        body.append(f"if _rc == {PY_INT_OVERFLOW} or _rc >= {CHECK_BASE}: {rerun}")
+        body.append(f"if _reruns(_rc): {rerun}")
     body.append("if _rc: _raise(_rc)")
     results = []
     for pos, node in enumerate(graph.outputs):
@@ -303,8 +349,8 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
         body.append(f"return ({', '.join(results)}{',' if len(results) == 1 else ''})")
     lines += ["    " + b for b in body]
     source = "\n".join(lines) + "\n"
-    namespace = {"_index": operator.index, "_empty": outputs.empty, "_adopt": outputs.adopt, "_new": ffi.new, "_entry": entry, "_nt": forking.thread_count(num_threads),
-                 "_raise": functools.partial(raise_kernel_error, in_kernel=in_kernel_checks(graph)),
+    namespace = {"_fit64": _fit64, "_index": operator.index, "_empty": outputs.empty, "_adopt": outputs.adopt, "_new": ffi.new, "_entry": entry, "_nt": forking.thread_count(num_threads),
+                 "_reruns": python_reruns, "_raise": functools.partial(raise_kernel_error, in_kernel=in_kernel_checks(graph)),
                  "_shape_text": _shape_text, "_plain": plain, "_Rerun": RerunInPython,
                  "_warn": warnings.warn, "_ComplexWarning": np.exceptions.ComplexWarning,
                  "LinAlgError": np.linalg.LinAlgError,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..config import get_config, parse_size
 from ..errors import CompileError
-from .store import ArtefactStore, default_cache_dir, default_store
+from ..cache.store import ArtefactStore, default_cache_dir, default_store
 
 _AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _EPIPE_STATUS = 128 + 13     # what a shell reports for a process killed by SIGPIPE
@@ -177,7 +177,7 @@ def vector_math(tools: dict) -> tuple[bool, str]:
 
 
 def _blas() -> dict:
-    from ..runtime.blas import find_blas
+    from ..build.blas import find_blas
     info = find_blas()
     if info is None:
         return {"blas": None, "blas_detail": "none found: matrix products run as npaccel's own loops"}

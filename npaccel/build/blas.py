@@ -37,7 +37,7 @@ _THREADS = ("openblas_set_num_threads", "openblas_get_num_threads")
 # routines np.linalg calls (Fortran names: scipy_dgesv_64_ in NumPy's wheels)
 _COMPLEX = ("cgemm", "zgemm")
 LAPACK = ("dgesv", "zgesv", "dgetrf", "zgetrf", "dpotrf", "zpotrf", "dsyevd", "zheevd", "dgeqrf", "zgeqrf",
-          "dorgqr", "zungqr")
+          "dorgqr", "zungqr", "dgesdd", "zgesdd", "dgelsd", "zgelsd")
 # (prefix, suffix, ILP64): scipy-openblas64 (NumPy's wheels), a suffixed ILP64 OpenBLAS,
 # scipy-openblas32, then plain CBLAS (LP64 unless OpenBLAS's config says USE64BITINT)
 _SCHEMES = (("scipy_", "64_", True), ("", "64_", True), ("scipy_", "", None), ("", "", None))

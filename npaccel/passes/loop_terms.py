@@ -1,0 +1,117 @@
+"""The terms of loop bodies that the loop passes reason about: index expressions as
+``base + c``, the scalar locals a block assigns, the values a block reads, the run-time
+index checks in it. Pure functions of ir/program.py statements.
+
+>>> import numpy as np
+>>> from npaccel.ir.nodes import Elementwise, ScalarVar
+>>> from npaccel.ir.ops import Op
+>>> i8 = np.dtype(np.int64)
+>>> i = ScalarVar(vid=1, name="i", dtype=i8)
+>>> base, c = decompose(Elementwise(op=Op.PY_ADD, args=(i, 2), in_dtypes=(i8, i8), dtype=i8))
+>>> base is i, c
+(True, 2)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+
+from ..ir import program as P
+from ..ir.dims import DimOp, symbols
+from ..ir.nodes import Const, DimValue, Elementwise, ScalarVar, topo_order
+from ..ir.ops import Op
+
+I64 = np.dtype(np.int64)
+_ADD = (Op.PY_ADD, Op.ADD)
+_SUB = (Op.PY_SUB, Op.SUBTRACT)
+
+
+def int_value(node):
+    if isinstance(node, (int, np.integer)) and not isinstance(node, bool):
+        return int(node)
+    if isinstance(node, Const) and isinstance(node.value, (int, np.integer)) and not isinstance(node.value, bool):
+        return int(node.value)
+    return None
+
+
+def decompose(node):
+    """(base, c) with ``node == base + c``; base None for a constant.
+
+    >>> from npaccel.ir.nodes import ScalarVar
+    >>> v = ScalarVar(vid=1, name="i", dtype=I64)
+    >>> one = Const(value=1, dtype=I64)
+    >>> decompose(Elementwise(op=Op.PY_SUB, args=(v, one), in_dtypes=(I64, I64), dtype=I64)) == (v, -1)
+    True
+    """
+    c = 0
+    while True:
+        k = int_value(node)
+        if k is not None:
+            return None, c + k
+        if isinstance(node, DimValue) and isinstance(node.dim, DimOp) and node.dim.op in "+-" and \
+                int_value(node.dim.b) is not None:
+            d = node.dim
+            node, c = replace(node, dim=d.a), c + (int_value(d.b) if d.op == "+" else -int_value(d.b))
+            continue
+        if isinstance(node, Elementwise) and node.dtype.kind == "i" and len(node.args) == 2 and \
+                node.op in _ADD + _SUB:
+            a, b = node.args
+            if int_value(b) is not None:
+                node, c = a, c + (int_value(b) if node.op in _ADD else -int_value(b))
+                continue
+            if node.op in _ADD and int_value(a) is not None:
+                node, c = b, c + int_value(a)
+                continue
+        return node, c
+
+
+def assigned(block) -> set:
+    """vids of the scalar locals ``block`` assigns (loop counters included)."""
+    out = set()
+    for s in P.walk(block):
+        if isinstance(s, P.SetScalars):
+            out |= {v.vid for v, _ in s.pairs}
+        elif isinstance(s, P.For):
+            out.add(s.var.vid)
+    return out
+
+
+def leaf_vids(node):
+    if isinstance(node, int) or node is None:
+        return set()
+    out = set()
+    for n in topo_order([node]):
+        if isinstance(n, ScalarVar):
+            out.add(n.vid)
+        for d in n.shape:
+            out |= local_vids(d)
+    return out
+
+
+def local_vids(dim):
+    return {int(m) for name in symbols(dim) for m in re.findall(r"^sv(\d+)$", name)}
+
+
+def is_check(node):
+    return isinstance(node, Elementwise) and node.op is Op.CHECK_INDEX
+
+
+def block_nodes(block):
+    roots = []
+    for s in P.walk(block):
+        roots += [n for n in P.statement_nodes(s) if not isinstance(n, int)]
+    return topo_order(roots)
+
+
+def single_assignments(block):
+    """vid -> the one value a scalar is assigned in ``block`` (None if more than once)."""
+    out = {}
+    for s in P.walk(block):
+        if isinstance(s, P.SetScalars):
+            for var, x in s.pairs:
+                out[var.vid] = None if var.vid in out else x
+        elif isinstance(s, P.For):
+            out[s.var.vid] = None
+    return out
