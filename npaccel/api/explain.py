@@ -161,7 +161,7 @@ def plan_text(compiled, spelled) -> list:
     for i, k in enumerate(plan.kernels):
         stores = ", ".join(names.get(id(s), "(value)") for s in k.stores)
         loop = "flat loop" if k.flat else "loop nest"
-        parts.append(f"kernel {i}: {k.kind} over {shape_text(k.shape, spelled)} ({loop}) -> {stores}")
+        parts.append(f"kernel {i}: {k.kind.value} over {shape_text(k.shape, spelled)} ({loop}) -> {stores}")
     if not plan.kernels:
         parts.append("none outside the program's statements (see the generated C)")
     if compiled.checks:

@@ -11,18 +11,16 @@ from dataclasses import dataclass
 
 from ..version import __version__
 from ..cache.key import make_key
-from ..codegen.c_source import generate_c
 from ..config import get_config
 from ..errors import internal_errors
 from ..frontend.lower import lower_function
 from ..ir.signature import describe
-from ..passes.plan import Plan, run_pipeline
+from ..passes.plan import Plan, run_pipeline, uses_library
 from ..runtime.loader import ffi, load_built, load_entry
-from ..codegen.c_library import uses_library
 from ..runtime.call_plan import call_program
 from ..runtime.marshal import build_caller
 
-IR_FORMAT_VERSION = 1
+IR_FORMAT_VERSION = 2   # 2: check records in ir.checks, signatures in ir.signature, kernel kinds an enum
 log = logging.getLogger("npaccel")
 
 
@@ -48,6 +46,7 @@ def translate(fn, signature, lowered=None) -> Compiled:
     with internal_errors("planning", where):
         plan = run_pipeline(Plan(graph=graph, equal_dims=tuple(checks)))
     with internal_errors("generating C", where):
+        from ..codegen.c_source import generate_c       # not on the warm-start path (api/warm.py)
         source, layout = generate_c(plan)
     return Compiled(graph, plan, source, layout, checks, pending)
 

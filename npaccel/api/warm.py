@@ -38,10 +38,10 @@ import numpy as np
 
 from ..cache.key import make_key
 from ..cache.warm_index import read_payload, touch_payload, write_payload
-from ..codegen.c_library import uses_library
 from ..errors import CompileError, UnsupportedError
 from ..frontend.reads import Unfingerprintable, function_fingerprint, recording, replay
 from ..frontend.source import function_source
+from ..passes.plan import uses_library
 from ..runtime.marshal import in_kernel_checks, written_params
 from .specialise import build_environment, cache_key, load_cpu
 

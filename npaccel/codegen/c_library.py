@@ -23,13 +23,12 @@ const int npa_rc = npa_matmul_f64(npa_nt, (2), (1), (3), a0, (3), (1), a1, (1), 
 from __future__ import annotations
 
 from ..ir.dims import render_c
-from ..ir.nodes import Lapack, MatMul, Node, Reduce, View, topo_order
+from ..ir.nodes import Lapack, MatMul, Reduce, View, topo_order
 from ..ir.checks import dim_canonicaliser
-from ..passes.plan import Kernel, _reads
+from ..passes.plan import Kernel, KernelKind, kernel_reads
 from .c_parallel import omp, serial_or_parallel
 from .c_kernel import Buffer, strided
 from .c_lapack import lapack_lines
-from ..ir.program import statement_nodes, walk
 
 SUFFIX = {"float64": "f64", "float32": "f32", "float16": "f16", "bool": "b", "int8": "i8", "int16": "i16",
           "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
@@ -65,7 +64,7 @@ def _flat(gen, node, product):
     # (what the value's expression reads from memory is materialised: any plan's nodes
     # will do, the product's buffer is read at the loop index)
     materialised = {id(n) for n in topo_order([node]) if isinstance(n, (Reduce, MatMul))}
-    leaves = _reads(Kernel("elementwise", node.shape, (node,)), materialised | {id(product)})
+    leaves = kernel_reads(Kernel(KernelKind.ELEMENTWISE, node.shape, (node,)), materialised | {id(product)})
     return len(shape) >= 1 and all(
         leaf.ndim == 0 or (tuple(find(d) for d in leaf.shape) == shape and not isinstance(leaf, View)
                            and getattr(leaf, "contiguous", True)) for leaf in leaves)
@@ -152,13 +151,3 @@ def matmul_lines(gen, node, dest, label):
         lines.append("    if (npa_par) npa_blas_threads_end(1, npa_before);")
     lines.append("}")
     return lines
-
-
-def uses_library(plan) -> bool:
-    """Does the plan call a library (so the runtime must register the BLAS)? Also through
-    a product a program statement reads (a matrix product inside a loop)."""
-    if any(k.kind == "library" for k in plan.kernels):
-        return True
-    roots = [n for s in walk(plan.graph.body) for n in statement_nodes(s) if isinstance(n, Node)]
-    return any(isinstance(n, MatMul) for n in topo_order(roots))
-

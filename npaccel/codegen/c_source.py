@@ -19,7 +19,7 @@ from ..ir.dims import loop_variant, render_c
 from ..ir.nodes import DATA_DEPENDENT, ArrayVar, Param, ScalarParam, ScalarVar, Scan, Sort, Storage
 from ..ir.ops import Op
 from ..passes.loop_facts import optimise_loops
-from ..passes.plan import Why
+from ..passes.plan import KernelKind, Why
 from .c_renderer import C
 from .c_parallel import above, by_size, omp, serial_or_parallel
 from .c_kernel import FLAT, ArgLayout, Buffer, KernelWriter, _strides_of, declare_buffer, loop_closes, loop_opens
@@ -330,12 +330,8 @@ class CSourceGenerator:
         return by_size(total, w.threshold, lambda parallel: omp(parallel, pragma) + lines)
 
     def kernel_lines(self, k, number):
-        """C for one scheduled kernel, by kind."""
-        if k.kind == "reduce":
-            return self.reduce_kernel(k, number)
-        if k.kind == "library":
-            return self.library_kernel(k, number)
-        return self.elementwise_kernel(k, number)
+        """C (host lines, on a GPU target) for one scheduled kernel, by its kind."""
+        return getattr(self, EMITTERS[k.kind])(k, number)
 
     def generate(self, name="npaccel_entry"):
         layout, prologue = self.layout_and_prologue()
@@ -366,6 +362,9 @@ class CSourceGenerator:
         return "\n".join(text), layout
 
 
+# kernel kind -> the method of a generator (this one, or a target's subclass) that renders it
+EMITTERS = {KernelKind.ELEMENTWISE: "elementwise_kernel", KernelKind.REDUCE: "reduce_kernel",
+            KernelKind.LIBRARY: "library_kernel"}
 _INDEX_AND_SCAN_OPS = (Op.ARGMAX, Op.ARGMIN, Op.CUMSUM, Op.CUMPROD)
 SIMD_SUM_MIN = 256   # whole-array sums shorter than this add in order (no SIMD lanes)
 

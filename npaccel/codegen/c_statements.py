@@ -13,7 +13,7 @@ from ..ir.dims import loop_variant, render_c, shape_size
 from ..ir.nodes import ArrayVar, Graph, Node, Param, ScalarVar, Storage, View, topo_order
 from ..ir.checks import (BroadcastDims, DimCheck, DimsEqual, FitsInto,
                          IndexInRange, MaskMatches, NonEmpty, dim_canonicaliser)
-from ..passes.plan import Plan, is_flat_store, run_pipeline
+from ..passes.plan import KernelKind, Plan, is_flat_store, run_pipeline
 from . import c_loops, c_matvec
 from .c_kernel import Buffer, _strides_of, declare_buffer
 from .c_renderer import C
@@ -174,7 +174,7 @@ class StatementWriter:
     def inline_roots(plan, roots):
         """Roots an elementwise kernel would store: the statement computes them itself."""
         ids = {id(r) for r in roots}
-        return {id(n) for k in plan.kernels if k.kind == "elementwise" for n in k.stores if id(n) in ids}
+        return {id(n) for k in plan.kernels if k.kind is KernelKind.ELEMENTWISE for n in k.stores if id(n) in ids}
 
     def reads_precomputed(self, s) -> bool:
         """Does statement ``s`` read something computed before it (a reduction, a product)?"""

@@ -19,8 +19,8 @@ from ..ir.nodes import Elementwise, Node, ScalarParam, View
 from ..ir.ops import COMPLEX_OPS, UFUNC_OPS
 from . import infer
 from .calls import CALL_HANDLERS, register, register_method
-from .calls_math import _COMPILED_KINDS, _stand_in, bind, cast, has_node, is_array, run_numpy, static
-from .semantics import numpy_semantics
+from .calls_math import _COMPILED_KINDS, bind, cast, has_node, is_array, run_numpy, static
+from .semantics import numpy_semantics, stand_in
 
 
 def _loop_for(uf, operand_types, dtype):
@@ -36,7 +36,7 @@ def _astype(lw, args, kwargs, node):
     a = args[0]
     if a.weak:
         with numpy_semantics():
-            raise AttributeError(f"'{type(_stand_in(a)).__name__}' object has no attribute 'astype'")
+            raise AttributeError(f"'{type(stand_in(a)).__name__}' object has no attribute 'astype'")
     options = bind(np.ndarray.astype, args, kwargs)
     static(lw, "astype", options, ("dtype", "order", "casting", "subok", "copy"), node)
     run_numpy(np.zeros((), a.dtype).astype, *args[1:], **kwargs)     # NumPy's errors
@@ -66,7 +66,7 @@ def _array_like(func, name):
         if options.get("ndmax", 0):
             raise lw.unsupported(f"np.{name}(..., ndmax=...)", node)
         rest = {k: v for k, v in options.items() if k not in (next(iter(options)), "like", "ndmax")}
-        probe = np.zeros((1,) * first.ndim, first.dtype) if not first.weak else _stand_in(first)
+        probe = np.zeros((1,) * first.ndim, first.dtype) if not first.weak else stand_in(first)
         result = run_numpy(func, probe, **rest)                     # NumPy's errors and dtype
         dtype, ndmin = result.dtype, options.get("ndmin", 0)
         a = first
@@ -107,7 +107,7 @@ def ufunc_with_dtype(lw, uf, args, dtype, node):
     known = {i: n.value for i, n in enumerate(nodes) if getattr(n, "weak", False) and hasattr(n, "value")}
     with numpy_semantics():
         dtype = np.dtype(dtype)
-        uf(*[known.get(i, _stand_in(n)) for i, n in enumerate(nodes)], dtype=dtype)
+        uf(*[known.get(i, stand_in(n)) for i, n in enumerate(nodes)], dtype=dtype)
         resolved = _loop_for(uf, [infer.operand_type(n) for n in nodes], dtype)
         shape = infer.broadcast_shapes([n.shape for n in nodes], lw.state.checks)
     in_dtypes, out = resolved[:uf.nin], resolved[uf.nin]

@@ -37,7 +37,7 @@ from ..ir.nodes import Lapack, Node, View
 from . import infer
 from .calls import register
 from .calls_linalg import _cast, _intern, _same_size
-from .semantics import numpy_semantics
+from .semantics import numpy_semantics, stand_in
 
 _ROUTINES = {"solve": "gesv", "inv": "gesv", "det": "getrf", "cholesky": "potrf", "eigh": "syevd heevd",
              "eigvalsh": "syevd heevd", "qr": "geqrf orgqr ungqr"}
@@ -46,12 +46,6 @@ _SOLVE1 = ("solve1: Input operand 1 has a mismatch in its core dimension 0, with
            "(m,m),(m)->(m) (size {} is different from {})")
 _SOLVE = ("solve: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
           "(m,m),(m,n)->(m,n) (size {} is different from {})")
-
-
-def _stand_in(x):
-    """A 1 x ... x 1 array of ``x``'s dtype that every routine accepts (ones: nonsingular,
-    positive definite), for NumPy's own type and ndim errors and its result types."""
-    return np.ones((1,) * x.ndim, x.dtype) if isinstance(x, Node) else x
 
 
 def _options(lw, name, args, kwargs, names, node):
@@ -66,7 +60,7 @@ def _prepare(lw, name, operands, node, call):
     Unsupported where LAPACK cannot be reached."""
     from ..build.blas import lapack_missing
     with numpy_semantics():
-        sample = call(*[_stand_in(x) for x in operands])
+        sample = call(*[stand_in(x, 1, python_scalars=False) for x in operands])
     for x in operands:
         if isinstance(x, Node) and x.weak:
             raise lw.unsupported(f"np.linalg.{name} of a Python scalar", node)
@@ -240,7 +234,7 @@ def _qr(lw, args, kwargs, node):
             np.linalg.qr(np.ones((1, 1)), mode)      # NumPy's error for a bad mode
         raise lw.unsupported(f"np.linalg.qr(..., mode={mode!r})", node)
     with numpy_semantics():
-        sample = np.linalg.qr(_stand_in(a), mode)
+        sample = np.linalg.qr(stand_in(a, 1, python_scalars=False), mode)
     from ..build.blas import lapack_missing
     complex_ = a.dtype.kind == "c"
     why = lapack_missing(["zgeqrf", "zungqr"] if complex_ else ["dgeqrf", "dorgqr"])

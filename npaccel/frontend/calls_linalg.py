@@ -27,7 +27,7 @@ from ..ir.nodes import Const, Elementwise, MatMul, Node, Reduce, Reshape, View
 from ..ir.ops import Op
 from . import infer
 from .calls import register, register_method
-from .semantics import numpy_semantics
+from .semantics import numpy_semantics, stand_in
 
 MATMUL_MISMATCH = ("matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc "
                    "signature (n?,k),(k,m?)->(n?,m?) (size {} is different from {})")
@@ -41,13 +41,6 @@ _KINDS = "biuf"
 
 def _intern(lw, node):
     return lw.intern(node)
-
-
-def _stand_in(x):
-    """What NumPy sees for typing and static errors (size-1 dims broadcast with anything)."""
-    if isinstance(x, Node):
-        return np.zeros((1,) * x.ndim, x.dtype)
-    return x
 
 
 def _array(lw, x, node):
@@ -128,7 +121,7 @@ def matmul_node(lw, a, b, node, message=MATMUL_MISMATCH, dot_style=False):
     """np.matmul(a, b) for two array nodes: NumPy's loop dtype, shapes and errors."""
     if a.ndim == 0 or b.ndim == 0:
         with numpy_semantics():
-            np.matmul(_stand_in(a), _stand_in(b))     # NumPy's own "not enough dimensions"
+            np.matmul(stand_in(a, python_scalars=False), stand_in(b, python_scalars=False))     # NumPy's own "not enough dimensions"
     with numpy_semantics():
         in_a, in_b, dtype = np.matmul.resolve_dtypes((a.dtype, b.dtype, None))
     if dtype.kind not in _KINDS and dtype not in (np.complex64, np.complex128):
@@ -424,7 +417,7 @@ def _einsum(lw, args, kwargs, node):
     operands = [_array(lw, x, node) for x in operands]
     with numpy_semantics():
         # NumPy parses and types on stand-ins: its errors for bad subscripts, its dtype
-        dtype = np.einsum(subscripts, *[_stand_in(x) for x in operands]).dtype
+        dtype = np.einsum(subscripts, *[stand_in(x, python_scalars=False) for x in operands]).dtype
     if dtype.kind not in _KINDS and dtype not in (np.complex64, np.complex128):
         raise lw.unsupported(f"np.einsum with result type {dtype}", node)
     specs, out = parse_einsum(subscripts, len(operands))

@@ -93,13 +93,6 @@ def strong(lw, a, node=None):
     return cast(lw, a, a.dtype, node=node) if a.weak else a
 
 
-def _stand_in(value):
-    if isinstance(value, Node):
-        return np.zeros((1,) * value.ndim, value.dtype) if not value.weak else \
-            {"b": True, "i": 1, "u": 1, "f": 1.0, "c": 1j}[value.dtype.kind]
-    return value
-
-
 # ---- clip -------------------------------------------------------------------------------------
 
 @register(np.clip)

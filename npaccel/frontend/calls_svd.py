@@ -34,9 +34,9 @@ from . import masks
 from ..ir.checks import NonNegativeGuard
 from .calls import CALL_HANDLERS, register
 from .calls_arrays import broadcast_into
-from .calls_lapack import SQUARE, _inv, _options, _square, _stand_in, packed, piece
+from .calls_lapack import SQUARE, _inv, _options, _square, packed, piece
 from .calls_linalg import _arrange, _cast, _intern, keep_matrix_dims, matmul_node
-from .semantics import numpy_semantics
+from .semantics import numpy_semantics, stand_in
 
 _plain_norm = CALL_HANDLERS[np.linalg.norm]      # calls_linalg's: every ord but 2, -2, 'nuc'
 F8 = np.dtype(np.float64)
@@ -95,7 +95,7 @@ def _svd(lw, args, kwargs, node):
     if herm:
         raise lw.unsupported("np.linalg.svd(..., hermitian=True)", node)
     with numpy_semantics():
-        sample = np.linalg.svd(_stand_in(a), full, uv)      # NumPy's ndim and dtype errors
+        sample = np.linalg.svd(stand_in(a, 1, python_scalars=False), full, uv)      # NumPy's ndim and dtype errors
     return svd_nodes(lw, a, bool(full), bool(uv), sample, node)
 
 
@@ -109,7 +109,7 @@ def _lstsq(lw, args, kwargs, node):
         raise lw.unsupported("np.linalg.lstsq with an operand that is not an array", node)
     _static(lw, "lstsq", node, rcond=rcond)
     with numpy_semantics():
-        sample = np.linalg.lstsq(_stand_in(a), _stand_in(b), rcond)    # ndim, dtype and rcond errors
+        sample = np.linalg.lstsq(stand_in(a, 1, python_scalars=False), stand_in(b, 1, python_scalars=False), rcond)    # ndim, dtype and rcond errors
         text = "auto" if rcond is None else repr(float(rcond))
     if b.weak:
         raise lw.unsupported("np.linalg.lstsq of a Python scalar", node)
@@ -170,8 +170,8 @@ def _pinv(lw, args, kwargs, node):
     with numpy_semantics():
         probes = {k: (v.dtype.type(1).item() if v.weak else np.ones((1,) * v.ndim, v.dtype))
                   if isinstance(v, Node) else v for k, v in extra.items()}
-        sample = np.linalg.pinv(_stand_in(a), **probes)      # NumPy's checks and result type
-        np.linalg.svd(_stand_in(a), full_matrices=False)
+        sample = np.linalg.pinv(stand_in(a, 1, python_scalars=False), **probes)      # NumPy's checks and result type
+        np.linalg.svd(stand_in(a, 1, python_scalars=False), full_matrices=False)
     m, n = a.shape[-2], a.shape[-1]
     if isinstance(m, int) and isinstance(n, int) and m * n == 0:
         return lw.call(np.zeros, [a.shape[:-2] + (n, m)], {"dtype": a.dtype}, node)
@@ -199,7 +199,7 @@ def _pinv(lw, args, kwargs, node):
     if a.dtype.kind == "c":
         a = lw.ufunc(np.conjugate, (a,), node)
     with numpy_semantics():
-        parts = np.linalg.svd(_stand_in(a), full_matrices=False)
+        parts = np.linalg.svd(stand_in(a, 1, python_scalars=False), full_matrices=False)
     u, s, vt = svd_nodes(lw, a, False, True, parts, node)
     # cutoff = rcond[..., newaxis] * amax(s, axis=-1, keepdims=True)
     top = _intern(lw, Reduce(op=Op.MAX, arg=s, axes=(s.ndim - 1,), keepdims=True, dtype=s.dtype,
@@ -224,7 +224,7 @@ def _matrix_power(lw, args, kwargs, node):
             raise TypeError("exponent must be an integer")
     _static(lw, "matrix_power", node, exponent=p)
     with numpy_semantics():
-        np.linalg.matrix_power(_stand_in(a), p)     # NumPy's ndim and exponent errors
+        np.linalg.matrix_power(stand_in(a, 1, python_scalars=False), p)     # NumPy's ndim and exponent errors
     if a.weak or a.ndim < 2:
         raise lw.unsupported("np.linalg.matrix_power of a Python scalar", node)
     _square(lw, a)
@@ -271,7 +271,7 @@ def _norm(lw, args, kwargs, node):
         x = _cast(lw, x, F8)
     y = _arrange(lw, x, [d for d in range(x.ndim) if d not in (row, col)] + [row, col])
     with numpy_semantics():
-        values = np.linalg.svd(_stand_in(y), compute_uv=False)
+        values = np.linalg.svd(stand_in(y, 1, python_scalars=False), compute_uv=False)
     s = svd_nodes(lw, y, False, False, values, node)
     last = s.ndim - 1
     if ord_ == 2:       # amax(..., initial=0): 0 for empty matrices

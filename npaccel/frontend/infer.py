@@ -111,7 +111,9 @@ def operand_type(node):
     return _WEAK_TYPE[node.dtype.kind] if node.weak and node.dtype.kind != "b" else node.dtype
 
 
-def _stand_in(node, value=None):
+def typing_stand_in(node, value=None):
+    """What NumPy's type resolution is shown of a 0-d operand: a Python scalar for a weak one
+    (its ``value`` where known), else a 0-d array of its dtype (semantics.stand_in keeps dims)."""
     if node.weak:
         if value is not None:
             return value
@@ -128,7 +130,7 @@ def elementwise_types(ufunc, args, const_values=()):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         # Run on stand-ins first: NumPy's own message and exception type for bad operands.
-        ufunc(*[_stand_in(a, values.get(i)) for i, a in enumerate(args)])
+        ufunc(*[typing_stand_in(a, values.get(i)) for i, a in enumerate(args)])
     if all(a.weak for a in args):
         # Python scalars only (a loop counter and a literal): computed in their default
         # dtypes (int64, float64), where NumPy's own resolution would say "object"

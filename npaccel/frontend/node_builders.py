@@ -77,7 +77,7 @@ class NodeBuilding:
         nodes = tuple(self.as_node(v, node) for v in (cond, a, b))
         with numpy_semantics():
             # weak scalars by value (NEP 50): np.where(c, float32_array, 0) stays float32
-            out = np.result_type(*(infer._stand_in(n, getattr(n, "value", None)) if n.weak else n.dtype
+            out = np.result_type(*(infer.typing_stand_in(n, getattr(n, "value", None)) if n.weak else n.dtype
                                    for n in nodes[1:]))
             shape = infer.broadcast_shapes([n.shape for n in nodes], self.state.checks)
         cond_node = nodes[0]

@@ -158,3 +158,24 @@ def kind_of(value) -> str:
 def is_value(value) -> bool:
     return isinstance(value, Node) or isinstance(value, (np.generic,) + PY_SCALARS) or \
         (isinstance(value, np.ndarray) and value.ndim == 0)
+
+
+_ONE = {"b": True, "i": 1, "u": 1, "f": 1.0, "c": 1j}
+
+
+def stand_in(value, fill=0, python_scalars=True):
+    """What NumPy is shown of a value to type a call and raise its static errors: a Python
+    scalar for a Python scalar known only at run time (NEP 50: weak), else an array of the
+    value's dtype with every dim 1 (it broadcasts with anything), filled with ``fill`` (1: a
+    nonsingular matrix for np.linalg); anything not a graph node as it is.
+
+    >>> from npaccel.ir.nodes import ScalarParam
+    >>> n = ScalarParam(index=0, name="n", dtype=np.dtype(np.int64), weak=True)
+    >>> stand_in(n), stand_in(n, python_scalars=False), stand_in(2.5)
+    (1, array(0), 2.5)
+    """
+    if not isinstance(value, Node):
+        return value
+    if value.weak and python_scalars:
+        return _ONE[value.dtype.kind]
+    return np.full((1,) * value.ndim, fill, value.dtype)

@@ -17,7 +17,7 @@ reduction into a loop nest that also evaluates the expression it reduces.
 >>> y = Elementwise(op=Op.ADD, args=(t, x), in_dtypes=(f8, f8), dtype=f8, shape=x.shape)
 >>> z = Elementwise(op=Op.MULTIPLY, args=(t, x), in_dtypes=(f8, f8), dtype=f8, shape=x.shape)
 >>> plan = run_pipeline(Plan(graph=Graph(params=(x,), outputs=(y, z))))
->>> [(k.kind, len(k.stores)) for k in plan.kernels]     # one loop computes both outputs
+>>> [(k.kind.value, len(k.stores)) for k in plan.kernels]     # one loop computes both outputs
 [('elementwise', 2)]
 >>> [why.value for _, why in plan.materialised]         # the exp lives in a register
 ['returned', 'returned']
@@ -34,6 +34,14 @@ from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, Node, Par
 from ..ir.nodes import INDEXED_VALUES
 from ..ir.nodes import MatMul
 from ..ir.ops import REDUCTIONS
+from ..ir.program import statement_nodes, walk
+
+
+class KernelKind(enum.Enum):
+    """What a kernel is; each target renders each kind (codegen: ``EMITTERS`` in c_source.py)."""
+    ELEMENTWISE = "elementwise"     # one loop nest computing values at each index
+    REDUCE = "reduce"               # reductions (siblings over the same rows share one)
+    LIBRARY = "library"             # a BLAS/LAPACK call (matrix products, np.linalg)
 
 
 class Why(enum.Enum):
@@ -48,7 +56,7 @@ class Why(enum.Enum):
 class Kernel:
     """One loop nest. ``stores`` are the nodes it writes, in order; for a reduction kernel,
     its Reduce nodes (several only when they are siblings over the same rows, see fuse)."""
-    kind: str                 # "elementwise" | "reduce"
+    kind: KernelKind
     shape: tuple              # iteration shape (for reduce: the reduced node's input shape)
     stores: tuple
     flat: bool = False        # every access is contiguous at the same index: one flat loop
@@ -65,7 +73,6 @@ class Plan:
 
 def eliminate_dead_values(plan: Plan) -> Plan:
     """Values nothing returned depends on are never computed; record which names they were."""
-    from ..ir.program import statement_nodes, walk
     roots = list(plan.graph.outputs) + [n for s in walk(plan.graph.body) for n in statement_nodes(s)
                                         if isinstance(n, Node)]
     live = {id(n) for n in topo_order(roots)}
@@ -110,10 +117,10 @@ def fuse(plan: Plan) -> Plan:
                     not any(reads_node(node.arg, s) for s in last.stores):
                 kernels[-1] = replace(last, stores=last.stores + (node,))
             else:
-                kernels.append(Kernel("reduce", node.arg.shape, (node,)))
+                kernels.append(Kernel(KernelKind.REDUCE, node.arg.shape, (node,)))
         else:
             groups.setdefault(shape_key(node.shape), []).append(node)
-    kernels.extend(Kernel("elementwise", nodes[0].shape, tuple(nodes)) for nodes in groups.values())
+    kernels.extend(Kernel(KernelKind.ELEMENTWISE, nodes[0].shape, tuple(nodes)) for nodes in groups.values())
     return replace(plan, kernels=tuple(kernels))
 
 
@@ -138,7 +145,7 @@ def _shape_key(plan: Plan):
     return lambda shape: tuple(find(d) for d in shape)
 
 
-def _reads(kernel: Kernel, materialised: set):
+def kernel_reads(kernel: Kernel, materialised: set):
     """Leaves read by a kernel: parameters and buffers of other kernels."""
     seen, stack, leaves = set(), [s.arg if isinstance(s, Reduce) else s for s in kernel.stores], []
     while stack:
@@ -166,9 +173,9 @@ def schedule_loops(plan: Plan) -> Plan:
     out = []
     for k in plan.kernels:
         flat = False
-        if k.kind == "elementwise" and len(k.shape) >= 1:
+        if k.kind is KernelKind.ELEMENTWISE and len(k.shape) >= 1:
             # (1-d too: a strided or a size-1 broadcast input cannot be read at x[i])
-            leaves = _reads(k, materialised)
+            leaves = kernel_reads(k, materialised)
             flat = all(leaf.ndim == 0 or (canon(leaf.shape) == canon(k.shape) and not isinstance(leaf, View)
                                           and getattr(leaf, "contiguous", True)) for leaf in leaves)
         out.append(replace(k, flat=flat))
@@ -184,7 +191,7 @@ def is_flat_store(target, value, find) -> bool:
     if tuple(find(d) for d in value.shape) != shape and value.ndim:
         return False
     reductions = {id(n) for n in topo_order([value]) if isinstance(n, Reduce)}
-    leaves = _reads(Kernel("elementwise", target.shape, (value,)), reductions)
+    leaves = kernel_reads(Kernel(KernelKind.ELEMENTWISE, target.shape, (value,)), reductions)
     return all(leaf.ndim == 0 or (tuple(find(d) for d in leaf.shape) == shape and not isinstance(leaf, View)
                                   and getattr(leaf, "contiguous", True)) for leaf in leaves)
 
@@ -276,12 +283,12 @@ def fuse_in_dependency_order(plan: Plan) -> Plan:
         product = None if isinstance(node, MatMul) else in_place_product(node, materialised)
         if isinstance(node, MatMul) or product is not None:
             # an in-place epilogue writes the product, then the value, into the value's buffer
-            kernels.append((s, Kernel("library", node.shape, (node,) if product is None else (product, node))))
+            kernels.append((s, Kernel(KernelKind.LIBRARY, node.shape, (node,) if product is None else (product, node))))
         elif isinstance(node, Reduce):
-            kernels.append((s, Kernel("reduce", node.arg.shape, (node,))))
+            kernels.append((s, Kernel(KernelKind.REDUCE, node.arg.shape, (node,))))
         else:
             groups.setdefault((s, shape_key(node.shape)), []).append(node)
-    kernels += [(s, Kernel("elementwise", nodes[0].shape, tuple(nodes))) for (s, _), nodes in groups.items()]
+    kernels += [(s, Kernel(KernelKind.ELEMENTWISE, nodes[0].shape, tuple(nodes))) for (s, _), nodes in groups.items()]
     kernels.sort(key=lambda sk: sk[0])      # stable: program order within a step
     return replace(plan, kernels=tuple(k for _, k in kernels))
 
@@ -380,3 +387,13 @@ def run_pipeline(plan: Plan) -> Plan:
     for p in PIPELINE:
         plan = p(plan)
     return plan
+
+
+def uses_library(plan) -> bool:
+    """Does the plan call a library (so the runtime must register the BLAS)? Also through
+    a product a program statement reads (a matrix product inside a loop)."""
+    if any(k.kind is KernelKind.LIBRARY for k in plan.kernels):
+        return True
+    roots = [n for s in walk(plan.graph.body) for n in statement_nodes(s) if isinstance(n, Node)]
+    return any(isinstance(n, MatMul) for n in topo_order(roots))
+
