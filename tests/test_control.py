@@ -703,9 +703,40 @@ def test_logistic_regression_reads_x_once_per_step():
     args = samples.load("logistic_regression").inputs(0.01)
     text = accelerate(samples.function("logistic_regression"), fallback="raise").explain(*args)
     assert "in one sweep over the rows of X" in text
+    plan = text.split("== program plan (as the C runs it) ==")[1].split("== run-time")[0]
+    assert "one sweep over the rows of X:" in plan          # the pass decided it, explain() shows it
     fortran = (np.asfortranarray(args[0]),) + args[1:]
     text = accelerate(samples.function("logistic_regression"), fallback="raise").explain(*fortran)
-    assert "in one sweep over the rows of X" not in text
+    assert "in one sweep over the rows of X" not in text and "one sweep over the rows" not in text
+
+
+def test_pair_is_planned_for_the_cpu_only():
+    from npaccel.api.specialise import translate
+    from npaccel.ir import program as P
+    from npaccel.ir.signature import signature_of
+    args = samples.load("logistic_regression").inputs(0.01)
+    plan = translate(samples.function("logistic_regression"), signature_of(args)).plan
+    pairs = {t: sum(isinstance(s, P.MatVecPair) for s in P.walk(plan.program(t))) for t in ("cpu", "cuda")}
+    assert pairs == {"cpu": 1, "cuda": 0}       # on the GPU both products are cuBLAS calls
+
+
+def _above_mean(x):
+    count = 0
+    for i in range(x.shape[0]):
+        if x[i] > x.sum() / x.shape[0]:
+            count += 1
+    return count
+
+
+def test_program_plan_shows_what_is_computed_first():
+    x = floats(40)
+    text = accelerate(_above_mean, fallback="raise").explain(x)
+    plan = text.split("== program plan (as the C runs it) ==")[1].split("== run-time")[0]
+    lines = plan.strip().splitlines()
+    first = next(k for k, line in enumerate(lines) if "compute first: reduce -> sum(x)" in line)
+    assert lines[first + 1].strip().startswith("cond = greater(")     # just before the branch reads it
+    check_same(_above_mean, lambda: (floats(40),))
+    check_same(_above_mean, lambda: (floats(0),))
 
 
 # ---- a name's Python type after branches and loops that may not assign it -----------------

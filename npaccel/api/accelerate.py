@@ -241,7 +241,7 @@ class Accelerated:
         if any(isinstance(spec, DeviceArraySpec) for spec in key):
             raise UnsupportedError("arguments in GPU memory (__cuda_array_interface__) need target='cuda' "
                                    "or 'auto' with a usable GPU")
-        with internal_errors("building or loading", compiled.graph.meta.get("where")):
+        with internal_errors("building or loading", compiled.graph.where):
             return build_cpu(self._fn, key, compiled, plain=self._plain)
 
     def _build_gpu(self, key, compiled):
@@ -249,7 +249,7 @@ class Accelerated:
         (warned about under target="cuda", silent under "auto"); with arguments already in
         GPU memory the plain function runs instead (their library executes it)."""
         try:
-            with internal_errors("building or loading for CUDA", compiled.graph.meta.get("where")):
+            with internal_errors("building or loading for CUDA", compiled.graph.where):
                 call, hit = build_cuda(self._fn, key, compiled, plain=self._plain)
         except UnsupportedError as exc:
             if self.target == "cuda" and self.policy == "raise":
@@ -271,11 +271,11 @@ class Accelerated:
             start = time.perf_counter()
             compiled = translate(fn, segment_signature, lowered)
             try:
-                with internal_errors("building or loading", compiled.graph.meta.get("where")):
+                with internal_errors("building or loading", compiled.graph.where):
                     call, hit = build_cpu(fn, segment_signature, compiled, plain=None, segment=part)
             except CompileError as exc:
                 raise UnsupportedError(f"compilation failed ({str(exc).splitlines()[0]})",
-                                       compiled.graph.meta.get("where")) from exc
+                                       compiled.graph.where) from exc
             stats["disk_hits" if hit else "compiles"] += 1
             self._timed(f"{signature} (segment, lines {part['lines']}: "
                         f"{describe(segment_signature) or 'no arguments'})", start)

@@ -3,8 +3,9 @@
 First the source, each line marked: compiled (and in which segment), folded when compiling
 (its values are known from the signature), run in Python (and why), or decided at the first
 call (it reads a value a Python statement computes). Then, per compiled segment, the op
-graph, the memory plan, the fused kernels with sizes as the user would write them
-(``x.shape[0] - 2``), run-time checks and the generated C.
+graph, the memory plan, the fused kernels, the program's statements as they run (what is
+computed first, loops run in parallel or with checks hoisted, fused pairs), with sizes as
+the user would write them (``x.shape[0] - 2``), run-time checks and the generated C.
 
 The map is the segmentation the call itself performs (api/segments.py), simulated on the
 signature: a compiled segment's outputs get the signature of the arrays and scalars it
@@ -16,9 +17,9 @@ import dataclasses
 
 from ..ir.signature import ArraySpec, OtherSpec, ScalarSpec, describe, small_last, spec_of
 from ..ir.dims import DimOp, Sym, render_user
-from ..ir.nodes import ArrayVar, Node, Storage, topo_order
+from ..ir.nodes import ArrayVar, Const, DimValue, MatMul, Node, Storage, View, topo_order
 from ..ir.printer import format_graph
-from ..ir.program import statement_nodes, walk
+from ..ir.program import format_block, statement_nodes, walk
 from .segments import SegmentedFunction
 from ..frontend.bindings import assigned_names
 
@@ -57,13 +58,13 @@ def segment_plan(fn, key, params):
         signature, lowered = step.call
         graph = lowered[0]
         steps.append((i, step.end, "compiled", (signature, lowered, step.key_names)))
-        for name, node in zip(graph.meta.get("segment_names", ()), graph.outputs):
+        for name, node in zip(graph.segment_names, graph.outputs):
             specs[name] = _spec_of_node(node)
-        for name, value in graph.meta.get("static_out", {}).items():
+        for name, value in graph.static_out.items():
             specs[name] = spec_of(value)
-        for name in graph.meta.get("deleted", ()):
+        for name in graph.deleted:
             specs.pop(name, None)
-        if graph.meta.get("returned"):
+        if graph.returned:
             break
         i = step.end
     return seg, steps
@@ -87,7 +88,7 @@ def source_map(fn, key, params) -> tuple:
     for start, end, kind, info in steps:
         if kind == "compiled":
             segments.append((len(segments) + 1, *info))
-            folded = info[1][0].meta.get("folded", ())
+            folded = info[1][0].folded
             for j in range(start, end):
                 is_folded = j - start < len(folded) and folded[j - start]
                 mark(seg.stmts[j], "folded" if is_folded else "compiled",
@@ -143,7 +144,7 @@ def plan_text(compiled, spelled) -> list:
     plan = compiled.plan
     dim = lambda d: render_user(d, spelled)  # noqa: E731
     parts = ["== op graph ==", format_graph(compiled.graph, dim), "", "== memory plan =="]
-    names = {id(v): k for k, v in plan.graph.meta.get("names", {}).items()}
+    names = {id(v): k for k, v in plan.graph.names.items()}
     for node, why in plan.materialised:
         parts.append(f"materialised {names.get(id(node), '(unnamed)')}: {node.dtype}"
                      f"{shape_text(node.shape, spelled)} ({why.value})")
@@ -163,11 +164,38 @@ def plan_text(compiled, spelled) -> list:
         loop = "flat loop" if k.flat else "loop nest"
         parts.append(f"kernel {i}: {k.kind.value} over {shape_text(k.shape, spelled)} ({loop}) -> {stores}")
     if not plan.kernels:
-        parts.append("none outside the program's statements (see the generated C)")
+        parts.append("none outside the program's statements (see the program plan)")
+    if plan.graph.body:
+        label = node_labeller(names, dim)
+        parts += ["", "== program plan (as the C runs it) ==",
+                  format_block(plan.program("cpu"), label) or "(no statements)"]
     if compiled.checks:
         parts += ["", "== run-time checks =="] + [check_text(c, dim) for c in compiled.checks]
     parts += ["", "== generated C (OpenMP) ==", compiled.source]
     return parts
+
+
+def node_labeller(names, dim):
+    """A short text for a node of the program plan: its variable name, else its operation
+    with its operands a level or two deep (``sum(x)``, ``A[...] @ w``)."""
+    def label(n, depth=2):
+        name = names.get(id(n)) or getattr(n, "name", None)
+        if name:
+            return name
+        if isinstance(n, Const):
+            return repr(n.value)
+        if isinstance(n, DimValue):
+            return dim(n.dim)
+        if depth == 0:
+            return "..."
+        kids = [label(c, depth - 1) for c in n.children()]
+        if isinstance(n, View):
+            return f"{kids[0]}[...]"
+        if type(n) is MatMul:
+            return f"{kids[0]} @ {kids[1]}"
+        op = getattr(n, "op", None)
+        return f"{op.value if op is not None else type(n).__name__.lower()}({', '.join(kids)})"
+    return label
 
 
 _COLOURS = {"C": "#d7f5dd", "F": "#e8eefc", "P": "#fde2e1", "?": "#fff3cd"}

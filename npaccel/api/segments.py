@@ -121,8 +121,8 @@ class SegmentedFunction:
             call = self.build(signature, lowered, self.part(i, end))
         except UnsupportedError as exc:
             return ("python", exc)
-        seg = Segment(end, call, graph.meta.get("returned", False), graph.meta.get("segment_names", ()),
-                      graph.meta.get("static_out", {}), graph.meta.get("deleted", ()))
+        seg = Segment(end, call, graph.returned, graph.segment_names,
+                      graph.static_out, graph.deleted)
         seg.key_names = arg_names
         return seg
 

@@ -15,7 +15,8 @@ from ..config import get_config
 from ..errors import internal_errors
 from ..frontend.lower import lower_function
 from ..ir.signature import describe
-from ..passes.plan import Plan, run_pipeline, uses_library
+from ..passes.pipeline import run_pipeline
+from ..passes.plan import Plan, uses_library
 from ..runtime.loader import ffi, load_built, load_entry
 from ..runtime.call_plan import call_program
 from ..runtime.marshal import build_caller
@@ -42,7 +43,7 @@ def translate(fn, signature, lowered=None) -> Compiled:
         with internal_errors("lowering", code and f"{code.co_filename}:{code.co_firstlineno}"):
             lowered = lower_function(fn, signature)
     graph, checks, pending = lowered
-    where = graph.meta.get("where")
+    where = graph.where
     with internal_errors("planning", where):
         plan = run_pipeline(Plan(graph=graph, equal_dims=tuple(checks)))
     with internal_errors("generating C", where):
@@ -94,7 +95,7 @@ def build_cpu(fn, signature, compiled: Compiled, plain=None, segment=None):
 
 def cpu_caller(graph, layout, checks, entry, plain):
     """The call function of a loaded CPU kernel library (runtime/marshal.py)."""
-    with internal_errors("preparing the call", graph.meta.get("where")):
+    with internal_errors("preparing the call", graph.where):
         caller = build_caller(graph, layout, checks, entry, ffi, get_config().num_threads, plain=plain)
     if plain is not None:     # a whole function: the C dispatcher may take its calls (runtime/call_plan.py)
         caller.fast_plan = functools.partial(call_program, graph, layout, checks, entry, caller.__globals__)

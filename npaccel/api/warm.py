@@ -49,7 +49,6 @@ log = logging.getLogger("npaccel")
 
 INDEX_FORMAT = 1
 MAX_VARIANTS = 4         # per key: the most recent sets of read values kept
-_BOOKKEEPING = ("names", "folded")   # graph.meta the call does not need (explain's)
 
 
 class WarmStart:
@@ -144,22 +143,20 @@ def signature_text(signature) -> str:
 
 def call_graph(graph):
     """``graph`` with only what a call needs: no program body (the arguments it writes are
-    kept in ``meta["written_params"]``) and none of the lowering's bookkeeping.
+    kept in ``written_params``, its checks in ``in_kernel_checks``) and none of explain()'s
+    bookkeeping.
 
     >>> import numpy as np
     >>> from npaccel.ir import program as P
     >>> from npaccel.ir.nodes import Graph, Param
     >>> u = Param(index=0, name="u", dtype=np.dtype("float64"), shape=(4,))
     >>> g = call_graph(Graph(params=(u,), outputs=(), output_kind="none",
-    ...                      body=(P.Store(u, u),), meta={"names": {"u": u}, "function": "f"}))
-    >>> g.body, g.meta, written_params(g)
-    ((), {'function': 'f', 'written_params': (0,)}, (0,))
+    ...                      body=(P.Store(u, u),), names={"u": u}, function="f"))
+    >>> g.body, g.names, g.function, g.written_params, g.in_kernel_checks
+    ((), {}, 'f', (0,), ())
     """
-    meta = {k: v for k, v in graph.meta.items() if k not in _BOOKKEEPING}
-    meta["written_params"] = written_params(graph)
-    if in_kernel_checks(graph):              # what the kernel's check codes mean
-        meta["in_kernel_checks"] = in_kernel_checks(graph)
-    return dataclasses.replace(graph, body=(), meta=meta)
+    return dataclasses.replace(graph, body=(), names={}, folded=(), written_params=written_params(graph),
+                               in_kernel_checks=in_kernel_checks(graph))
 
 
 def lowered_current_source(fn, reads) -> bool:

@@ -30,6 +30,28 @@ class ArgLayout:
     float_scalars: tuple  # param indexes of float scalars
 
 
+@dataclass(frozen=True)
+class EntryValue:
+    """A value the entry point's prologue defines from its arguments (an array's pointer,
+    size or stride, a scalar, an output's pointer). The C entry declares each once; a GPU
+    kernel that reads one takes it as a parameter (cuda_source.py), from this record.
+
+    >>> v = EntryValue("const double *restrict ", "a0", "(const double *)(intptr_t)I[1]")
+    >>> v.line(), v.parameter(restrict=False)
+    ('const double *restrict a0 = (const double *)(intptr_t)I[1];', 'const double *a0')
+    """
+    prefix: str          # the declaration before the name: "const int64_t ", "double *"
+    name: str
+    init: str            # C expression of the entry's arguments I and F
+
+    def line(self) -> str:
+        return f"{self.prefix}{self.name} = {self.init};"
+
+    def parameter(self, restrict=True) -> str:
+        prefix = self.prefix if restrict else self.prefix.replace("*restrict ", "*")
+        return f"{prefix}{self.name}"
+
+
 def _strides_of(shape):
     """C-contiguous strides (in elements) of a symbolic shape, as dims."""
     strides, acc = [], 1

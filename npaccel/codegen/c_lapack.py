@@ -9,7 +9,8 @@ block's first element and the matrix's strides (a vector: the stride along it).
 
 >>> import numpy as np
 >>> from npaccel.ir.nodes import Graph, Lapack, Param
->>> from npaccel.passes.plan import Plan, run_pipeline
+>>> from npaccel.passes.plan import Plan
+>>> from npaccel.passes.pipeline import run_pipeline
 >>> from npaccel.codegen.c_source import CSourceGenerator
 >>> f8 = np.dtype("float64")
 >>> a = Param(index=0, name="a", dtype=f8, shape=(3, 3))

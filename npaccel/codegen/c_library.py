@@ -9,7 +9,8 @@ anyway); large products run one after another, each on all threads of the BLAS.
 
 >>> import numpy as np
 >>> from npaccel.ir.nodes import Param, MatMul
->>> from npaccel.passes.plan import Plan, run_pipeline
+>>> from npaccel.passes.plan import Plan
+>>> from npaccel.passes.pipeline import run_pipeline
 >>> from npaccel.ir.nodes import Graph
 >>> from npaccel.codegen.c_source import CSourceGenerator
 >>> f8 = np.dtype("float64")

@@ -71,11 +71,8 @@ def parallel_lines(sw, s, bounds, depth):
     needs buffers of its own computed first)."""
     gen, rec = sw.gen, s.parallel
     for st in P.walk(s.body):
-        plan = sw.subplans.get(id(st))
-        if plan is not None:
-            inline = sw.inline_roots(plan, sw.roots_of(st))
-            if any(id(n) not in inline for k in plan.kernels for n in k.stores):
-                return None     # computed first into a buffer all iterations would share
+        if isinstance(st, P.Compute):
+            return None     # computed first into a buffer all iterations would share
         if isinstance(st, P.Store) and id(st.target) in sw.growable:
             return None
     saved = {}

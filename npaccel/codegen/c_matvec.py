@@ -7,87 +7,17 @@ Row i of the second product only needs z[i], which the first computes from row i
 sweep can do both while row i is in cache (z[i] = X[i] . w; e = f(z)[i]; g += e * X[i],
 into a private row of partial sums per thread, combined in thread order).
 
-The statement writer (c_statements.py) looks for the pattern in a block of statements:
-``store P <- X @ w``, optional slot picks, ``store Q <- X.T @ e`` where e is elementwise
-over the rows and reads P only at its own row. Sums run in the products' dtype, as BLAS's
-do, in another order (within the reduction tolerance the tests document).
+The pass passes/program_plan.py finds the pattern (``store P <- X @ w``, ``store Q <- X.T @ e``
+with e elementwise over the rows reading P only at its own row) and makes it a MatVecPair
+statement, which this renders. Sums run in the products' dtype, as BLAS's do, in another
+order (within the reduction tolerance the tests document).
 """
 from __future__ import annotations
 
-from ..ir import program as P
 from ..ir.dims import render_c
-from ..ir.nodes import ArrayVar, Const, DimValue, Elementwise, MatMul, Param, ScalarParam, ScalarVar, Storage, View
 from .c_renderer import C
 from .c_parallel import by_size, omp
 from .c_kernel import FLAT, PARALLEL_MIN_ELEMENTS
-
-_BUFFERS = (ArrayVar, Storage)
-
-
-def _whole_buffer(node) -> bool:
-    return isinstance(node, _BUFFERS) or (isinstance(node, Param) and node.contiguous)
-
-
-def _row_local(e, p, rows, find) -> bool:
-    """Is ``e`` elementwise over ``rows``, reading arrays (``p`` among them) at its own index?"""
-    stack, seen = [e], set()
-    while stack:
-        x = stack.pop()
-        if id(x) in seen:
-            continue
-        seen.add(id(x))
-        if x.ndim == 0 and isinstance(x, (Const, ScalarParam, ScalarVar, DimValue)):
-            continue
-        if x.ndim != 1 or find(x.shape[0]) != find(rows):
-            return False
-        if x is p or _whole_buffer(x):
-            continue
-        if not isinstance(x, Elementwise):
-            return False
-        stack.extend(x.args)
-    return True
-
-
-def find_pair(stmts, i, find):
-    """(first store, slot picks, second store, index after them) starting at ``i``, or None."""
-    s1 = stmts[i]
-    if not (isinstance(s1, P.Store) and type(s1.value) is MatMul and isinstance(s1.target, _BUFFERS)):
-        return None
-    m1 = s1.value
-    x, w = m1.a, m1.b
-    if not (x.ndim == 2 and w.ndim == 1 and m1.dtype.kind == "f" and m1.dtype.itemsize >= 4 and
-            x.dtype == w.dtype == m1.dtype and _whole_buffer(x) and _whole_buffer(w)):
-        return None
-    j, picks = i + 1, []
-    while j < len(stmts) and isinstance(stmts[j], P.PickSlot):
-        picks.append(stmts[j])
-        j += 1
-    if j == len(stmts):
-        return None
-    s2 = stmts[j]
-    if not (isinstance(s2, P.Store) and type(s2.value) is MatMul and isinstance(s2.target, _BUFFERS)):
-        return None
-    t, e = s2.value.a, s2.value.b
-    transposed = isinstance(t, View) and t.arg is x and t.fixed == () and t.axes == ((1, 0, 1), (0, 0, 1))
-    q = s2.target
-    if not (transposed and e.ndim == 1 and e.dtype == m1.dtype == s2.value.dtype and
-            _row_local(e, s1.target, x.shape[0], find)):
-        return None
-    if q is s1.target or q is w or q is x or s1.target is w or s1.target is x or \
-            any(n is q for n in _leaves(e)):
-        return None
-    return s1, picks, s2, j + 1
-
-
-def _leaves(e):
-    stack, out = [e], []
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Elementwise):
-            stack.extend(x.args)
-        else:
-            out.append(x)
-    return out
 
 
 def pair_lines(writer, s1, s2, label):

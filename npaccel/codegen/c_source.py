@@ -14,15 +14,13 @@ from dataclasses import replace
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..ir.checks import dim_canonicaliser
 from ..ir.dims import loop_variant, render_c
 from ..ir.nodes import DATA_DEPENDENT, ArrayVar, Param, ScalarParam, ScalarVar, Scan, Sort, Storage
 from ..ir.ops import Op
-from ..passes.loop_facts import optimise_loops
 from ..passes.plan import KernelKind, Why
 from .c_renderer import C
 from .c_parallel import above, by_size, omp, serial_or_parallel
-from .c_kernel import FLAT, ArgLayout, Buffer, KernelWriter, _strides_of, declare_buffer, loop_closes, loop_opens
+from .c_kernel import FLAT, ArgLayout, Buffer, EntryValue, KernelWriter, _strides_of, declare_buffer, loop_closes, loop_opens
 from .c_reductions import accumulator_dtype, reduction_text, simd_operator
 from .c_column_reductions import inner_kept_reduction
 from .c_compaction import data_dependent_kernel
@@ -44,22 +42,25 @@ class CSourceGenerator:
 
     # ---- prologue -------------------------------------------------------------------
     def layout_and_prologue(self):
-        lines = ["const int npa_nt = (int)I[0];", "int npa_err = 0;", "(void)npa_nt; (void)F;"]
+        values = []           # EntryValue records, in the order the prologue defines them
+
+        def define(prefix, name, init):
+            values.append(EntryValue(prefix, name, init))
         slot, arrays, ints, floats = 1, [], [], []
         for p in self.graph.params:
             if isinstance(p, Param):
                 ct = self.renderer.ctype(p.dtype)
                 if self.graph.body:   # statements may write it, and pointers may alias it
-                    lines.append(f"{ct} *a{p.index} = ({ct} *)(intptr_t)I[{slot}];")
+                    define(f"{ct} *", f"a{p.index}", f"({ct} *)(intptr_t)I[{slot}]")
                 else:
-                    lines.append(f"const {ct} *restrict a{p.index} = (const {ct} *)(intptr_t)I[{slot}];")
+                    define(f"const {ct} *restrict ", f"a{p.index}", f"(const {ct} *)(intptr_t)I[{slot}]")
                 slot += 1
                 for d in range(p.ndim):
-                    lines.append(f"const int64_t a{p.index}_d{d} = I[{slot + d}];")
+                    define("const int64_t ", f"a{p.index}_d{d}", f"I[{slot + d}]")
                 slot += p.ndim
                 strides = []
                 for d in range(p.ndim):
-                    lines.append(f"const int64_t a{p.index}_s{d} = I[{slot + d}];")
+                    define("const int64_t ", f"a{p.index}_s{d}", f"I[{slot + d}]")
                     strides.append(f"a{p.index}_s{d}")
                 slot += p.ndim
                 if p.contiguous:
@@ -74,14 +75,14 @@ class CSourceGenerator:
             if id(node) in returned and id(node) not in self.buffers and isinstance(node, DATA_DEPENDENT):
                 # its kernel allocates it, and writes its address and length back to I
                 ct = self.renderer.ctype(node.dtype)
-                lines.append(f"{ct} *o{pos} = NULL;")
+                define(f"{ct} *", f"o{pos}", "NULL")
                 self.result_slots[id(node)] = slot
                 slot += 2
                 self.buffers[id(node)] = Buffer(f"o{pos}", node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
                 outputs.append(pos)
             elif id(node) in returned and id(node) not in self.buffers:
                 ct = self.renderer.ctype(node.dtype)
-                lines.append(f"{ct} *restrict o{pos} = ({ct} *)(intptr_t)I[{slot}];")
+                define(f"{ct} *restrict ", f"o{pos}", f"({ct} *)(intptr_t)I[{slot}]")
                 slot += 1
                 # a loop variable keeps its own storage and is copied out; anything else
                 # is computed straight into the output buffer
@@ -90,7 +91,7 @@ class CSourceGenerator:
                 outputs.append(pos)
         for p in self.graph.params:
             if isinstance(p, ScalarParam) and p.dtype.kind in "biu":
-                lines.append(f"const {self.renderer.ctype(p.dtype)} s{p.index} = ({self.renderer.ctype(p.dtype)})I[{slot}];")
+                define(f"const {self.renderer.ctype(p.dtype)} ", f"s{p.index}", f"({self.renderer.ctype(p.dtype)})I[{slot}]")
                 self.scalars[id(p)] = f"s{p.index}"
                 slot += 1
                 ints.append(p.index)
@@ -101,15 +102,17 @@ class CSourceGenerator:
                 if p.dtype.kind == "c":     # two slots: the real and the imaginary part
                     part = "float" if p.dtype == np.complex64 else "double"
                     make = "CMPLXF" if p.dtype == np.complex64 else "CMPLX"
-                    lines.append(f"const {ct} s{p.index} = {make}(({part})F[{fslot}], ({part})F[{fslot + 1}]);")
+                    define(f"const {ct} ", f"s{p.index}", f"{make}(({part})F[{fslot}], ({part})F[{fslot + 1}])")
                     fslot += 1
                 else:
-                    lines.append(f"const {ct} s{p.index} = ({ct})F[{fslot}];")
+                    define(f"const {ct} ", f"s{p.index}", f"({ct})F[{fslot}]")
                 self.scalars[id(p)] = f"s{p.index}"
                 fslot += 1
                 floats.append(p.index)
         layout = ArgLayout(tuple(arrays), tuple(outputs), tuple(ints), tuple(floats))
-        return layout, lines
+        self.entry_values = tuple(values)
+        header = ["const int npa_nt = (int)I[0];", "int npa_err = 0;", "(void)npa_nt; (void)F;"]
+        return layout, header + [v.line() for v in values]
 
     # ---- temporaries ----------------------------------------------------------------
     def temporaries(self):
@@ -337,7 +340,7 @@ class CSourceGenerator:
         layout, prologue = self.layout_and_prologue()
         body, free = [], []
         if self.graph.body:
-            program = optimise_loops(self.graph.body, dim_canonicaliser(self.plan.equal_dims), self.graph.outputs)
+            program = self.plan.program("cpu")
             statements = StatementWriter(self, KernelWriter)
             decl, free = statements.declarations(program)
             prologue += decl
@@ -350,7 +353,7 @@ class CSourceGenerator:
             if not k.stores:
                 continue
             body += self.kernel_lines(k, number)
-        fn = self.graph.meta.get("function", "?")
+        fn = self.graph.function or "?"
         text = ["/* generated by npaccel for " + fn.replace("*/", "* /") + " */",
                 '#include "npaccel.h"', "",
                 f"int {name}(const int64_t *I, const double *F) {{"]
@@ -374,4 +377,4 @@ def generate_c(plan):
     try:
         return CSourceGenerator(plan).generate()
     except NotImplementedError as exc:
-        raise UnsupportedError(str(exc), plan.graph.meta.get("where")) from None
+        raise UnsupportedError(str(exc), plan.graph.where) from None

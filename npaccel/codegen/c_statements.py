@@ -4,16 +4,18 @@ loops, branches, around the same kernel emitters the pure graph uses.
 Buffers the program needs are set up once at entry: a malloc per Storage (kept for the whole
 call, also inside loops), a pointer per ArrayVar, a local per ScalarVar, and per pool (array
 variables of one dtype and shape) one slot more than it has pointers, allocated on first use.
-Reductions a statement reads are computed just before it, into buffers of their own.
+A ``Compute`` statement (passes/program_plan.py) renders the kernels computing what the next
+statement reads (reductions, products) into buffers of their own; a ``MatVecPair`` renders
+as c_matvec.py's one sweep. What runs where was decided by the passes: this renders it.
 """
 from __future__ import annotations
 
 from ..ir import program as P
 from ..ir.dims import loop_variant, render_c, shape_size
-from ..ir.nodes import ArrayVar, Graph, Node, Param, ScalarVar, Storage, View, topo_order
+from ..ir.nodes import ArrayVar, Node, Param, ScalarVar, Storage, View, topo_order
 from ..ir.checks import (BroadcastDims, DimCheck, DimsEqual, FitsInto,
                          IndexInRange, MaskMatches, NonEmpty, dim_canonicaliser)
-from ..passes.plan import KernelKind, Plan, is_flat_store, run_pipeline
+from ..passes.plan import is_flat_store
 from . import c_loops, c_matvec
 from .c_kernel import Buffer, _strides_of, declare_buffer
 from .c_renderer import C
@@ -54,17 +56,8 @@ class StatementWriter:
         storages = [n for n in every if isinstance(n, Storage)]
         arrayvars = [n for n in every if isinstance(n, ArrayVar)]
         scalarvars = [n for n in every if isinstance(n, ScalarVar)]
-        # what statements read that is computed first (reductions, matrix products and their
-        # operands): planned like a function's outputs, each into a buffer of its own
-        self.subplans = {}
-        reduces = []
-        for s in P.walk(body):
-            roots = self.roots_of(s)
-            if roots:
-                plan = self.subplan(roots)
-                self.subplans[id(s)] = plan
-                inline = self.inline_roots(plan, roots)
-                reduces += [n for n, _ in plan.materialised if id(n) not in inline]
+        # values statements read that are computed first (passes/program_plan.py): a buffer each
+        reduces = [n for c in P.walk(body) if isinstance(c, P.Compute) for n in c.buffers]
         for n in scalarvars:
             decl.append(f"{C.ctype(n.dtype)} sv{n.vid} = 0;")
             gen.scalars[id(n)] = f"sv{n.vid}"
@@ -127,22 +120,8 @@ class StatementWriter:
         return f"free({slot});"
 
     # ---- statements ----------------------------------------------------------------------
-    fuse_matvec_pairs = True     # X @ w then X.T @ f(z): one sweep over X (c_matvec.py)
-
     def block(self, stmts, depth=0):
-        out, i = [], 0
-        while i < len(stmts):
-            pair = c_matvec.find_pair(stmts, i, self.find) if self.fuse_matvec_pairs else None
-            if pair is None:
-                out += self.statement(stmts[i], depth)
-                i += 1
-                continue
-            first, picks, second, i = pair
-            for s in picks:
-                out += self.statement(s, depth)
-            self.kernels += 1
-            out += c_matvec.pair_lines(self, first, second, f"store {self.kernels}") + self.check_error(depth)
-        return out
+        return [line for s in stmts for line in self.statement(s, depth)]
 
     def check_error(self, depth):
         return ["if (npa_err) goto npa_done;"] if depth else []
@@ -154,51 +133,14 @@ class StatementWriter:
             return lines
         return lines + self.check_error(depth)
 
-    @staticmethod
-    def roots_of(s):
-        if isinstance(s, P.Store):
-            return (s.value,)
-        if isinstance(s, P.SetScalars):
-            return tuple(v for _, v in s.pairs)
-        if isinstance(s, P.For):
-            return tuple(b for b in (s.start, s.stop) if isinstance(b, Node))
-        if isinstance(s, (P.If, P.While)):
-            return (s.cond,)
-        return ()
-
-    def subplan(self, roots):
-        graph = Graph(params=self.gen.graph.params, outputs=tuple(roots), output_kind="tuple")
-        return run_pipeline(Plan(graph=graph, equal_dims=self.gen.plan.equal_dims))
-
-    @staticmethod
-    def inline_roots(plan, roots):
-        """Roots an elementwise kernel would store: the statement computes them itself."""
-        ids = {id(r) for r in roots}
-        return {id(n) for k in plan.kernels if k.kind is KernelKind.ELEMENTWISE for n in k.stores if id(n) in ids}
-
-    def reads_precomputed(self, s) -> bool:
-        """Does statement ``s`` read something computed before it (a reduction, a product)?"""
-        plan = self.subplans.get(id(s))
-        if plan is None:
-            return False
-        inline = self.inline_roots(plan, self.roots_of(s))
-        return any(id(n) not in inline for k in plan.kernels for n in k.stores)
-
-    def precompute(self, s):
-        """Kernels for what statement ``s`` reads that must be computed before it."""
-        plan = self.subplans.get(id(s))
-        if plan is None:
-            return []
-        inline = self.inline_roots(plan, self.roots_of(s))
+    def compute(self, s):
+        """The kernels of a Compute statement, each into its buffer."""
         out = []
-        for k in plan.kernels:
-            stores = tuple(n for n in k.stores if id(n) not in inline)
-            if stores:
-                from dataclasses import replace
-                for n in stores:
-                    out += self.growable.get(id(n), [])
-                self.kernels += 1
-                out += self.gen.kernel_lines(replace(k, stores=stores), f"s{self.kernels}")
+        for k in s.kernels:
+            for n in k.stores:
+                out += self.growable.get(id(n), [])
+            self.kernels += 1
+            out += self.gen.kernel_lines(k, f"s{self.kernels}")
         return out
 
     def scalar_expr(self, node, w=None):
@@ -211,17 +153,22 @@ class StatementWriter:
 
     def statement(self, s, depth):
         gen, C = self.gen, self.r
+        if isinstance(s, P.Compute):
+            return self.error_exit(self.compute(s), depth)
+        if isinstance(s, P.MatVecPair):
+            self.kernels += 1
+            return c_matvec.pair_lines(self, s.first, s.second, f"store {self.kernels}") + self.check_error(depth)
         if isinstance(s, P.Store) and type(s.target).__name__ == "Gather":
-            return self.precompute(s) + self.scatter(s) + self.check_error(depth)
+            return self.scatter(s) + self.check_error(depth)
         if isinstance(s, P.Store):
-            lines = self.precompute(s) + self.growable.get(id(s.target), [])
+            lines = list(self.growable.get(id(s.target), []))
             flat = is_flat_store(s.target, s.value, self.find)
             self.kernels += 1
             lines += gen.elementwise_loop(s.target.shape, [(s.value, Region(s.target, gen, self.writer_cls))],
                                           flat, f"store {self.kernels}")
             return self.error_exit(lines, depth)
         if isinstance(s, P.SetScalars):
-            lines = self.precompute(s) + ["{"]
+            lines = ["{"]
             temps = []
             w = self.writer_cls(self.gen, False)
             for j, (var, value) in enumerate(s.pairs):
@@ -248,7 +195,7 @@ class StatementWriter:
                     f"sizeof({ct}) * (size_t)({size} > 0 ? {size} : 0));",
                     f"    if (!av{s.var.vid}) {{ npa_err = NPA_ERR_NOMEM; goto npa_done; }}", "}"]
         if isinstance(s, P.For):
-            lines = self.precompute(s) + ["{"]
+            lines = ["{"]
             bounds = []
             w = self.writer_cls(self.gen, False)
             for name, b in (("start", s.start), ("stop", s.stop)):
@@ -283,7 +230,7 @@ class StatementWriter:
             return lines + ["    " + x for x in serial(s.body)] + ["}"]
         if isinstance(s, P.While):
             lines = ["for (;;) {"]
-            inner = self.block(s.test, depth + 1) + self.precompute(s)
+            inner = self.block(s.test, depth + 1)
             pre, expr = self.scalar_expr(s.cond)
             inner += ["{"] + ["    " + p for p in pre] + [f"    if (!({expr})) break;", "}"]
             inner += self.block(s.body, depth + 1)
@@ -292,7 +239,7 @@ class StatementWriter:
             select = self.select(s)
             if select is not None:
                 return select
-            lines = self.precompute(s) + ["{"]
+            lines = ["{"]
             pre, expr = self.scalar_expr(s.cond)
             lines += ["    " + p for p in pre]
             lines.append(f"    if ({expr}) {{")
@@ -315,8 +262,7 @@ class StatementWriter:
         writer only. None where that does not hold."""
         arms = (s.then, s.orelse)
         if type(self).check_error is not StatementWriter.check_error or \
-                not all(len(a) == 1 and isinstance(a[0], P.SetScalars) for a in arms) or \
-                any(self.reads_precomputed(x) for x in (s, *s.then, *s.orelse)):
+                not all(len(a) == 1 and isinstance(a[0], P.SetScalars) for a in arms):
             return None
         targets = [v for v, _ in s.then[0].pairs]
         if len({id(v) for v in targets}) != len(targets) or \

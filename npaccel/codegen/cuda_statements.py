@@ -29,8 +29,6 @@ from .c_statements import StatementWriter
 
 
 class CudaStatementWriter(StatementWriter):
-    fuse_matvec_pairs = False    # the products are cuBLAS calls on the GPU
-
     def declarations(self, body):
         decl, free = super().declarations(body)
         if self.sized_pools:

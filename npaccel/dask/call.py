@@ -109,7 +109,7 @@ def call_on_dask(acc, values):
         if graph.output_kind == "none":
             if written_params(graph):
                 raise Unplannable("the function writes its argument in place and returns nothing: Dask arrays "
-                                  "cannot be written; return the array instead", graph.meta.get("where"))
+                                  "cannot be written; return the array instead", graph.where)
             return None
         from .blocks import map_function
         if plan.steps:                # a time loop in groups of steps: one call (one exchange) per group

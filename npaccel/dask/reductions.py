@@ -210,7 +210,7 @@ class Evaluator:
         extra = tuple(sorted(set(extra), key=lambda p: p.index))
         outputs = outputs_of(*bodies)
         graph = Graph(params=params + extra, outputs=outputs, output_kind="single" if len(outputs) == 1 else "tuple",
-                      meta={"function": self.name, "where": self.graph.meta.get("where")})
+                      function=self.name, where=self.graph.where)
         return graph, tuple(self.values[p.index] if p is not None else None for p in params) + tuple(leaves)
 
     def blockwise(self, kernel, ndim, args, reduced=(), dtype=None):

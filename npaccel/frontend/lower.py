@@ -337,7 +337,7 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
 
     ``live_out=None``: the whole body; the outputs are what it returns. Otherwise a segment
     (api/segments.py): the outputs are the values of the ``live_out`` names after the last
-    statement, or what a ``return`` among them returns (``meta["returned"]``); a statement
+    statement, or what a ``return`` among them returns (``graph.returned``); a statement
     that cannot compile raises ``SegmentStop`` with its index. ``unavailable`` names values
     that compiled code cannot take (reading one stops the segment).
     """
@@ -395,11 +395,11 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
     except UserError as err:
         pending = err.original
     lw.checks[:] = list(dict.fromkeys(lw.checks))      # probing a loop body twice records checks twice
-    meta = {"names": dict(lowerer.env), "function": fn.__qualname__, "where": src.where(src.tree),
+    info = {"names": dict(lowerer.env), "function": fn.__qualname__, "where": src.where(src.tree),
             "written_params": tuple(sorted(lw.written_params)), "returned": returned}
     if pending is not None:
         # statements before the error still run (they may write arguments), then it raises
-        return Graph(params=tuple(param_nodes), outputs=(), output_kind="none", meta=meta,
+        return Graph(params=tuple(param_nodes), outputs=(), output_kind="none", **info,
                      body=tuple(lw.block)), lw.checks, pending
     if not returned:
         # a segment: the names later statements read, computed values first
@@ -427,11 +427,11 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
                 raise SegmentStop(assigned_at[n], UnsupportedError(
                     f"a {kind_of(v)} '{n}' used by a statement that runs in Python", src.where(stmts[assigned_at[n]])))
         static = {n: lowerer.env[n] for n in bound if not is_value(lowerer.env[n])}
-        meta["segment_names"] = tuple(n for n in bound if n not in static)
-        meta["deleted"] = tuple(sorted(deleted - lowerer.env.keys()))
-        meta["static_out"] = static
-        result = tuple(lowerer.env[n] for n in meta["segment_names"])
-    meta["folded"] = tuple(folded)
+        info["segment_names"] = tuple(n for n in bound if n not in static)
+        info["deleted"] = tuple(sorted(deleted - lowerer.env.keys()))
+        info["static_out"] = static
+        result = tuple(lowerer.env[n] for n in info["segment_names"])
+    info["folded"] = tuple(folded)
     if isinstance(result, tuple) and type(result) is not tuple:     # np.linalg.eigh's EighResult, ...
         raise UnsupportedError(f"returning a {type(result).__name__} (a named tuple)",
                                src.where(stmts[current] if stmts else src.tree))
@@ -452,6 +452,6 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
             if live_out is not None:
                 raise SegmentStop(current, exc)
             raise exc
-    graph = Graph(params=tuple(param_nodes), outputs=tuple(out_nodes), output_kind=kind, meta=meta,
+    graph = Graph(params=tuple(param_nodes), outputs=tuple(out_nodes), output_kind=kind, **info,
                   body=tuple(lw.block))
     return graph, lw.checks, None

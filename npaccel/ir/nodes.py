@@ -154,8 +154,23 @@ class Graph:
     params: tuple            # Param / ScalarParam nodes (or None for ignored arguments)
     outputs: tuple           # output nodes
     output_kind: str = "single"   # "single" | "tuple" | "none"
-    meta: dict = field(default_factory=dict, compare=False)
     body: tuple = ()              # program statements run before the outputs are stored
+    # what the lowering knows besides the values (not part of the graph's identity)
+    function: str = field(default="", compare=False)        # the function's qualified name
+    where: object = field(default=None, compare=False)      # "file:line" for messages
+    outputs_final: bool = field(default=True, compare=False)    # False: what a program statement
+    #                                   reads, which it recomputes from the buffers (program_plan.py)
+    written_params: tuple = field(default=(), compare=False)    # indices of arguments written
+    in_kernel_checks: object = field(default=None, compare=False)   # Check records of a graph
+    #                                   kept without its body (api/warm.py call_graph)
+    # a segment of a function (api/segments.py): how the Python around it carries on
+    returned: bool = field(default=False, compare=False)    # a ``return`` ended it
+    segment_names: tuple = field(default=(), compare=False)    # names it binds, in output order
+    static_out: dict = field(default_factory=dict, compare=False)   # names bound to Python values
+    deleted: tuple = field(default=(), compare=False)       # names it deleted
+    # explain()'s bookkeeping
+    names: dict = field(default_factory=dict, compare=False)    # variable -> its value at the end
+    folded: tuple = field(default=(), compare=False)        # per statement: known when compiling
 
 
 class Interner:

@@ -15,7 +15,7 @@ for i in range(0, 10, 1):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,24 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Compute:
+    """Values the next statement reads that are computed first, each into a buffer of its
+    own (a reduction, a matrix product, their operands): ``kernels`` (passes/plan.py Kernel
+    records) in order, ``buffers`` the nodes they store. Set by passes/program_plan.py."""
+    kernels: tuple
+    buffers: tuple
+
+
+@dataclass(frozen=True)
+class MatVecPair:
+    """``first`` (store P <- X @ w) and ``second`` (store Q <- X.T @ e, ``e`` elementwise
+    over X's rows reading P at its own row) done in one sweep over the rows of X (set by
+    passes/program_plan.py; codegen/c_matvec.py renders it)."""
+    first: Store
+    second: Store
+
+
+@dataclass(frozen=True)
 class Break:
     pass
 
@@ -136,6 +154,17 @@ def nested_blocks(stmt) -> tuple:
     return ()
 
 
+_BLOCK_FIELDS = {For: ("before", "body", "after", "checked"), While: ("test", "body"), If: ("then", "orelse")}
+
+
+def with_blocks(stmt, change):
+    """``stmt`` with each block nested in it replaced by ``change(block)`` (not recursive)."""
+    fields = _BLOCK_FIELDS.get(type(stmt), ())
+    if not fields:
+        return stmt
+    return replace(stmt, **{f: change(getattr(stmt, f)) for f in fields})
+
+
 def statement_nodes(stmt) -> tuple:
     """The graph nodes a statement reads or writes (not those of nested blocks)."""
     if isinstance(stmt, Store):
@@ -148,6 +177,10 @@ def statement_nodes(stmt) -> tuple:
         return tuple(n for n in (stmt.var, stmt.start, stmt.stop, stmt.step) if not isinstance(n, int))
     if isinstance(stmt, (While, If)):
         return (stmt.cond,)
+    if isinstance(stmt, MatVecPair):
+        return statement_nodes(stmt.first) + statement_nodes(stmt.second)
+    if isinstance(stmt, Compute):
+        return stmt.buffers
     return ()
 
 
@@ -168,8 +201,22 @@ def format_block(block, name, indent="") -> str:
         elif isinstance(s, PickSlot):
             lines.append(f"{indent}{n(s.var)} -> free pool slot")
         elif isinstance(s, For):
-            lines.append(f"{indent}for {n(s.var)} in range({n(s.start)}, {n(s.stop)}, {n(s.step)}):")
-            lines.append(format_block(s.body, name, indent + "    ") or indent + "    pass")
+            notes = ([f"{len(s.guards)} index check(s) tested before the loop"] if s.guards else []) + \
+                (["element kept in a local"] if s.before else []) + \
+                (["parallel: iterations independent"] if s.parallel is not None else [])
+            lines.append(f"{indent}for {n(s.var)} in range({n(s.start)}, {n(s.stop)}, {n(s.step)}):" +
+                         (f"   # {'; '.join(notes)}" if notes else ""))
+            for part in (s.before, s.body, s.after):
+                if part:
+                    lines.append(format_block(part, name, indent + "    "))
+            if not s.body:
+                lines.append(indent + "    pass")
+        elif isinstance(s, Compute):
+            lines.append(f"{indent}compute first: " + "; ".join(
+                f"{k.kind.value} -> {', '.join(n(x) for x in k.stores)}" for k in s.kernels))
+        elif isinstance(s, MatVecPair):
+            lines.append(f"{indent}one sweep over the rows of {n(s.first.value.a)}:")
+            lines.append(format_block((s.first, s.second), name, indent + "    "))
         elif isinstance(s, While):
             lines.append(f"{indent}while:")
             if s.test:

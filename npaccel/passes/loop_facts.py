@@ -43,9 +43,9 @@ for i in range(0, n, 1):
 >>> out = optimise_loops(body)
 >>> print(P.format_block(out, name))       # j < i < n: proven; j < m: checked before the loop
 for i in range(0, n, 1):
-    for j in range(0, i, 1):
+    for j in range(0, i, 1):   # parallel: iterations independent
         ix = j
-    for j in range(0, i, 1):
+    for j in range(0, i, 1):   # 1 index check(s) tested before the loop
         ix = j
 >>> [len(f.guards) for f in out[0].body], out[0].body[1].checked == body[0].body[1].body
 ([0, 1], True)

@@ -1,6 +1,7 @@
 """From the op graph to kernels: dead values, memory planning, fusion, loop scheduling.
 
-Each pass is a pure function Plan -> Plan, listed in order in ``PIPELINE``.
+Each pass is a pure function Plan -> Plan, listed in order in ``GRAPH_PASSES`` (pipeline.py:
+the whole ``PIPELINE``, with the program's own pass after these).
 
 Memory planning decides which values get a buffer: returned values and reduction results.
 Everything else lives in registers inside the loop that needs it (recomputed, never stored).
@@ -16,7 +17,7 @@ reduction into a loop nest that also evaluates the expression it reduces.
 >>> t = Elementwise(op=Op.EXP, args=(x,), in_dtypes=(f8,), dtype=f8, shape=x.shape)
 >>> y = Elementwise(op=Op.ADD, args=(t, x), in_dtypes=(f8, f8), dtype=f8, shape=x.shape)
 >>> z = Elementwise(op=Op.MULTIPLY, args=(t, x), in_dtypes=(f8, f8), dtype=f8, shape=x.shape)
->>> plan = run_pipeline(Plan(graph=Graph(params=(x,), outputs=(y, z))))
+>>> plan = plan_graph(Plan(graph=Graph(params=(x,), outputs=(y, z))))
 >>> [(k.kind.value, len(k.stores)) for k in plan.kernels]     # one loop computes both outputs
 [('elementwise', 2)]
 >>> [why.value for _, why in plan.materialised]         # the exp lives in a register
@@ -69,6 +70,11 @@ class Plan:
     dead: tuple = ()                # (name, node) bound in the function but never needed
     materialised: tuple = ()        # (node, Why), in program order
     kernels: tuple = ()
+    programs: tuple = ()            # (target, statements as that target renders them): program_plan.py
+
+    def program(self, target="cpu") -> tuple:
+        """The program's statements planned for ``target`` ("cpu", "cuda")."""
+        return dict(self.programs).get(target, self.graph.body)
 
 
 def eliminate_dead_values(plan: Plan) -> Plan:
@@ -76,7 +82,7 @@ def eliminate_dead_values(plan: Plan) -> Plan:
     roots = list(plan.graph.outputs) + [n for s in walk(plan.graph.body) for n in statement_nodes(s)
                                         if isinstance(n, Node)]
     live = {id(n) for n in topo_order(roots)}
-    names = plan.graph.meta.get("names", {})
+    names = plan.graph.names
     dead = tuple((name, node) for name, node in names.items()
                  if isinstance(node, Node) and id(node) not in live and not isinstance(node, (Param, ScalarParam)))
     return replace(plan, dead=dead)
@@ -312,9 +318,10 @@ def in_place_product(node, materialised):
 
 def _outputs_final(graph) -> bool:
     """Are the graph's outputs final (a function's results: its kernels compute them)? The
-    graphs statements plan for what they read (c_statements.py) recompute their elementwise
-    outputs themselves, from the buffers planned here, so those must hold the products."""
-    return bool(graph.meta.get("function"))
+    graphs of what a statement reads (program_plan.py) are not: the statement recomputes
+    their elementwise outputs itself, from the buffers planned here, which must hold the
+    products."""
+    return graph.outputs_final
 
 
 def epilogues_in_place(chosen, outputs_final=True) -> list:
@@ -380,11 +387,12 @@ def _read_at_same_index(e, m, materialised) -> bool:
     return True
 
 
-PIPELINE = (eliminate_dead_values, plan_memory, fuse, schedule_loops)
+GRAPH_PASSES = (eliminate_dead_values, plan_memory, fuse, schedule_loops)
 
 
-def run_pipeline(plan: Plan) -> Plan:
-    for p in PIPELINE:
+def plan_graph(plan: Plan) -> Plan:
+    """The graph passes in order (pipeline.py adds the program's own pass after them)."""
+    for p in GRAPH_PASSES:
         plan = p(plan)
     return plan
 

@@ -129,7 +129,7 @@ def _prelude(graph, layout, checks):
     # a guard that fails (e.g. a negative int used as a slice size) means: run the plain function
     namespace = {"_index": operator.index, "_shape_text": _shape_text,
                  "_plain": lambda *args: _RUN_PLAIN}
-    exec(compile(source, f"<npaccel CUDA call of {graph.meta.get('function', '?')}>", "exec"), namespace)
+    exec(compile(source, f"<npaccel CUDA call of {graph.function or '?'}>", "exec"), namespace)
     return namespace["npaccel_prelude"], source
 
 

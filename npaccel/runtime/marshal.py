@@ -63,8 +63,8 @@ def in_kernel_checks(graph) -> tuple:
     """The check records of the program's Check statements, in ``walk`` order (the order
     codegen numbers their error codes in: c_statements.py)."""
     from ..ir import program as P
-    if "in_kernel_checks" in graph.meta:      # a graph without its body (api/warm.py call_graph)
-        return graph.meta["in_kernel_checks"]
+    if graph.in_kernel_checks is not None:      # a graph without its body (api/warm.py call_graph)
+        return graph.in_kernel_checks
     return tuple(s.check for s in P.walk(getattr(graph, "body", ()) or ()) if isinstance(s, P.Check))
 
 
@@ -209,7 +209,7 @@ def unpack_lines(graph, checks, names, shape_of):
 
 def written_params(graph) -> tuple:
     """Indices of the array arguments the compiled code may write: the frontend's record
-    (``meta["written_params"]``) plus the roots of every store in the program, where a
+    (``graph.written_params``) plus the roots of every store in the program, where a
     pointer variable (ArrayVar) stands for every argument it may have been pointed at.
 
     >>> import numpy as np
@@ -228,7 +228,7 @@ def written_params(graph) -> tuple:
         while isinstance(node, (View, Gather)):
             node = node.arg
         return node
-    written = set(graph.meta.get("written_params", ()))
+    written = set(graph.written_params)
     sources, through = {}, []          # ArrayVar -> what it was pointed at; stored-to pointers
     for s in P.walk(getattr(graph, "body", ()) or ()):
         if isinstance(s, P.SetArrays):
@@ -359,7 +359,7 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
         namespace[f"_dt{pos}"] = node.dtype
         if isinstance(node, Const):
             namespace[f"_const{pos}"] = np.asarray(node.value) if node.array0d else node.value
-    exec(compile(source, f"<npaccel call of {graph.meta.get('function', '?')}>", "exec"), namespace)
+    exec(compile(source, f"<npaccel call of {graph.function or '?'}>", "exec"), namespace)
     fn = namespace["npaccel_call"]
     fn.source = source
     forking.track_caller(fn)    # a forked child rebinds _nt to 1 (runtime/forking.py)
