@@ -19,7 +19,8 @@ import pytest
 import samples
 from cuda_cases import CASES
 from npaccel import accelerate
-from npaccel.api.specialise import compile_cuda, cuda_cache_key, translate
+from npaccel.api.specialise import cuda_cache_key, translate
+from npaccel.api.targets import TARGETS, CudaTools, stored_artefact
 from npaccel.build import nvcc as nvcc_mod
 from npaccel.build.devices import gpu_status
 from npaccel.codegen.cuda_source import ENTRY, generate_cuda
@@ -173,8 +174,9 @@ def test_generated_cuda_is_deterministic():
 
 def test_cuda_build_is_cached_with_arch_and_nvcc_version_in_the_key(nvcc, arch):
     fn, signature, source = _black_scholes_source()
-    path, hit = compile_cuda(fn, signature, source, nvcc, arch)
-    again, hit_again = compile_cuda(fn, signature, source, nvcc, arch)
+    tools = CudaTools(nvcc, None, arch)      # compiling needs nvcc, not a device
+    path, hit = stored_artefact(TARGETS["cuda"], fn, signature, source, tools)
+    again, hit_again = stored_artefact(TARGETS["cuda"], fn, signature, source, tools)
     assert again == path and hit_again and path.suffix == ".so"
     assert path.with_suffix(".cu").read_text() == source         # the source is kept beside it
     key = cuda_cache_key(source, nvcc, arch)
@@ -230,7 +232,7 @@ def test_kernel_library_entry_reports_cuda_errors(tmp_path, nvcc, arch):
     fn, signature = module.standardize, signature_of(args)
     source, layout = generate_cuda(_plan(fn, args))
     assert "cudaMalloc" in source
-    path, _ = compile_cuda(fn, signature, source, nvcc, arch)
+    path, _ = stored_artefact(TARGETS["cuda"], fn, signature, source, CudaTools(nvcc, None, arch))
     entry = cuda.load_cuda_entry(path)
     ints = [1]
     for _, ndim in layout.arrays:

@@ -13,6 +13,8 @@ cycle. A failure names the import (file:line) that breaks the rule.
 from __future__ import annotations
 
 import ast
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +36,7 @@ ALLOWED = {
     "cache": BASE | {"build"},
     "runtime": BASE | {"ir", "build", "cache"},
     "dask": BASE | {"ir", "frontend", "passes", "codegen", "build", "cache", "runtime",
-             "npaccel.api.specialise", "npaccel.api.explain"},   # chunk kernels, their explain()
+             "npaccel.api.specialise", "npaccel.api.targets", "npaccel.api.explain"},   # chunk kernels
     "api": BASE | {"ir", "frontend", "passes", "codegen", "build", "cache", "runtime", "dask"},
     "package": {"api", "errors", "version"},
 }
@@ -189,3 +191,43 @@ def test_a_toy_numpy_call_needs_only_a_handler(monkeypatch):
         return ew(lw, Op.TRUNC, (as_array(lw, args[0], node),), np.float64)
     monkeypatch.setitem(CALL_HANDLERS, np.fix, toy_fix)
     check_same(_fix, make)
+
+
+def _affine(x):
+    return 3.0 * x + 1.0
+
+
+def test_a_toy_target_builds_through_the_same_steps(monkeypatch):
+    """"A backend": a Target subclass in TARGETS; build() runs its steps in order and
+    accelerate(target=<its name>) uses it. The toy one is the CPU target under another
+    name, with a cache key of its own."""
+    from harness import check_same
+    from npaccel import accelerate
+    from npaccel.api.specialise import cache_key
+    from npaccel.api.targets import TARGETS, CpuTarget
+    steps = []
+
+    class Toy(CpuTarget):
+        name = "toy"
+
+        def __getattribute__(self, attr):
+            if attr in ("tools", "source", "cache_key", "compile", "load", "caller"):
+                steps.append(attr)
+            return super().__getattribute__(attr)
+
+        def source(self, compiled):
+            text, layout = super().source(compiled)
+            return f"{text}\n/* toy target {os.getpid()} {time.time()} */\n", layout    # never cached
+
+        def cache_key(self, source, tools):
+            return cache_key(source, tools, target="toy")
+
+    with pytest.raises(ValueError, match="target='toy'"):
+        accelerate(_affine, target="toy")
+    monkeypatch.setitem(TARGETS, "toy", Toy())
+    f = accelerate(_affine, target="toy", fallback="raise")
+    x = np.arange(5.0)
+    np.testing.assert_array_equal(f(x), _affine(x))
+    assert steps[:3] == ["source", "tools", "cache_key"] and \
+        steps.index("compile") < steps.index("load") < steps.index("caller"), steps
+    check_same(_affine, lambda: (np.arange(7.0)[::-2],), accelerated=accelerate(_affine, target="toy"))

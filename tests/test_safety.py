@@ -171,7 +171,7 @@ def _stages():
             ("planning", "npaccel.api.specialise.run_pipeline"),
             ("generating C", "npaccel.codegen.c_source.generate_c"),
             ("building", "npaccel.build.cc.compile_c_shared"),
-            ("loading", "npaccel.api.specialise.load_entry"),
+            ("loading", "npaccel.api.targets.load_entry"),
             ("preparing the call", "npaccel.api.specialise.build_caller")]
 
 

@@ -20,12 +20,12 @@ from ..runtime.dispatch_ext import MISS, attach as attach_fast
 from ..runtime.forking import renew_after_fork
 from .explain import Explanation, explain_text
 from .pickling import reduce_accelerated
-from .specialise import build_cpu, build_cuda, cuda_explain_text, translate
+from .specialise import translate
+from .targets import TARGETS, build, explain_source
 from .warm import WarmStart     # imported here, not on a new process's first call
 
 log = logging.getLogger("npaccel")
 
-_TARGETS = ("auto", "cpu", "cuda")
 _POLICIES = ("warn", "raise", "silent")
 
 
@@ -33,8 +33,8 @@ class Accelerated:
     """A Python function whose calls run as compiled kernels, one per argument signature."""
 
     def __init__(self, fn, target, fallback):
-        if target is not None and target not in _TARGETS:
-            raise ValueError(f"target={target!r}: expected one of {', '.join(_TARGETS)}")
+        if target is not None and target != "auto" and target not in TARGETS:
+            raise ValueError(f"target={target!r}: expected one of {', '.join(('auto', *TARGETS))}")
         if fallback is not None and fallback not in _POLICIES:
             raise ValueError(f"fallback={fallback!r}: expected one of {', '.join(_POLICIES)}")
         functools.update_wrapper(self, fn)
@@ -70,12 +70,12 @@ class Accelerated:
         return self._target or get_config().target
 
     def _resolve_target(self):
-        """'cpu' or 'cuda'. "auto" is the GPU when one is usable (a CUDA device, nvcc and
+        """A name in TARGETS. "auto" is the GPU when one is usable (a CUDA device, nvcc and
         the driver), else the CPU, silently; "cuda" without them raises TargetUnavailable
-        naming what is missing."""
+        naming what is missing; another target is its own name."""
         target = self.target
-        if target == "cpu":
-            return "cpu"
+        if target not in ("auto", "cuda"):
+            return target
         if target == "auto":
             from ..build.devices import gpu_status
             if not gpu_status().available:       # no GPU: not even the CUDA module is imported
@@ -191,7 +191,8 @@ class Accelerated:
                 if compiled.pending_error is not None:
                     call = self._raises(compiled.pending_error, signature)
                 else:
-                    call, hit = self._build_gpu(key, compiled) if target == "cuda" else self._build_cpu(key, compiled)
+                    call, hit = self._build_gpu(key, compiled) if target == "cuda" else \
+                        self._build_on(target, key, compiled)
                     self._stats["disk_hits" if hit else "compiles"] += 1
                     self._timed(signature, start)
                     if warm is not None:
@@ -237,12 +238,12 @@ class Accelerated:
         code = getattr(self._fn, "__code__", None)
         return f"{code.co_filename}:{code.co_firstlineno}" if code is not None else None
 
-    def _build_cpu(self, key, compiled):
+    def _build_on(self, target, key, compiled):
         if any(isinstance(spec, DeviceArraySpec) for spec in key):
             raise UnsupportedError("arguments in GPU memory (__cuda_array_interface__) need target='cuda' "
                                    "or 'auto' with a usable GPU")
         with internal_errors("building or loading", compiled.graph.where):
-            return build_cpu(self._fn, key, compiled, plain=self._plain)
+            return build(TARGETS[target], self._fn, key, compiled, plain=self._plain)
 
     def _build_gpu(self, key, compiled):
         """Kernels the CUDA backend has no GPU code for yet run compiled on the CPU instead
@@ -250,7 +251,7 @@ class Accelerated:
         GPU memory the plain function runs instead (their library executes it)."""
         try:
             with internal_errors("building or loading for CUDA", compiled.graph.where):
-                call, hit = build_cuda(self._fn, key, compiled, plain=self._plain)
+                call, hit = build(TARGETS["cuda"], self._fn, key, compiled, plain=self._plain)
         except UnsupportedError as exc:
             if self.target == "cuda" and self.policy == "raise":
                 raise
@@ -258,7 +259,7 @@ class Accelerated:
                 warnings.warn(f"npaccel: {exc}; {self.__qualname__} runs on the CPU for this signature",
                               FallbackWarning, stacklevel=user_stacklevel())
             log.info("%s: %s; compiled for the CPU instead", self.__qualname__, exc)
-            return self._build_cpu(key, compiled)
+            return self._build_on("cpu", key, compiled)
         self._stats["gpu_signatures"] += 1
         return call, hit
 
@@ -267,12 +268,12 @@ class Accelerated:
         from .segments import SegmentedFunction
         fn, stats = self._fn, self._stats
 
-        def build(segment_signature, lowered, part):
+        def build_segment(segment_signature, lowered, part):
             start = time.perf_counter()
             compiled = translate(fn, segment_signature, lowered)
             try:
                 with internal_errors("building or loading", compiled.graph.where):
-                    call, hit = build_cpu(fn, segment_signature, compiled, plain=None, segment=part)
+                    call, hit = build(TARGETS["cpu"], fn, segment_signature, compiled, plain=None, segment=part)
             except CompileError as exc:
                 raise UnsupportedError(f"compilation failed ({str(exc).splitlines()[0]})",
                                        compiled.graph.where) from exc
@@ -286,7 +287,7 @@ class Accelerated:
             self._note_fallback(where, why, error, "that statement runs in Python", signature)
         try:
             with internal_errors("splitting the function into statements", self._where()):
-                return SegmentedFunction(fn, build, on_python)
+                return SegmentedFunction(fn, build_segment, on_python)
         except UnsupportedError as exc:
             return self._fall_back(exc.where, exc.construct, exc, signature)
 
@@ -360,7 +361,7 @@ class Accelerated:
             return f"npaccel: {self.__qualname__} is not compiled for this signature: {exc}"
         if self.target == "cuda" or (self.target == "auto" and self._resolve_target() == "cuda"):
             try:
-                text = Explanation(text + "\n\n" + cuda_explain_text(translate(self._fn, key)))
+                text = Explanation(text + "\n\n" + explain_source(TARGETS["cuda"], translate(self._fn, key)))
             except UnsupportedError as exc:
                 text = Explanation(text + f"\n\n== generated CUDA ==\nnone: {exc} (runs on the CPU)")
         return text

@@ -1,6 +1,9 @@
-"""One function, one argument signature -> a ready-to-call compiled specialisation.
+"""One function, one argument signature -> a translated specialisation, and the keys of
+its artefacts.
 
-lower (frontend) -> PIPELINE (passes) -> C source (codegen) -> key -> cache or build -> load.
+lower (frontend) -> PIPELINE (passes) -> C source (codegen) -> key -> cache or build -> load;
+``translate`` does the first three, targets.py the rest for each target; ``load_cpu`` is the
+warm index's path to an artefact already built (api/warm.py).
 """
 from __future__ import annotations
 
@@ -16,12 +19,13 @@ from ..errors import internal_errors
 from ..frontend.lower import lower_function
 from ..ir.signature import describe
 from ..passes.pipeline import run_pipeline
-from ..passes.plan import Plan, uses_library
-from ..runtime.loader import ffi, load_built, load_entry
+from ..passes.plan import Plan
+from ..runtime.loader import ffi, load_entry
 from ..runtime.call_plan import call_program
 from ..runtime.marshal import build_caller
 
-IR_FORMAT_VERSION = 2   # 2: check records in ir.checks, signatures in ir.signature, kernel kinds an enum
+IR_FORMAT_VERSION = 3   # 2: check records in ir.checks, signatures in ir.signature, kernel kinds an enum;
+#                         3: programs planned per target by passes, Graph fields for its meta
 log = logging.getLogger("npaccel")
 
 
@@ -64,33 +68,6 @@ def build_environment(compiler, target="cpu") -> dict:
 
 def cache_key(source, compiler, target="cpu"):
     return make_key({**build_environment(compiler, target), "source": source})
-
-
-def build_cpu(fn, signature, compiled: Compiled, plain=None, segment=None):
-    """(call function, disk_hit) for a translated specialisation. ``plain(*values)`` runs
-    the function in Python where a run-time guard asks for it (None: the guard is an error).
-    ``segment``: {"index": first statement, "lines": "a-b"} for a segment of a partly
-    compiled function (kept in the cache entry's metadata: npaccel-cache list shows it)."""
-    from ..build.cc import compile_c_shared
-    from ..build.toolchain import find_c_compiler
-    from ..cache.store import default_store
-    compiler = find_c_compiler()
-    key = cache_key(compiled.source, compiler)
-    meta = {"function": fn.__qualname__, "module": getattr(fn, "__module__", "?"),
-            "signature": describe(signature), "target": "cpu"}
-    if segment:
-        meta["segment"] = segment
-    start = time.perf_counter()
-    entry, hit = load_built(      # an artefact that does not load is removed and rebuilt once
-        lambda: default_store().get_or_build(
-            key, lambda workdir: compile_c_shared(compiled.source, workdir, compiler),
-            source=compiled.source, meta=meta),
-        lambda path: load_entry(path, blas=uses_library(compiled.plan)),
-        lambda path: default_store().discard(key, path), "kernel library")
-    log.info("%s(%s)%s: %s in %.1f ms", fn.__qualname__, meta["signature"],
-             f", segment at lines {segment['lines']}" if segment else "",
-             "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
-    return cpu_caller(compiled.graph, compiled.layout, compiled.checks, entry, plain), hit
 
 
 def cpu_caller(graph, layout, checks, entry, plain):
@@ -136,59 +113,3 @@ def cuda_cache_key(source, nvcc, arch):
         "source": source, "compiler": [nvcc.path, nvcc.version], "flags": list(nvcc_flags(arch)),
         "target": "cuda", "arch": normalise_arch(arch), "headers": runtime_headers_digest(),
     })
-
-
-def compile_cuda(fn, signature, source, nvcc, arch):
-    """(path of the built CUDA kernel library, disk_hit); needs nvcc, not a GPU."""
-    from ..build import nvcc as nvcc_mod
-    from ..cache.store import default_store
-    meta = {"function": getattr(fn, "__qualname__", str(fn)), "module": getattr(fn, "__module__", "?"),
-            "signature": describe(signature), "target": "cuda", "arch": nvcc_mod.normalise_arch(arch)}
-    return default_store().get_or_build(
-        cuda_cache_key(source, nvcc, arch),
-        lambda workdir: nvcc_mod.compile_cuda_shared(source, workdir, nvcc, arch), source=source, meta=meta)
-
-
-def build_cuda(fn, signature, compiled: Compiled, plain=None):
-    """(call function, disk_hit) on the GPU. Raises UnsupportedError for plans the CUDA
-    generator cannot compile yet, TargetUnavailable when there is no usable GPU."""
-    from ..build.nvcc import find_nvcc
-    from ..codegen.cuda_source import generate_cuda
-    from ..runtime import cuda as rt
-    from ..runtime.cuda_call import build_cuda_caller
-    source, layout = generate_cuda(compiled.plan)
-    nvcc = find_nvcc()
-    runtime = rt.cuda_runtime(nvcc)
-    arch = rt.device_arch(runtime, nvcc)
-    start = time.perf_counter()
-    from ..cache.store import default_store
-
-    def load(path):
-        try:
-            lib = rt.load_cuda_library(path)
-            if uses_library(compiled.plan):      # matrix products: cuBLAS's entry points
-                runtime.bind_cublas(lib)
-            return lib.npaccel_cuda_entry
-        except (OSError, AttributeError):
-            with rt._lock:                       # not kept loaded: a rebuild is read again
-                rt._entries.pop(str(path), None)
-            raise
-
-    entry, hit = load_built(lambda: compile_cuda(fn, signature, source, nvcc, arch), load,
-                            lambda path: default_store().discard(cuda_cache_key(source, nvcc, arch), path),
-                            "CUDA kernel library")
-    log.info("%s(%s): CUDA (%s) %s in %.1f ms", fn.__qualname__, describe(signature), arch,
-             "disk cache hit" if hit else "compiled", 1000 * (time.perf_counter() - start))
-    caller = build_cuda_caller(compiled.graph, layout, compiled.checks, entry,
-                               runtime, rt.ffi, plain=plain or fn)
-    return caller, hit
-
-
-def cuda_explain_text(compiled: Compiled) -> str:
-    from ..codegen.cuda_source import generate_cuda
-    from ..errors import UnsupportedError
-    try:
-        source, _ = generate_cuda(compiled.plan)
-    except UnsupportedError as exc:
-        return f"== generated CUDA ==\nnone: {exc} (runs on the CPU)"
-    return "== generated CUDA ==\n" + source

@@ -73,11 +73,12 @@ class GraphKernel:
         return call(values)
 
     def _build(self, signature):
-        from ..api.specialise import build_cpu, translate
+        from ..api.specialise import translate
+        from ..api.targets import TARGETS, build
         require_compiler(self.label)
         owner = types.SimpleNamespace(__qualname__=self.label, __module__="npaccel.dask")
         compiled = translate(owner, signature, (self.graph, [], None))
-        return build_cpu(owner, signature, compiled)[0]
+        return build(TARGETS["cpu"], owner, signature, compiled)[0]
 
     def __getstate__(self):
         return {"graph": self.graph, "label": self.label, "text": self.text}
