@@ -36,7 +36,7 @@ from ..ir.dims import dim_add, dim_min
 from ..ir.nodes import Lapack, Node, View
 from . import infer
 from .calls import register
-from .calls_linalg import _cast, _intern, _same_size
+from .products import cast_to, interned, same_size
 from .semantics import numpy_semantics, stand_in
 
 _ROUTINES = {"solve": "gesv", "inv": "gesv", "det": "getrf", "cholesky": "potrf", "eigh": "syevd heevd",
@@ -86,19 +86,19 @@ def _square(lw, a):
             with numpy_semantics():
                 raise np.linalg.LinAlgError(SQUARE)
         return
-    _same_size(lw, m, n, SQUARE, (), error="LinAlgError")
+    same_size(lw, m, n, SQUARE, (), error="LinAlgError")
 
 
 def _node(lw, routine, a, b, dtype, shape, result_dtype, lower=True):
-    value = _intern(lw, Lapack(a=a, b=b, routine=routine, lower=lower, dtype=dtype, shape=tuple(shape)))
-    return _cast(lw, value, result_dtype)
+    value = interned(lw, Lapack(a=a, b=b, routine=routine, lower=lower, dtype=dtype, shape=tuple(shape)))
+    return cast_to(lw, value, result_dtype)
 
 
 def packed(lw, routine, a, b, work, rows, cols, lower=True):
     """The one Lapack node computing every result of ``routine`` on ``a`` (and ``b``): a
     (rows, cols) matrix per matrix of a's batch dims (lstsq: a is 2-d)."""
     shape = a.shape[:-2] + (rows, cols)
-    return _intern(lw, Lapack(a=a, b=b, routine=routine, lower=lower, dtype=work, shape=shape))
+    return interned(lw, Lapack(a=a, b=b, routine=routine, lower=lower, dtype=work, shape=shape))
 
 
 def piece(lw, node, name, rows, cols, dtype):
@@ -115,10 +115,10 @@ def piece(lw, node, name, rows, cols, dtype):
         else:
             axes += ((dim, start, 1),)
     shape = node.shape[:nb] + tuple(d for d in (rows, cols) if d is not None)
-    view = _intern(lw, View(arg=node, axes=axes, fixed=fixed, dtype=node.dtype, shape=shape))
+    view = interned(lw, View(arg=node, axes=axes, fixed=fixed, dtype=node.dtype, shape=shape))
     # a real result (s, w, sums, rank) of a complex block: a cast keeps the real parts (a
     # value of its own that the function may write, not a .real view of the block)
-    return _cast(lw, view, dtype)
+    return cast_to(lw, view, dtype)
 
 
 @register(np.linalg.inv)
@@ -128,7 +128,7 @@ def _inv(lw, args, kwargs, node):
         with numpy_semantics():
             return np.linalg.inv(a)
     work, sample = _prepare(lw, "inv", [a], node, np.linalg.inv)
-    a = _cast(lw, a, work)
+    a = cast_to(lw, a, work)
     return _node(lw, "inv", a, a, work, a.shape, sample.dtype)
 
 
@@ -139,7 +139,7 @@ def _det(lw, args, kwargs, node):
         with numpy_semantics():
             return np.linalg.det(a)
     work, sample = _prepare(lw, "det", [a], node, np.linalg.det)
-    a = _cast(lw, a, work)
+    a = cast_to(lw, a, work)
     dtype = np.asarray(sample).dtype
     return _node(lw, "det", a, a, work, a.shape[:-2], dtype)
 
@@ -153,7 +153,7 @@ def _cholesky(lw, args, kwargs, node):
     if upper:
         raise lw.unsupported("np.linalg.cholesky(..., upper=True)", node)
     work, sample = _prepare(lw, "cholesky", [a], node, np.linalg.cholesky)
-    a = _cast(lw, a, work)
+    a = cast_to(lw, a, work)
     return _node(lw, "cholesky", a, a, work, a.shape, sample.dtype)
 
 
@@ -168,14 +168,14 @@ def _solve(lw, args, kwargs, node):
     work, sample = _prepare(lw, "solve", [a, b], node, np.linalg.solve)
     n = a.shape[-1]
     if b.ndim == 1:
-        _same_size(lw, b.shape[0], n, _SOLVE1)
+        same_size(lw, b.shape[0], n, _SOLVE1)
         shape = a.shape[:-1]
     else:
-        _same_size(lw, b.shape[-2], n, _SOLVE)
+        same_size(lw, b.shape[-2], n, _SOLVE)
         with numpy_semantics():
             batch = infer.broadcast_shapes([a.shape[:-2], b.shape[:-2]], lw.state.checks)
         shape = batch + (n, b.shape[-1])
-    a, b = _cast(lw, a, work), _cast(lw, b, work)
+    a, b = cast_to(lw, a, work), cast_to(lw, b, work)
     return _node(lw, "solve", a, b, work, shape, sample.dtype)
 
 
@@ -198,7 +198,7 @@ def _hermitian(lw, name, numpy_fn, args, kwargs, node):
             return numpy_fn(a, uplo)
     lower = _uplo(lw, name, uplo, node)
     work, sample = _prepare(lw, name, [a], node, numpy_fn)
-    return _cast(lw, a, work), lower, work, sample
+    return cast_to(lw, a, work), lower, work, sample
 
 
 @register(np.linalg.eigvalsh)
@@ -241,7 +241,7 @@ def _qr(lw, args, kwargs, node):
     if why:
         raise lw.unsupported(f"np.linalg.qr (LAPACK unreachable: {why})", node)
     work = np.dtype(np.complex128 if complex_ else np.float64)
-    a = _cast(lw, a, work)
+    a = cast_to(lw, a, work)
     m, n = a.shape[-2], a.shape[-1]
     k = dim_min(m, n)
     batch = a.shape[:-2]

@@ -35,7 +35,8 @@ from ..ir.checks import NonNegativeGuard
 from .calls import CALL_HANDLERS, register
 from .calls_arrays import broadcast_into
 from .calls_lapack import SQUARE, _inv, _options, _square, packed, piece
-from .calls_linalg import _arrange, _cast, _intern, keep_matrix_dims, matmul_node
+from .calls_linalg import keep_matrix_dims
+from .products import arrange, cast_to, interned, matmul_node, same_size
 from .semantics import numpy_semantics, stand_in
 
 _plain_norm = CALL_HANDLERS[np.linalg.norm]      # calls_linalg's: every ord but 2, -2, 'nuc'
@@ -62,7 +63,7 @@ def _ready(lw, name, a, routine, node):
 def svd_nodes(lw, a, full, compute_uv, sample, node):
     """(u, s, vh) or s of a stack of matrices ``a``, cast to the dtypes of ``sample``."""
     work = _ready(lw, "svd", a, "gesdd", node)
-    a = _cast(lw, a, work)
+    a = cast_to(lw, a, work)
     m, n = a.shape[-2], a.shape[-1]
     k = dim_min(m, n)
     if not compute_uv:
@@ -114,16 +115,15 @@ def _lstsq(lw, args, kwargs, node):
     if b.weak:
         raise lw.unsupported("np.linalg.lstsq of a Python scalar", node)
     complex_ = a.dtype.kind == "c" or b.dtype.kind == "c"
-    work = _ready(lw, "lstsq", _cast(lw, a, np.complex128) if complex_ else a, "gelsd", node)
+    work = _ready(lw, "lstsq", cast_to(lw, a, np.complex128) if complex_ else a, "gelsd", node)
     m, n = a.shape
     if isinstance(m, int) and isinstance(b.shape[0], int):
         if m != b.shape[0]:
             with numpy_semantics():
                 raise np.linalg.LinAlgError("Incompatible dimensions")
     else:
-        from .calls_linalg import _same_size
-        _same_size(lw, m, b.shape[0], "Incompatible dimensions", (), error="LinAlgError")
-    a, b = _cast(lw, a, work), _cast(lw, b, work)
+        same_size(lw, m, b.shape[0], "Incompatible dimensions", (), error="LinAlgError")
+    a, b = cast_to(lw, a, work), cast_to(lw, b, work)
     nrhs = b.shape[1] if b.ndim == 2 else 1
     k = dim_min(m, n)
     # x (n x nrhs) and beside it columns: the residual sums (nrhs), rank (a double), s (k)
@@ -146,11 +146,11 @@ def _lstsq(lw, args, kwargs, node):
 def _strong(lw, value):
     """``np.asarray(value)`` of a Python float or an array (pinv's rcond)."""
     if isinstance(value, Node):
-        return _cast(lw, value, F8) if value.weak else value
+        return cast_to(lw, value, F8) if value.weak else value
     arr = np.asarray(value)
     if arr.ndim:
         raise TypeError
-    return _intern(lw, Const(value=arr.item(), dtype=arr.dtype, weak=False))
+    return interned(lw, Const(value=arr.item(), dtype=arr.dtype, weak=False))
 
 
 @register(np.linalg.pinv)
@@ -202,15 +202,15 @@ def _pinv(lw, args, kwargs, node):
         parts = np.linalg.svd(stand_in(a, 1, python_scalars=False), full_matrices=False)
     u, s, vt = svd_nodes(lw, a, False, True, parts, node)
     # cutoff = rcond[..., newaxis] * amax(s, axis=-1, keepdims=True)
-    top = _intern(lw, Reduce(op=Op.MAX, arg=s, axes=(s.ndim - 1,), keepdims=True, dtype=s.dtype,
+    top = interned(lw, Reduce(op=Op.MAX, arg=s, axes=(s.ndim - 1,), keepdims=True, dtype=s.dtype,
                              shape=s.shape[:-1] + (1,)))
-    cutoff = lw.ufunc(np.multiply, (_arrange(lw, rcond, list(range(rcond.ndim)) + [None]), top), node)
+    cutoff = lw.ufunc(np.multiply, (arrange(lw, rcond, list(range(rcond.ndim)) + [None]), top), node)
     large = lw.ufunc(np.greater, (s, cutoff), node)
     inverse = lw.where(large, lw.ufunc(np.divide, (1, s), node), 0, node)
-    scaled = lw.ufunc(np.multiply, (_arrange(lw, inverse, list(range(s.ndim)) + [None]),
-                                    _arrange(lw, u, _pinv_layout(u.ndim))), node)
-    result = matmul_node(lw, _arrange(lw, vt, _pinv_layout(vt.ndim)), scaled, node)
-    return _cast(lw, result, sample.dtype)
+    scaled = lw.ufunc(np.multiply, (arrange(lw, inverse, list(range(s.ndim)) + [None]),
+                                    arrange(lw, u, _pinv_layout(u.ndim))), node)
+    result = matmul_node(lw, arrange(lw, vt, _pinv_layout(vt.ndim)), scaled, node)
+    return cast_to(lw, result, sample.dtype)
 
 
 @register(np.linalg.matrix_power)
@@ -235,7 +235,7 @@ def _matrix_power(lw, args, kwargs, node):
     if p == 0:
         eye = lw.call(np.eye, [lw.dim_value(a.shape[-1])], {"dtype": a.dtype}, node)
         eye = broadcast_into(lw, eye, a.shape, lambda v, s: SQUARE)
-        return _intern(lw, Elementwise(op=Op.POSITIVE, args=(eye,), in_dtypes=(a.dtype,), dtype=a.dtype,
+        return interned(lw, Elementwise(op=Op.POSITIVE, args=(eye,), in_dtypes=(a.dtype,), dtype=a.dtype,
                                        shape=a.shape))      # a new array, as NumPy's empty_like
     if p < 0:
         a, p = _inv(lw, (a,), {}, node), -p
@@ -268,18 +268,18 @@ def _norm(lw, args, kwargs, node):
                                 keepdims)
         row, col = (0, 1) if axis is None else (int(axis[0]) % x.ndim, int(axis[1]) % x.ndim)
     if x.dtype.kind not in "fc":
-        x = _cast(lw, x, F8)
-    y = _arrange(lw, x, [d for d in range(x.ndim) if d not in (row, col)] + [row, col])
+        x = cast_to(lw, x, F8)
+    y = arrange(lw, x, [d for d in range(x.ndim) if d not in (row, col)] + [row, col])
     with numpy_semantics():
         values = np.linalg.svd(stand_in(y, 1, python_scalars=False), compute_uv=False)
     s = svd_nodes(lw, y, False, False, values, node)
     last = s.ndim - 1
     if ord_ == 2:       # amax(..., initial=0): 0 for empty matrices
-        top = _intern(lw, Reduce(op=Op.MAX, arg=s, axes=(last,), keepdims=False, dtype=s.dtype, shape=s.shape[:-1]))
+        top = interned(lw, Reduce(op=Op.MAX, arg=s, axes=(last,), keepdims=False, dtype=s.dtype, shape=s.shape[:-1]))
         result = lw.ufunc(np.maximum, (top, 0.0), node)
     elif ord_ == -2:
         result = lw.reduction("min", s, (), {"axis": -1}, node)
     else:
         result = lw.reduction("sum", s, (), {"axis": -1}, node)
-    result = _cast(lw, result, np.asarray(sample).dtype)
+    result = cast_to(lw, result, np.asarray(sample).dtype)
     return keep_matrix_dims(lw, result, x.ndim, row, col) if keepdims else result
