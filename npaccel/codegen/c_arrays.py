@@ -11,7 +11,7 @@ values computed inside it are forgotten outside it.
 >>> from npaccel.codegen.c_source import Buffer, KernelWriter
 >>> i8 = np.dtype("int64")
 >>> a = Param(index=0, name="a", dtype=i8, shape=(3,))
->>> gen = SimpleNamespace(buffers={id(a): Buffer("a0", a, ["1"])}, scalars={})
+>>> gen = SimpleNamespace(buffers={a: Buffer("a0", a, ["1"])}, scalars={})
 >>> w = KernelWriter(gen, False)
 >>> w.value(Concat(args=(a, Iota(axis=0, shape=(2,), dtype=i8)), axis=0, dtype=i8, shape=(5,)), ("i0",))
 'npa_c0'
@@ -129,8 +129,8 @@ def reshape(w, node, idx):
         stride = d if stride == 1 else dim_mul(stride, d)
     lin = " + ".join(reversed(terms)) or "0"
     gen = w.gen
-    if ((isinstance(arg, Param) and arg.contiguous) or isinstance(arg, Storage)) and id(arg) in gen.buffers:
-        return f"{gen.buffers[id(arg)].name}[{lin}]"        # C-contiguous memory: the position is the offset
+    if ((isinstance(arg, Param) and arg.contiguous) or isinstance(arg, Storage)) and arg in gen.buffers:
+        return f"{gen.buffers[arg].name}[{lin}]"        # C-contiguous memory: the position is the offset
     var = _name(w, "r")
     w.lines.append(f"const int64_t {var} = {lin};")
     sub, rest = [], var

@@ -47,7 +47,7 @@ def inner_kept_reduction(gen, stores, writer):
         value = C.cast(C.cast(writer.value(node.arg, full), node.arg.dtype, node.dtype), node.dtype, acc_dtype)
         out_idx = tuple(f"i{d}" for d in kept) if not node.keepdims else \
             tuple("0" if d in node.axes else f"i{d}" for d in range(r))
-        target = gen.buffers[id(node)].at(out_idx)
+        target = gen.buffers[node].at(out_idx)
         accs.append((act, init, combine, value,
                      lambda a, t=target, ad=acc_dtype, n=node: f"{t} = {C.cast(a, ad, n.dtype)};"))
     body = writer.lines

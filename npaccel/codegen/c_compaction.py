@@ -41,7 +41,7 @@ def data_dependent_kernel(gen, k, number):
 
 def _hand_back(gen, node, length):
     """C lines writing the result's address and ``length`` back to the caller."""
-    slot, out = gen.result_slots[id(node)], gen.buffers[id(node)].name
+    slot, out = gen.result_slots[node], gen.buffers[node].name
     return [f"((int64_t *)I)[{slot}] = (int64_t)(intptr_t){out};",
             f"((int64_t *)I)[{slot + 1}] = {length};"]
 
@@ -49,7 +49,7 @@ def _hand_back(gen, node, length):
 def _alloc(gen, node, count, zeroed=False):
     """Lines allocating the result for ``count`` elements; the block's lines follow in
     ``{ ... }`` (closed by the caller) only where the allocation succeeded."""
-    out, ct = gen.buffers[id(node)].name, renderer_of(gen).ctype(node.dtype)
+    out, ct = gen.buffers[node].name, renderer_of(gen).ctype(node.dtype)
     call = f"calloc((size_t)({count} > 0 ? {count} : 1), sizeof({ct}))" if zeroed else \
         f"malloc(sizeof({ct}) * (size_t)({count} > 0 ? {count} : 1))"
     return [f"{out} = ({ct} *){call};",
@@ -57,7 +57,7 @@ def _alloc(gen, node, count, zeroed=False):
 
 
 def _shrink(gen, node, used):
-    out, ct = gen.buffers[id(node)].name, renderer_of(gen).ctype(node.dtype)
+    out, ct = gen.buffers[node].name, renderer_of(gen).ctype(node.dtype)
     return [f"{{ {ct} *npa_fit = ({ct} *)realloc({out}, sizeof({ct}) * (size_t)({used} > 0 ? {used} : 1));",
             f"  if (npa_fit) {out} = npa_fit; }}"]
 
@@ -73,7 +73,7 @@ def compaction_kernel(gen, node, number):
     wv = KernelWriter(gen, False)
     value = R.cast(wv.value(arg, full), arg.dtype, node.dtype)
     row = " * ".join(dims[d] for d in range(m, r)) or "1"
-    store = f"{gen.buffers[id(node)].at(('npa_k',) + full[m:])} = {value};"
+    store = f"{gen.buffers[node].at(('npa_k',) + full[m:])} = {value};"
     lines = [f"/* kernel {number}: compaction x[mask] (selected rows in C order) */", "{",
              f"const int64_t npa_cap = {render_c(shape_size(arg.shape))};", "int64_t npa_k = 0;"]
     lines += _alloc(gen, node, "npa_cap")
@@ -103,7 +103,7 @@ def bincount_kernel(gen, node, number):
         add = "1"
     else:
         add = R.cast(w2.value(node.weights, ("i0",)), node.weights.dtype, node.dtype)
-    out = gen.buffers[id(node)].name
+    out = gen.buffers[node].name
     lines = [f"/* kernel {number}: bincount (largest value, then the counts) */", "{",
              f"const int64_t npa_n = {dims[0]};",
              f"int64_t npa_len = {int(node.minlength)};", "int npa_neg = 0;"]
@@ -130,7 +130,7 @@ def unique_kernel(gen, node, number):
     dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
     w = KernelWriter(gen, False)
     value = w.value(arg, tuple(f"i{d}" for d in range(r)))
-    out = gen.buffers[id(node)].name
+    out = gen.buffers[node].name
     same = "(npa_a == npa_p || (npa_a != npa_a && npa_p != npa_p))" if dt.kind == "f" else "(npa_a == npa_p)"
     if node.op is Op.UNIQUE:
         step = [f"if (npa_j == 0 || !{same}) {out}[npa_k++] = npa_a;"]

@@ -116,7 +116,7 @@ class KernelWriter:
                      for i, d, p in zip(idx, child.shape, outer))
 
     def value(self, node, idx):
-        key = (id(node), idx)
+        key = (node, idx)
         if key in self.memo:
             return self.memo[key]
         expr = self._expr(node, idx)
@@ -132,10 +132,10 @@ class KernelWriter:
         gen = self.gen
         # Parameters and reduction results are read from memory; every other value is
         # recomputed in registers where it is needed (never read back from an output).
-        if isinstance(node, (Param, Reduce, Storage, ArrayVar, MatMul)) and id(node) in gen.buffers:
-            return gen.buffers[id(node)].at(idx if node.ndim else ())
-        if id(node) in gen.scalars:
-            return gen.scalars[id(node)]
+        if isinstance(node, (Param, Reduce, Storage, ArrayVar, MatMul)) and node in gen.buffers:
+            return gen.buffers[node].at(idx if node.ndim else ())
+        if node in gen.scalars:
+            return gen.scalars[node]
         if isinstance(node, Const):
             return self.r.literal(node.value, node.dtype)
         if isinstance(node, DimValue):
@@ -149,7 +149,7 @@ class KernelWriter:
         if isinstance(node, View):
             return self.value(node.arg, self.view_index(node, idx))
         if isinstance(node, SameBuffer):
-            a, b = (gen.buffers[id(n)].name for n in (node.a, node.b))
+            a, b = (gen.buffers[n].name for n in (node.a, node.b))
             return f"((const void *){a} == (const void *){b})"
         if type(node) in ARRAY_EXPRS:     # Iota, Broadcast, Concat, Reshape, Gather
             return ARRAY_EXPRS[type(node)](self, node, idx)
@@ -193,7 +193,7 @@ def loop_closes(n, depth):
 def strided(gen, node):
     """(pointer C expression, element stride C expression per dim) of a value in memory,
     seen through views; None if it has no buffer."""
-    if isinstance(node, View) and id(node) not in gen.buffers:     # (a view computed into a buffer: that)
+    if isinstance(node, View) and node not in gen.buffers:     # (a view computed into a buffer: that)
         base = strided(gen, node.arg)
         if base is None:
             return None
@@ -211,7 +211,7 @@ def strided(gen, node):
         if offset:
             ptr = f"({ptr} + {' + '.join(offset)})"
         return ptr, [s if n != 1 else "0" for s, n in zip(out, node.shape)]
-    buf = gen.buffers.get(id(node))
+    buf = gen.buffers.get(node)
     if buf is None:
         return None
     return buf.name, ["0" if n == 1 else s for s, n in zip(buf.strides, node.shape)]

@@ -47,13 +47,13 @@ def library_kernel(gen, k, number, product_lines=None):
     calls cuBLAS)."""
     product_lines = product_lines or matmul_lines
     node = k.stores[-1]
-    dest = gen.out_buffers.get(id(node)) if hasattr(gen, "out_buffers") else None
-    dest = dest or gen.buffers[id(node)]
+    dest = gen.out_buffers.get(node) if hasattr(gen, "out_buffers") else None
+    dest = dest or gen.buffers[node]
     if len(k.stores) == 1:
         return product_lines(gen, node, dest, f"kernel {number}")
     product = k.stores[0]
     lines = product_lines(gen, product, dest, f"kernel {number}")
-    gen.buffers[id(product)] = Buffer(dest.name, product, dest.strides)
+    gen.buffers[product] = Buffer(dest.name, product, dest.strides)
     return lines + gen.elementwise_loop(node.shape, [(node, dest)], _flat(gen, node, product),
                                         f"kernel {number}, in place over the product")
 
@@ -64,8 +64,8 @@ def _flat(gen, node, product):
     shape = tuple(find(d) for d in node.shape)
     # (what the value's expression reads from memory is materialised: any plan's nodes
     # will do, the product's buffer is read at the loop index)
-    materialised = {id(n) for n in topo_order([node]) if isinstance(n, (Reduce, MatMul))}
-    leaves = kernel_reads(Kernel(KernelKind.ELEMENTWISE, node.shape, (node,)), materialised | {id(product)})
+    materialised = {n for n in topo_order([node]) if isinstance(n, (Reduce, MatMul))}
+    leaves = kernel_reads(Kernel(KernelKind.ELEMENTWISE, node.shape, (node,)), materialised | {product})
     return len(shape) >= 1 and all(
         leaf.ndim == 0 or (tuple(find(d) for d in leaf.shape) == shape and not isinstance(leaf, View)
                            and getattr(leaf, "contiguous", True)) for leaf in leaves)

@@ -73,12 +73,12 @@ def parallel_lines(sw, s, bounds, depth):
     for st in P.walk(s.body):
         if isinstance(st, P.Compute):
             return None     # computed first into a buffer all iterations would share
-        if isinstance(st, P.Store) and id(st.target) in sw.growable:
+        if isinstance(st, P.Store) and st.target in sw.growable:
             return None
     saved = {}
     for t in rec.storages:
-        saved[id(t)] = gen.buffers.get(id(t))
-        gen.buffers[id(t)] = Buffer(f"npa_pst{t.sid}", t, [])
+        saved[t] = gen.buffers.get(t)
+        gen.buffers[t] = Buffer(f"npa_pst{t.sid}", t, [])
     try:
         body = sw.block(s.body, depth + 1)
     finally:

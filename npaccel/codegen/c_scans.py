@@ -86,7 +86,7 @@ def arg_reduce_kernel(gen, k, number):
     body = w.lines + step
     out_idx = tuple(f"i{d}" for d in kept) if not node.keepdims else \
         tuple("0" if d in node.axes else f"i{d}" for d in range(r))
-    out = gen.buffers[id(node)].at(out_idx)
+    out = gen.buffers[node].at(out_idx)
     store = f"{out} = npa_bi < 0 ? 0 : npa_bi;"
     total = " * ".join(dims.values()) or "1"
     lines = [f"/* kernel {number}: {node.op.value} over axes {node.axes} (first occurrence, NaN wins) */", "{"]
@@ -153,7 +153,7 @@ def scan_kernel(gen, k, number):
     step = [f"const {ct} npa_v = {value};",
             f"npa_acc = npa_first ? npa_v : {combine.format(a='npa_acc', b='npa_v', t=ct)};",
             "npa_first = 0;"]
-    buf = gen.buffers[id(node)]
+    buf = gen.buffers[node]
     lines = [f"/* kernel {number}: {node.op.value} "
              f"{'flattened' if axis is None else f'along axis {axis}'} (sequential along it) */", "{"]
     if axis is None:

@@ -55,7 +55,7 @@ def sort_kernel(gen, k, number):
     full = tuple(f"i{d}" for d in range(r))
     w = KernelWriter(gen, False)
     value = w.value(arg, full)
-    buf = gen.buffers[id(node)]
+    buf = gen.buffers[node]
     stored = "npa_row[npa_ix[npa_j]]" if node.op is Op.SORT else "npa_ix[npa_j]"
     row = [f"for (int64_t i{axis} = 0; i{axis} < npa_n; i{axis}++) {{"] + \
         ["    " + x for x in w.lines] + \
@@ -114,7 +114,7 @@ def search_kernel(gen, k, number):
         [f"    const {ct} npa_el = {element};",
          f"    if ({go_right}) npa_lo = npa_mid + 1; else npa_hi = npa_mid;",
          "}",
-         f"{gen.buffers[id(node)].at(full)} = npa_lo;"]
+         f"{gen.buffers[node].at(full)} = npa_lo;"]
     total = " * ".join(dims.values()) or "1"
     lines = [f"/* kernel {number}: searchsorted side={node.side} (a binary search per key) */", "{",
              f"const int64_t npa_n = ({render_c(table.shape[0])});"]

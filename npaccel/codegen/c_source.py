@@ -34,10 +34,10 @@ class CSourceGenerator:
     def __init__(self, plan):
         self.plan = plan
         self.graph = plan.graph
-        self.buffers = {}     # id(node) -> Buffer
-        self.out_buffers = {}  # id(node) -> Buffer it is copied out to, for loop variables
-        self.scalars = {}     # id(node) -> C variable name (scalar params, 0-d temporaries)
-        self.result_slots = {}  # id(node) -> I slot of a data-dependent result's address (c_compaction.py)
+        self.buffers = {}     # node -> Buffer
+        self.out_buffers = {}  # node -> Buffer it is copied out to, for loop variables
+        self.scalars = {}     # node -> C variable name (scalar params, 0-d temporaries)
+        self.result_slots = {}  # node -> I slot of a data-dependent result's address (c_compaction.py)
         self.out = []
 
     # ---- prologue -------------------------------------------------------------------
@@ -65,34 +65,34 @@ class CSourceGenerator:
                 slot += p.ndim
                 if p.contiguous:
                     strides = [f"({render_c(s)})" for s in _strides_of(p.shape)]
-                self.buffers[id(p)] = Buffer(f"a{p.index}", p, strides)
+                self.buffers[p] = Buffer(f"a{p.index}", p, strides)
                 arrays.append((p.index, p.ndim))
         outputs = []
-        returned = {id(n) for n, why in self.plan.materialised if why is Why.RETURNED}
+        returned = {n for n, why in self.plan.materialised if why is Why.RETURNED}
         for pos, node in enumerate(self.graph.outputs):
             if any(loop_variant(d) for d in node.shape):
                 raise NotImplementedError("a returned array whose shape is known only inside the function")
-            if id(node) in returned and id(node) not in self.buffers and isinstance(node, DATA_DEPENDENT):
+            if node in returned and node not in self.buffers and isinstance(node, DATA_DEPENDENT):
                 # its kernel allocates it, and writes its address and length back to I
                 ct = self.renderer.ctype(node.dtype)
                 define(f"{ct} *", f"o{pos}", "NULL")
-                self.result_slots[id(node)] = slot
+                self.result_slots[node] = slot
                 slot += 2
-                self.buffers[id(node)] = Buffer(f"o{pos}", node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+                self.buffers[node] = Buffer(f"o{pos}", node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
                 outputs.append(pos)
-            elif id(node) in returned and id(node) not in self.buffers:
+            elif node in returned and node not in self.buffers:
                 ct = self.renderer.ctype(node.dtype)
                 define(f"{ct} *restrict ", f"o{pos}", f"({ct} *)(intptr_t)I[{slot}]")
                 slot += 1
                 # a loop variable keeps its own storage and is copied out; anything else
                 # is computed straight into the output buffer
                 where = self.out_buffers if isinstance(node, (ArrayVar, ScalarVar)) else self.buffers
-                where[id(node)] = Buffer(f"o{pos}", node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+                where[node] = Buffer(f"o{pos}", node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
                 outputs.append(pos)
         for p in self.graph.params:
             if isinstance(p, ScalarParam) and p.dtype.kind in "biu":
                 define(f"const {self.renderer.ctype(p.dtype)} ", f"s{p.index}", f"({self.renderer.ctype(p.dtype)})I[{slot}]")
-                self.scalars[id(p)] = f"s{p.index}"
+                self.scalars[p] = f"s{p.index}"
                 slot += 1
                 ints.append(p.index)
         fslot = 0
@@ -106,7 +106,7 @@ class CSourceGenerator:
                     fslot += 1
                 else:
                     define(f"const {ct} ", f"s{p.index}", f"({ct})F[{fslot}]")
-                self.scalars[id(p)] = f"s{p.index}"
+                self.scalars[p] = f"s{p.index}"
                 fslot += 1
                 floats.append(p.index)
         layout = ArgLayout(tuple(arrays), tuple(outputs), tuple(ints), tuple(floats))
@@ -118,15 +118,15 @@ class CSourceGenerator:
     def temporaries(self):
         decl, free = [], []
         for node, _ in self.plan.materialised:
-            if id(node) in self.buffers:
+            if node in self.buffers:
                 continue
             name = f"t{len(decl)}"
-            self.buffers[id(node)] = declare_buffer(name, node, decl, free, "return NPA_ERR_NOMEM;")
+            self.buffers[node] = declare_buffer(name, node, decl, free, "return NPA_ERR_NOMEM;")
         return decl, free
 
     # ---- kernels ----------------------------------------------------------------------
     def elementwise_kernel(self, k, number):
-        return self.elementwise_loop(k.shape, [(node, self.out_buffers.get(id(node)) or self.buffers[id(node)])
+        return self.elementwise_loop(k.shape, [(node, self.out_buffers.get(node) or self.buffers[node])
                                                for node in k.stores],
                                      k.flat, f"kernel {number}")
 
@@ -217,7 +217,7 @@ class CSourceGenerator:
         value = C.cast(C.cast(w.value(arg, full), arg.dtype, node.dtype), node.dtype, acc_dtype)
         body = w.lines + [f"npa_acc = {combine('npa_acc', value)};"]
         out_idx = tuple("0" for _ in range(r)) if node.keepdims else ()      # every axis reduced
-        store = f"{self.buffers[id(node)].at(out_idx)} = {C.cast('npa_acc', acc_dtype, node.dtype)};"
+        store = f"{self.buffers[node].at(out_idx)} = {C.cast('npa_acc', acc_dtype, node.dtype)};"
         lines = header
         total = " * ".join(dims.values()) or "1"
 
@@ -301,7 +301,7 @@ class CSourceGenerator:
                 results.append(f"if (npa_nan{j}) {acc} = NAN;")
                 if simd is not None:
                     simd.setdefault("|", []).append(f"npa_nan{j}")
-            results.append(f"{self.buffers[id(node)].at(out_idx)} = {C.cast(acc, acc_dtype, node.dtype)};")
+            results.append(f"{self.buffers[node].at(out_idx)} = {C.cast(acc, acc_dtype, node.dtype)};")
             if simd is not None and simd_op:
                 simd.setdefault(simd_op, []).append(acc)
             else:

@@ -32,7 +32,7 @@ class Region:
         while isinstance(node, View):
             idx = self.writer_cls.view_index(None, node, idx)
             node = node.arg
-        return self.gen.buffers[id(node)].at(idx)
+        return self.gen.buffers[node].at(idx)
 
 
 class StatementWriter:
@@ -60,16 +60,16 @@ class StatementWriter:
         reduces = [n for c in P.walk(body) if isinstance(c, P.Compute) for n in c.buffers]
         for n in scalarvars:
             decl.append(f"{C.ctype(n.dtype)} sv{n.vid} = 0;")
-            gen.scalars[id(n)] = f"sv{n.vid}"
-        self.growable = {}     # id(node) -> C lines sizing its buffer before it is written
+            gen.scalars[n] = f"sv{n.vid}"
+        self.growable = {}     # node -> C lines sizing its buffer before it is written
         for n in storages + reduces:
-            if id(n) in gen.buffers:
+            if n in gen.buffers:
                 continue
             name = f"st{n.sid}" if isinstance(n, Storage) else f"r{len(gen.buffers)}"
             if any(loop_variant(d) for d in n.shape):
-                gen.buffers[id(n)] = self.growable_buffer(name, n, decl, free)
+                gen.buffers[n] = self.growable_buffer(name, n, decl, free)
                 continue
-            gen.buffers[id(n)] = self.new_buffer(name, n, decl, free)
+            gen.buffers[n] = self.new_buffer(name, n, decl, free)
         self.check_codes = {id(s): k for k, s in enumerate(c for c in P.walk(body) if isinstance(c, P.Check))}
         self.pools = {}
         for n in arrayvars:
@@ -77,7 +77,7 @@ class StatementWriter:
             self.pools.setdefault(key, []).append(n)
             ct = C.ctype(n.dtype)
             decl.append(f"{ct} *av{n.vid} = NULL;")
-            gen.buffers[id(n)] = Buffer(f"av{n.vid}", n, [f"({render_c(s)})" for s in _strides_of(n.shape)])
+            gen.buffers[n] = Buffer(f"av{n.vid}", n, [f"({render_c(s)})" for s in _strides_of(n.shape)])
         self.pool_of = {}
         self.sized_pools = set()     # pools whose slots are sized again at each pick
         for k, (key, members) in enumerate(self.pools.items()):
@@ -88,7 +88,7 @@ class StatementWriter:
             for j in range(len(members) + 1):
                 free.append(self.free_pool_slot(f"npa_pool{k}[{j}]"))
             for m in members:
-                self.pool_of[id(m)] = (k, members)
+                self.pool_of[m] = (k, members)
         # pointers declared before the first goto can jump over them: all decls come first
         decl = [d for d in decl if not d.startswith("if (")] + [d for d in decl if d.startswith("if (")]
         return decl, free
@@ -105,7 +105,7 @@ class StatementWriter:
         decl.append(f"size_t {name}_cap = 0;")
         free.append(f"free({name});")
         size = render_c(shape_size(node.shape))
-        self.growable[id(node)] = [
+        self.growable[node] = [
             f"if (!npa_grow((void **)&{name}, &{name}_cap, sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1))) "
             "{ npa_err = NPA_ERR_NOMEM; goto npa_done; }"]
         return Buffer(name, node, [f"({render_c(st)})" for st in _strides_of(node.shape)])
@@ -138,7 +138,7 @@ class StatementWriter:
         out = []
         for k in s.kernels:
             for n in k.stores:
-                out += self.growable.get(id(n), [])
+                out += self.growable.get(n, [])
             self.kernels += 1
             out += self.gen.kernel_lines(k, f"s{self.kernels}")
         return out
@@ -161,7 +161,7 @@ class StatementWriter:
         if isinstance(s, P.Store) and type(s.target).__name__ == "Gather":
             return self.scatter(s) + self.check_error(depth)
         if isinstance(s, P.Store):
-            lines = list(self.growable.get(id(s.target), []))
+            lines = list(self.growable.get(s.target, []))
             flat = is_flat_store(s.target, s.value, self.find)
             self.kernels += 1
             lines += gen.elementwise_loop(s.target.shape, [(s.value, Region(s.target, gen, self.writer_cls))],
@@ -184,7 +184,7 @@ class StatementWriter:
             lines += [f"    av{var.vid} = npa_p{j};" for j, (var, _) in enumerate(s.pairs)]
             return lines + ["}"]
         if isinstance(s, P.PickSlot):
-            k, members = self.pool_of[id(s.var)]
+            k, members = self.pool_of[s.var]
             ct = C.ctype(s.var.dtype)
             live = ", ".join(f"(const void *)av{m.vid}" for m in members)
             size = render_c(shape_size(s.var.shape))
@@ -265,8 +265,8 @@ class StatementWriter:
                 not all(len(a) == 1 and isinstance(a[0], P.SetScalars) for a in arms):
             return None
         targets = [v for v, _ in s.then[0].pairs]
-        if len({id(v) for v in targets}) != len(targets) or \
-                {id(v) for v, _ in s.orelse[0].pairs} != {id(v) for v in targets}:
+        if len(set(targets)) != len(targets) or \
+                {v for v, _ in s.orelse[0].pairs} != set(targets):
             return None
         w = self.writer_cls(self.gen, False)
         pre, cond = self.scalar_expr(s.cond, w)
@@ -291,7 +291,7 @@ class StatementWriter:
         if isinstance(node, ArrayVar):
             return f"av{node.vid}"
         if isinstance(node, Storage):
-            return self.gen.buffers[id(node)].name
+            return self.gen.buffers[node].name
         if isinstance(node, Param):
             return f"a{node.index}"
         raise NotImplementedError(f"no pointer for {type(node).__name__}")

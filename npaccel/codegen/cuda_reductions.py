@@ -48,7 +48,7 @@ def reduce_lines(gen, k, number):
             tuple("0" if d in red.axes else f"i{d}" for d in range(r))
         state.append((act, acc, f"({act})({init})"))
         step.append(f"{acc} = {combine(acc, value)};")
-        store.append(f"{gen.buffers[id(red)].at(out_idx)} = {CUDA.cast(acc, acc_dtype, red.dtype)};")
+        store.append(f"{gen.buffers[red].at(out_idx)} = {CUDA.cast(acc, acc_dtype, red.dtype)};")
         combines.append(combine)
 
     def merge(other):

@@ -40,7 +40,7 @@ def arg_reduce_lines(gen, node, number):
     out_idx = tuple(f"i{d}" for d in range(r) if d not in node.axes) if not node.keepdims else \
         tuple("0" if d in node.axes else f"i{d}" for d in range(r))
     red = Reduction(state=[(vt, "npa_bv", "0"), ("int64_t", "npa_bi", "-1")], step=step, merge=merge,
-                    store=[f"{gen.buffers[id(node)].at(out_idx)} = npa_bi < 0 ? 0 : npa_bi;"])
+                    store=[f"{gen.buffers[node].at(out_idx)} = npa_bi < 0 ? 0 : npa_bi;"])
     return strategy_lines(gen, node, red, number, f"{node.op.value} over axes {node.axes} (first occurrence, NaN wins)")
 
 
@@ -55,7 +55,7 @@ def scan_lines(gen, node, number):
     step = w.lines + [f"const {ct} npa_v = {value};",
                       f"npa_acc = npa_first ? npa_v : ({ct})({CUDA.op(op, (dt, dt), dt, ['npa_acc', 'npa_v'])});",
                       "npa_first = 0;"]
-    buf = gen.buffers[id(node)]
+    buf = gen.buffers[node]
     name = gen.kernel_name(f"kernel {number}")
     init = [f"{ct} npa_acc = 0;", "int npa_first = 1;"]
     if node.flatten:      # axis=None: one row in C order over every dim

@@ -82,14 +82,14 @@ class CudaSourceGenerator(CSourceGenerator):
     def temporaries(self):
         """Every materialised value without a buffer gets one in the scratch block."""
         for node, _ in self.plan.materialised:
-            if id(node) not in self.buffers:
+            if node not in self.buffers:
                 self.scratch_buffer(f"t{len(self.scratch)}", node)
         return [], []
 
     def scratch_buffer(self, name, node) -> Buffer:
         self.add_scratch(name, CUDA.ctype(node.dtype), render_c(shape_size(node.shape)))
-        self.buffers[id(node)] = Buffer(name, node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
-        return self.buffers[id(node)]
+        self.buffers[node] = Buffer(name, node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+        return self.buffers[node]
 
     def add_scratch(self, name, ctype, count):
         self.scratch.append((name, ctype, count))

@@ -45,7 +45,7 @@ def _casts(node, seen):
 def deviations_sum(r):
     """For ``r`` = SUM((x - mean(x, axes, keepdims)) ** 2, axes) as NumPy's var lowers it: the
     nodes a block computes itself (the mean's sum, its division by the count, casts): (the
-    mean, the deviations x - mean, their ids); else None."""
+    mean, the deviations x - mean, their nodes); else None."""
     sq = r.arg
     if r.op is not Op.SUM or not (isinstance(sq, Elementwise) and sq.op is Op.MULTIPLY and sq.args[0] is sq.args[1]):
         return None
@@ -63,7 +63,7 @@ def deviations_sum(r):
     if not (isinstance(total, Reduce) and total.op is Op.SUM and total.axes == r.axes and isinstance(count, DimValue)
             and _casts(total.arg, []) is _casts(x, []) and kept.shape == _kept_shape(r)):
         return None
-    return mean, dev, frozenset(map(id, local + [kept, total, count]))
+    return mean, dev, frozenset(local + [kept, total, count])
 
 
 def _adds_axes(view):
@@ -172,34 +172,34 @@ def tree_reduce(blocks, members):
 
 
 def member_of(node, variance) -> tuple:
-    """(Member, the partial nodes the kernel outputs for it, ids of nodes computed per block)."""
+    """(Member, the partial nodes the kernel outputs for it, nodes computed per block)."""
     partial = dataclasses.replace(node, keepdims=True, shape=_kept_shape(node))
     if variance is None:
-        return Member("plain", node.op, node.axes, node.keepdims, node.dtype), (partial,), {id(partial)}
+        return Member("plain", node.op, node.axes, node.keepdims, node.dtype), (partial,), {partial}
     mean, dev, local = variance
     dims = tuple(node.arg.shape[d] for d in node.axes)
     deviations = Reduce(op=Op.SUM, arg=dev, axes=node.axes, keepdims=True, dtype=dev.dtype, shape=partial.shape)
     return (Member("var", node.op, node.axes, node.keepdims, node.dtype, dims), (mean, deviations, partial),
-            set(local) | {id(partial), id(deviations)})
+            set(local) | {partial, deviations})
 
 
 def group_reductions(ev, outputs):
-    """{id(Reduce): the reductions computed in the same pass}: those of the same level and
+    """{Reduce: the reductions computed in the same pass}: those of the same level and
     argument shape."""
     levels, groups = {}, {}
 
     def level(node, local=frozenset()):
-        key = (id(node), bool(local))
+        key = (node, bool(local))
         if key in levels:
             return levels[key]
-        if isinstance(node, Reduce) and id(node) not in local and node.op in FUSABLE and type(node) is Reduce \
+        if isinstance(node, Reduce) and node not in local and node.op in FUSABLE and type(node) is Reduce \
                 and ev.chunked(node.arg) and node.arg.ndim and _size(node, ev.env) <= FUSED_RESULT_LIMIT:
             var = deviations_sum(node)          # its mean is computed per block: not a member
             found = 1 + level(node.arg, var[-1] if var else local)
-            groups.setdefault((found, tuple(node.arg.shape)), {})[id(node)] = node
+            groups.setdefault((found, tuple(node.arg.shape)), {})[node] = node
         else:
             found = max((level(c, local) for c in node.children()), default=0)
-            if (isinstance(node, Reduce) and id(node) not in local) or type(node).__name__ in ("MatMul", "Scan"):
+            if (isinstance(node, Reduce) and node not in local) or type(node).__name__ in ("MatMul", "Scan"):
                 found += 1
         levels[key] = found
         return found
@@ -213,7 +213,7 @@ def _size(node, env):
 
 
 def fused_results(ev, nodes) -> dict:
-    """{id(node): lazy Dask result} for the reductions ``nodes`` of one group, in one pass."""
+    """{node: lazy Dask result} for the reductions ``nodes`` of one group, in one pass."""
     import dask.array as da
     from dask import delayed
     from .kernels import GraphKernel
@@ -236,6 +236,6 @@ def fused_results(ev, nodes) -> dict:
     out = {}
     for k, node in enumerate(nodes):
         shape = tuple(int(evaluate(d, ev.env)) for d in node.shape)
-        out[id(node)] = da.from_delayed(delayed(operator.getitem, pure=True)(final, k), shape=shape,
+        out[node] = da.from_delayed(delayed(operator.getitem, pure=True)(final, k), shape=shape,
                                         dtype=node.dtype, meta=np.empty((0,) * len(shape), dtype=node.dtype))
     return out

@@ -136,9 +136,9 @@ class _Analysis:
         return Access(tuple(origin), _NONE * self.ndim)
 
     def access(self, node) -> Access:
-        found = self.memo.get(id(node))
+        found = self.memo.get(node)
         if found is None:
-            found = self.memo[id(node)] = self._access(node)
+            found = self.memo[node] = self._access(node)
         return found
 
     def _access(self, node):

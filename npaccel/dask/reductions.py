@@ -57,7 +57,7 @@ class Evaluator:
 
     # ---- which values are split in chunks ---------------------------------------------------
     def chunked(self, node) -> bool:
-        found = self.chunked_memo.get(id(node))
+        found = self.chunked_memo.get(node)
         if found is None:
             if isinstance(node, Param):
                 found = isinstance(self.values[node.index], self.da.Array)
@@ -65,7 +65,7 @@ class Evaluator:
                 found = False
             else:
                 found = any(self.chunked(c) for c in node.children())
-            self.chunked_memo[id(node)] = found
+            self.chunked_memo[node] = found
         return found
 
     def run(self) -> list:
@@ -78,9 +78,9 @@ class Evaluator:
 
     # ---- values --------------------------------------------------------------------------------
     def value(self, node):
-        found = self.memo.get(id(node), self)
+        found = self.memo.get(node, self)
         if found is self:
-            found = self.memo[id(node)] = self._value(node)
+            found = self.memo[node] = self._value(node)
         return found
 
     def _value(self, node):
@@ -176,9 +176,9 @@ class Evaluator:
         used = set()
 
         def sub(node):
-            if id(node) in memo:
-                return memo[id(node)]
-            if id(node) in local:
+            if node in memo:
+                return memo[node]
+            if node in local:
                 out = dataclasses.replace(node, arg=sub(node.arg)) if isinstance(node, (Reduce, View)) else \
                     dataclasses.replace(node, args=tuple(sub(a) for a in node.args)) \
                     if isinstance(node, Elementwise) else node
@@ -202,7 +202,7 @@ class Evaluator:
                 out = dataclasses.replace(node, arg=sub(node.arg))
             else:
                 raise NotLocal(f"{type(node).__name__.lower()} of a chunked array inside a reduction's argument")
-            memo[id(node)] = out
+            memo[node] = out
             return out
         bodies = tuple(sub(r) for r in roots)
         params = tuple(p if p is not None and p.index in used else None for p in self.graph.params)
@@ -234,10 +234,10 @@ class Evaluator:
 
     def reduce(self, node):
         da = self.da
-        group = self.groups.get(id(node))
+        group = self.groups.get(node)
         if group is not None:           # every reduction of its pass at once (fused.py)
             self.memo.update(fused_results(self, group))
-            return self.memo[id(node)]
+            return self.memo[node]
         dask_name = REDUCTIONS[node.op].dask if node.op in REDUCTIONS else None
         if node.op in (Op.ARGMAX, Op.ARGMIN):
             a = self.region(node.arg)

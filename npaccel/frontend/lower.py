@@ -17,7 +17,8 @@ import numpy as np
 
 from ..errors import UnsupportedError, internal_errors
 from ..ir.dims import shape_size
-from ..ir.nodes import (ArrayVar, MatMul, Const, DimValue, Elementwise, Graph, Interner, Node, Param,
+from ..ir.interner import Interner
+from ..ir.nodes import (ArrayVar, MatMul, Const, DimValue, Elementwise, Graph, Node, Param,
                         ScalarParam, Storage, View)
 from ..ir.ops import Op
 from ..ir.signature import ArraySpec, ScalarSpec

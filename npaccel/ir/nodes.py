@@ -6,7 +6,7 @@ scalars, which NumPy 2 (NEP 50) types weakly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -173,43 +173,6 @@ class Graph:
     folded: tuple = field(default=(), compare=False)        # per statement: known when compiling
 
 
-class Interner:
-    """Hash-consing: building the same node twice gives the same object."""
-
-    def __init__(self):
-        self._table = {}
-
-    def __call__(self, node: Node) -> Node:
-        if type(node) is Reduce and node.keepdims:
-            return self._kept_dims(node)
-        key = (type(node), node.dtype, node.shape, node.weak,
-               tuple((f.name, _key_of(getattr(node, f.name))) for f in fields(node)
-                     if f.name not in ("dtype", "shape", "weak")))
-        return self._table.setdefault(key, node)
-
-    def _kept_dims(self, node):
-        """A keepdims reduction is a view (size-1 axes inserted) of the plain one, so that
-        x.mean(axis=0) and x.std(axis=0)'s inner keepdims mean are one value, one loop."""
-        kept = [d for d in range(node.arg.ndim) if d not in node.axes]
-        flat = self(replace(node, keepdims=False, shape=tuple(node.shape[d] for d in kept)))
-        axes = tuple(None if d in node.axes else (kept.index(d), 0, 1) for d in range(node.arg.ndim))
-        return self(View(arg=flat, axes=axes, fixed=(), dtype=node.dtype, shape=node.shape))
-
-
-def _key_of(value):
-    if isinstance(value, Node):
-        return ("node", id(value))
-    if isinstance(value, tuple):
-        return tuple(_key_of(v) for v in value)
-    if isinstance(value, float) and value != value:
-        return ("nan",)
-    if isinstance(value, (float, np.floating)):
-        return (type(value).__name__, float(value).hex())
-    if isinstance(value, (complex, np.complexfloating)):     # -0.0 and NaN parts kept apart
-        return (type(value).__name__, float(value.real).hex(), float(value.imag).hex())
-    return (type(value).__name__, value)
-
-
 def topo_order(roots) -> list:
     """Nodes reachable from roots, children before parents, each once."""
     order, seen = [], set()
@@ -219,11 +182,11 @@ def topo_order(roots) -> list:
         if done:
             order.append(node)
             continue
-        if id(node) in seen:
+        if node in seen:
             continue
-        seen.add(id(node))
+        seen.add(node)
         stack.append((node, True))
-        stack.extend((c, False) for c in reversed(node.children()) if id(c) not in seen)
+        stack.extend((c, False) for c in reversed(node.children()) if c not in seen)
     return order
 
 

@@ -33,25 +33,25 @@ def format_node(node: Node, names: dict, dim_text=repr) -> str:
     elif isinstance(node, DimValue):
         body = f"dim {dim_text(node.dim)}"
     elif isinstance(node, Elementwise):
-        args = ", ".join(names[id(a)] for a in node.args)
+        args = ", ".join(names[a] for a in node.args)
         casts = "" if all(a.dtype == d for a, d in zip(node.args, node.in_dtypes)) else \
             " via " + ",".join(str(d) for d in node.in_dtypes)
         body = f"{node.op.value}({args}){casts}"
     elif isinstance(node, Reduce):
-        body = f"{node.op.value}({names[id(node.arg)]}, axes={node.axes}, keepdims={node.keepdims})"
+        body = f"{node.op.value}({names[node.arg]}, axes={node.axes}, keepdims={node.keepdims})"
     elif isinstance(node, Lapack):
-        body = f"linalg.{node.routine}({', '.join(names[id(x)] for x in node.children())})"
+        body = f"linalg.{node.routine}({', '.join(names[x] for x in node.children())})"
     elif isinstance(node, MatMul):
-        body = f"matmul({names[id(node.a)]}, {names[id(node.b)]})"
+        body = f"matmul({names[node.a]}, {names[node.b]})"
     elif isinstance(node, View):
         axes = ", ".join("new" if a is None else f"{a[0]}:{dim_text(a[1])}+{a[2]}i" for a in node.axes)
         fixed = "".join(f", {d}={dim_text(i)}" for d, i in node.fixed)
-        body = f"view({names[id(node.arg)]}; {axes}{fixed})"
+        body = f"view({names[node.arg]}; {axes}{fixed})"
     else:
         attrs = ", ".join(f"{k}={v!r}" for k, v in node.attrs().items())
-        args = ", ".join(names[id(a)] for a in node.children())
+        args = ", ".join(names[a] for a in node.children())
         body = f"{type(node).__name__.lower()}({args}; {attrs})"
-    return f"{names[id(node)]} = {body} : {_type(node, dim_text)}"
+    return f"{names[node]} = {body} : {_type(node, dim_text)}"
 
 
 def format_graph(graph: Graph, dim_text=repr) -> str:
@@ -61,12 +61,12 @@ def format_graph(graph: Graph, dim_text=repr) -> str:
     roots = [p for p in graph.params if p is not None] + stmt_nodes + list(graph.outputs)
     names, lines = {}, []
     for node in topo_order(roots):
-        names[id(node)] = f"%{len(names)}"
+        names[node] = f"%{len(names)}"
         lines.append(format_node(node, names, dim_text))
     if graph.body:
         lines.append("program:")
-        lines.append(format_block(graph.body, lambda n: names[id(n)], "    "))
-    lines.append("return " + ", ".join(names[id(o)] for o in graph.outputs))
+        lines.append(format_block(graph.body, lambda n: names[n], "    "))
+    lines.append("return " + ", ".join(names[o] for o in graph.outputs))
     return "\n".join(lines)
 
 

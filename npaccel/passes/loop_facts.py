@@ -29,8 +29,8 @@ are assigned before they are read in every iteration; nothing in it can fail, br
 >>> i, j, ix = (ScalarVar(vid=k, name=nm, dtype=i8) for k, nm in ((1, "i"), (2, "j"), (3, "index")))
 >>> n, m = DimValue(dim=Sym("a0_d0"), dtype=i8), DimValue(dim=Sym("a0_d1"), dtype=i8)
 >>> check = lambda x, d: Elementwise(op=Op.CHECK_INDEX, args=(x, d), in_dtypes=(i8, i8), dtype=i8)
->>> names = {id(i): "i", id(j): "j", id(ix): "ix", id(n): "n", id(m): "m"}
->>> name = lambda x: names.get(id(x)) or f"{x.op.value}({', '.join(name(a) for a in x.args)})"
+>>> names = {i: "i", j: "j", ix: "ix", n: "n", m: "m"}
+>>> name = lambda x: names.get(x) or f"{x.op.value}({', '.join(name(a) for a in x.args)})"
 >>> body = (P.For(var=i, start=0, stop=n, step=1, body=(
 ...     P.For(var=j, start=0, stop=i, step=1, body=(P.SetScalars(((ix, check(j, n)),)),)),
 ...     P.For(var=j, start=0, stop=i, step=1, body=(P.SetScalars(((ix, check(j, m)),)),)))),)
@@ -83,7 +83,7 @@ def _key(node, find):
         return ("dim", repr(find(node.dim)))
     if isinstance(node, ScalarParam):
         return ("sp", node.index)
-    return ("id", id(node))
+    return ("id", node)
 
 
 def _size(node):
@@ -203,7 +203,7 @@ def _version(loop):
         if not isinstance(s, P.SetScalars):
             continue
         for _, value in s.pairs:
-            if not is_check(value) or id(value) in swap:
+            if not is_check(value) or value in swap:
                 continue
             x, n = value.args
             base, _ = decompose(x)
@@ -214,7 +214,7 @@ def _version(loop):
                                          (leaves - {loop.var.vid}).isdisjoint(changed)):
                 continue
             guards.append(P.IndexGuard(index=x, n=n))
-            swap[id(value)] = _plain(x)
+            swap[value] = _plain(x)
     if not guards:
         return loop
 
@@ -222,7 +222,7 @@ def _version(loop):
         res = []
         for s in block:
             if isinstance(s, P.SetScalars):
-                s = replace(s, pairs=tuple((v, swap.get(id(x), x)) for v, x in s.pairs))
+                s = replace(s, pairs=tuple((v, swap.get(x, x)) for v, x in s.pairs))
             elif isinstance(s, P.If):
                 s = replace(s, then=unchecked(s.then), orelse=unchecked(s.orelse))
             res.append(s)
@@ -296,10 +296,10 @@ def _promote(loop, facts, find):
 def _keep_in_local(loop, w, here, base):
     every = [n for st in P.walk((loop,)) for n in P.statement_nodes(st) if isinstance(n, ScalarVar)]
     acc = ScalarVar(vid=1 + max(v.vid for v in every) + 10_000, name="element", dtype=base.dtype)
-    ids = {id(n) for n in here}
+    ids = set(here)
 
     def sub(node):
-        if id(node) in ids:
+        if node in ids:
             return acc
         if isinstance(node, Elementwise):
             args = tuple(sub(a) for a in node.args)
@@ -316,7 +316,7 @@ def _keep_in_local(loop, w, here, base):
             st = replace(st, pairs=tuple((v, sub(x)) for v, x in st.pairs))
         body.append(st)
     body = tuple(body)
-    if any(id(n) in ids for n in block_nodes(body)):
+    if any(n in ids for n in block_nodes(body)):
         return loop     # read through something other than arithmetic: left as it is
     index_vids = {next(iter(local_vids(d))) for _, d in w.fixed}
     pre = tuple(P.SetScalars(((v, x),)) for st in loop.body if isinstance(st, P.SetScalars)

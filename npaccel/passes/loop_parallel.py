@@ -31,7 +31,7 @@ def mark_parallel(block, program):
 
 
 def _reads(s):
-    """(vids of scalar locals, ids of nodes) that statement ``s`` reads itself."""
+    """(vids of scalar locals, nodes) that statement ``s`` reads itself."""
     if isinstance(s, P.Store) and isinstance(s.target, tuple):     # the graph's outputs
         roots = [n for n in s.target if not isinstance(n, (int, float, complex, bool))]
     elif isinstance(s, P.SetScalars):
@@ -44,7 +44,7 @@ def _reads(s):
         roots = [n for n in P.statement_nodes(s) if not isinstance(n, int)]
     vids, nodes = set(), set()
     for n in topo_order(roots):
-        nodes.add(id(n))
+        nodes.add(n)
         if isinstance(n, ScalarVar):
             vids.add(n.vid)
         for d in n.shape:
@@ -104,11 +104,11 @@ def independent(loop, program):
                 return None
     # 0-d buffers: private when written before read in every iteration, unused elsewhere
     outside_vids, outside_nodes = _reads_outside(program, loop)
-    if any(id(t) in outside_nodes for t in privates):
+    if any(t in outside_nodes for t in privates):
         return None
     private_vids = assigned(loop.body)
     try:
-        defined = _defined(loop.body, {v}, private_vids, {id(t) for t in privates})
+        defined = _defined(loop.body, {v}, private_vids, set(privates))
     except _Carried:
         return None
     lastprivate = private_vids & outside_vids
@@ -198,14 +198,14 @@ def _defined(block, defined, private, storages):
     defined = set(defined)
     for s in block:
         vids, nodes = _reads(s)
-        if isinstance(s, P.Store) and s.target.ndim == 0 and id(s.target) in storages:
+        if isinstance(s, P.Store) and s.target.ndim == 0 and s.target in storages:
             nodes = _reads(P.Store(target=s.value, value=s.value))[1]
         if (vids & private) - defined or {k for k in nodes & storages if ("st", k) not in defined}:
             raise _Carried()
         if isinstance(s, P.SetScalars):
             defined |= {var.vid for var, _ in s.pairs}
-        elif isinstance(s, P.Store) and id(s.target) in storages:
-            defined.add(("st", id(s.target)))
+        elif isinstance(s, P.Store) and s.target in storages:
+            defined.add(("st", s.target))
         elif isinstance(s, P.For):
             _defined(s.body, defined | {s.var.vid}, private, storages)
             defined.add(s.var.vid)

@@ -81,10 +81,10 @@ def eliminate_dead_values(plan: Plan) -> Plan:
     """Values nothing returned depends on are never computed; record which names they were."""
     roots = list(plan.graph.outputs) + [n for s in walk(plan.graph.body) for n in statement_nodes(s)
                                         if isinstance(n, Node)]
-    live = {id(n) for n in topo_order(roots)}
+    live = set(topo_order(roots))
     names = plan.graph.names
     dead = tuple((name, node) for name, node in names.items()
-                 if isinstance(node, Node) and id(node) not in live and not isinstance(node, (Param, ScalarParam)))
+                 if isinstance(node, Node) and node not in live and not isinstance(node, (Param, ScalarParam)))
     return replace(plan, dead=dead)
 
 
@@ -98,12 +98,12 @@ def _needs_buffer(node) -> bool:
 
 def plan_memory(plan: Plan) -> Plan:
     """Give a buffer to returned values and to reduction results; nothing else."""
-    outputs = {id(o) for o in plan.graph.outputs}
+    outputs = set(plan.graph.outputs)
     chosen = []
     for node in topo_order(plan.graph.outputs):
         if isinstance(node, MatMul):     # library call: its result, and operands it cannot address
             chosen += library_buffers(node, chosen, outputs)
-        elif id(node) in outputs and _needs_buffer(node):
+        elif node in outputs and _needs_buffer(node):
             chosen.append((node, Why.RETURNED))
         elif isinstance(node, Reduce):
             chosen.append((node, Why.READ_BY_LATER_LOOP))
@@ -156,12 +156,12 @@ def kernel_reads(kernel: Kernel, materialised: set):
     seen, stack, leaves = set(), [s.arg if isinstance(s, Reduce) else s for s in kernel.stores], []
     while stack:
         node = stack.pop()
-        if id(node) in seen:
+        if node in seen:
             continue
-        seen.add(id(node))
+        seen.add(node)
         # values computed from the loop index are leaves too: read at the kernel's index
         if isinstance(node, (Param, View, Storage, ArrayVar, *INDEXED_VALUES)) or \
-                (id(node) in materialised and node not in kernel.stores):
+                (node in materialised and node not in kernel.stores):
             leaves.append(node)
             continue
         stack.extend(node.children())
@@ -171,7 +171,7 @@ def kernel_reads(kernel: Kernel, materialised: set):
 def schedule_loops(plan: Plan) -> Plan:
     """Mark elementwise kernels whose every array access is contiguous at the loop index:
     they run as one flat (vectorisable) loop over all elements."""
-    materialised = {id(n) for n, _ in plan.materialised}
+    materialised = {n for n, _ in plan.materialised}
     find = dim_canonicaliser(plan.equal_dims)
 
     def canon(shape):
@@ -196,7 +196,7 @@ def is_flat_store(target, value, find) -> bool:
     shape = tuple(find(d) for d in target.shape)
     if tuple(find(d) for d in value.shape) != shape and value.ndim:
         return False
-    reductions = {id(n) for n in topo_order([value]) if isinstance(n, Reduce)}
+    reductions = {n for n in topo_order([value]) if isinstance(n, Reduce)}
     leaves = kernel_reads(Kernel(KernelKind.ELEMENTWISE, target.shape, (value,)), reductions)
     return all(leaf.ndim == 0 or (tuple(find(d) for d in leaf.shape) == shape and not isinstance(leaf, View)
                                   and getattr(leaf, "contiguous", True)) for leaf in leaves)
@@ -208,7 +208,7 @@ def _in_memory(node, have) -> bool:
     """Can a library call read ``node`` where it lies (an array, a buffer, a view of one)?"""
     while isinstance(node, View):
         node = node.arg
-    return isinstance(node, (Param, Reduce, MatMul, Storage, ArrayVar)) or id(node) in have
+    return isinstance(node, (Param, Reduce, MatMul, Storage, ArrayVar)) or node in have
 
 
 def library_buffers(node, chosen, outputs) -> list:
@@ -224,10 +224,10 @@ def library_buffers(node, chosen, outputs) -> list:
     >>> e = Elementwise(op=Op.EXP, args=(x,), in_dtypes=(f8,), dtype=f8, shape=(3, 4))
     >>> t = View(arg=e, axes=((1, 0, 1), (0, 0, 1)), fixed=(), dtype=f8, shape=(4, 3))
     >>> m = MatMul(a=t, b=x, dtype=f8, shape=(4, 4))
-    >>> [(n is e, why.value) for n, why in library_buffers(m, [], {id(m)})]
+    >>> [(n is e, why.value) for n, why in library_buffers(m, [], {m})]
     [(True, 'operand of a matrix product'), (False, 'returned')]
     """
-    have = {id(n) for n, _ in chosen}
+    have = {n for n, _ in chosen}
     added = []
     for operand in (node.a, node.b):
         if _in_memory(operand, have):
@@ -238,8 +238,8 @@ def library_buffers(node, chosen, outputs) -> list:
                 len(operand.axes) == operand.arg.ndim:
             target = operand.arg            # a pure transpose: BLAS reads it transposed
         added.append((target, Why.PRODUCT_OPERAND))
-        have.add(id(target))
-    added.append((node, Why.RETURNED if id(node) in outputs else Why.PRODUCT_RESULT))
+        have.add(target)
+    added.append((node, Why.RETURNED if node in outputs else Why.PRODUCT_RESULT))
     return added
 
 
@@ -248,19 +248,19 @@ def _buffer_deps(node, materialised) -> list:
     if isinstance(node, MatMul):
         deps = []
         for x in (node.a, node.b):
-            while id(x) not in materialised and isinstance(x, View):
+            while x not in materialised and isinstance(x, View):
                 x = x.arg
-            if id(x) in materialised:
-                deps.append(materialised[id(x)])
+            if x in materialised:
+                deps.append(x)
         return deps
     roots = [node.arg] if isinstance(node, Reduce) else list(node.children())
     deps, seen = [], set()
     while roots:
         x = roots.pop()
-        if id(x) in seen:
+        if x in seen:
             continue
-        seen.add(id(x))
-        if isinstance(x, (Reduce, MatMul)) and id(x) in materialised:
+        seen.add(x)
+        if isinstance(x, (Reduce, MatMul)) and x in materialised:
             deps.append(x)        # read from its buffer; other values are recomputed here
             continue
         roots.extend(x.children())
@@ -272,16 +272,16 @@ def fuse_in_dependency_order(plan: Plan) -> Plan:
     buffers it reads. Library and reduction kernels take even steps, elementwise loop nests
     odd ones; values of one shape ready at the same step share one loop nest (so the work
     after a product fuses into the loop that reads the product's buffer)."""
-    materialised = {id(n): n for n, _ in plan.materialised}
+    materialised = {n for n, _ in plan.materialised}
     step, order = {}, []
     for node, _ in plan.materialised:
         product = in_place_product(node, materialised)
         library = isinstance(node, (Reduce, MatMul)) or product is not None
         deps = _buffer_deps(node, materialised) + (_buffer_deps(product, materialised) if product else [])
-        s = max((step[id(d)] for d in deps if id(d) in step), default=-1) + 1
+        s = max((step[d] for d in deps if d in step), default=-1) + 1
         if s % 2 != (0 if library else 1):
             s += 1
-        step[id(node)] = s
+        step[node] = s
         order.append((s, node))
     kernels, groups = [], {}
     shape_key = _shape_key(plan)
@@ -307,9 +307,9 @@ def in_place_product(node, materialised):
     stack, seen = list(node.children()), set()
     while stack:
         x = stack.pop()
-        if id(x) in seen or (isinstance(x, (Reduce, MatMul)) and id(x) in materialised):
+        if x in seen or (isinstance(x, (Reduce, MatMul)) and x in materialised):
             continue
-        seen.add(id(x))
+        seen.add(x)
         if isinstance(x, MatMul):
             return x
         stack.extend(x.children())
@@ -343,26 +343,26 @@ def epilogues_in_place(chosen, outputs_final=True) -> list:
     """
     if not any(isinstance(n, MatMul) for n, _ in chosen):
         return list(chosen)
-    materialised = {id(n): n for n, _ in chosen}
+    materialised = {n for n, _ in chosen}
     readers = {}
     for node, _ in chosen:
         for dep in _buffer_deps(node, materialised):
             if isinstance(dep, MatMul):
-                readers.setdefault(id(dep), []).append(node)
+                readers.setdefault(dep, []).append(node)
     drop = set()
     for m, why in chosen:
-        users = readers.get(id(m), [])
+        users = readers.get(m, [])
         if not isinstance(m, MatMul) or why is Why.RETURNED or len(users) != 1:
             continue
         e = users[0]
-        if not outputs_final and dict((id(n), w) for n, w in chosen).get(id(e)) is Why.RETURNED:
+        if not outputs_final and dict(chosen).get(e) is Why.RETURNED:
             continue
         if isinstance(e, (Reduce, MatMul)) or e.shape != m.shape or e.dtype != m.dtype or \
-                in_place_product(e, {k: v for k, v in materialised.items() if k not in drop}) is not None:
+                in_place_product(e, materialised - drop) is not None:
             continue
         if _read_at_same_index(e, m, materialised):
-            drop.add(id(m))
-    return [(n, why) for n, why in chosen if id(n) not in drop]
+            drop.add(m)
+    return [(n, why) for n, why in chosen if n not in drop]
 
 
 def _read_at_same_index(e, m, materialised) -> bool:
@@ -370,16 +370,16 @@ def _read_at_same_index(e, m, materialised) -> bool:
     def reaches(x, seen):
         if x is m:
             return True
-        if id(x) in seen or (isinstance(x, (Reduce, MatMul)) and id(x) in materialised):
+        if x in seen or (isinstance(x, (Reduce, MatMul)) and x in materialised):
             return False
-        seen.add(id(x))
+        seen.add(x)
         return any(reaches(c, seen) for c in x.children())
     stack, seen = [e], set()
     while stack:
         x = stack.pop()
-        if x is m or id(x) in seen:
+        if x is m or x in seen:
             continue
-        seen.add(id(x))
+        seen.add(x)
         if isinstance(x, Elementwise) and x.shape == e.shape:
             stack.extend(x.children())
         elif reaches(x, set()):

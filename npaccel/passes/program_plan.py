@@ -93,11 +93,11 @@ def compute_for(s, plan: Plan):
     sub = plan_graph(Plan(graph=Graph(params=plan.graph.params, outputs=roots, output_kind="tuple",
                                       outputs_final=False),
                           equal_dims=plan.equal_dims))
-    ids = {id(r) for r in roots}
-    inline = {id(n) for k in sub.kernels if k.kind is KernelKind.ELEMENTWISE for n in k.stores if id(n) in ids}
+    wanted = set(roots)
+    inline = {n for k in sub.kernels if k.kind is KernelKind.ELEMENTWISE for n in k.stores if n in wanted}
     kernels = tuple(replace(k, stores=kept) for k in sub.kernels
-                    if (kept := tuple(n for n in k.stores if id(n) not in inline)))
-    buffers = tuple(n for n, _ in sub.materialised if id(n) not in inline)
+                    if (kept := tuple(n for n in k.stores if n not in inline)))
+    buffers = tuple(n for n, _ in sub.materialised if n not in inline)
     return P.Compute(kernels=kernels, buffers=buffers) if kernels or buffers else None
 
 
@@ -143,9 +143,9 @@ def _row_local(e, p, rows, find) -> bool:
     stack, seen = [e], set()
     while stack:
         x = stack.pop()
-        if id(x) in seen:
+        if x in seen:
             continue
-        seen.add(id(x))
+        seen.add(x)
         if x.ndim == 0 and isinstance(x, (Const, ScalarParam, ScalarVar, DimValue)):
             continue
         if x.ndim != 1 or find(x.shape[0]) != find(rows):

@@ -206,21 +206,21 @@ def call_program(graph, layout, checks, entry, namespace, signature, opcodes):
         _check(prog, c)
     if any(isinstance(graph.outputs[pos], DATA_DEPENDENT) for pos in layout.outputs):
         raise NoPlan("an output whose length depends on the data (its kernel allocates it)")
-    out_of = {}                                     # id(node) -> output slot
+    out_of = {}                                     # node -> output slot
     if len(layout.outputs) > MAX_OUTS:
         raise NoPlan("too many outputs")
     for slot, pos in enumerate(layout.outputs):
         node = graph.outputs[pos]
-        out_of[id(node)] = slot
+        out_of[node] = slot
         for d in node.shape:
             prog.dim(d)
         prog.emit("ALLOC", slot, len(node.shape), prog.obj(np.dtype(node.dtype)))
     results = []                                    # (op, operands) after the call
     dim_values = []
     for pos, node in enumerate(graph.outputs):
-        if id(node) in out_of:
+        if node in out_of:
             mode = (2 if node.weak else 1) if node.ndim == 0 and not node.array0d else 0
-            results.append(("RES_OUT", out_of[id(node)], mode))
+            results.append(("RES_OUT", out_of[node], mode))
         elif isinstance(node, (Param, ScalarParam)):
             results.append(("RES_ARG", node.index))
         elif isinstance(node, Const):

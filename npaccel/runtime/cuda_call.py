@@ -270,11 +270,11 @@ def _copy_back(runtime, args, written, host_inputs, pointers):
 
 def _assemble(graph, layout, out_nodes, results, args, dim_values, on_host, runtime):
     # a node returned twice has one buffer (the first position's), as in the CPU caller
-    by_node = {id(node): value for node, value in zip(out_nodes, results)}
+    by_node = {node: value for node, value in zip(out_nodes, results)}
     values = []
     for pos, node in enumerate(graph.outputs):
-        if id(node) in by_node and not isinstance(node, (Param, ScalarParam)):
-            value = by_node[id(node)]
+        if node in by_node and not isinstance(node, (Param, ScalarParam)):
+            value = by_node[node]
             if node.weak and node.ndim == 0:   # a Python scalar in NumPy's result
                 host = value if on_host else _to_host(value, runtime)
                 value = host[()].item()

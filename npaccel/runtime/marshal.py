@@ -233,7 +233,7 @@ def written_params(graph) -> tuple:
     for s in P.walk(getattr(graph, "body", ()) or ()):
         if isinstance(s, P.SetArrays):
             for var, src in s.pairs:
-                sources.setdefault(id(var), []).append(src)
+                sources.setdefault(var, []).append(src)
         elif isinstance(s, P.Store):
             base = root(s.target)
             if isinstance(base, Param):
@@ -243,10 +243,10 @@ def written_params(graph) -> tuple:
     seen = set()
     while through:
         var = through.pop()
-        if id(var) in seen:
+        if var in seen:
             continue
-        seen.add(id(var))
-        for src in sources.get(id(var), ()):
+        seen.add(var)
+        for src in sources.get(var, ()):
             src = root(src)
             if isinstance(src, Param):
                 written.add(src.index)
@@ -293,7 +293,7 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
     for pos in layout.outputs:
         node = graph.outputs[pos]
         var = f"o{pos}"
-        out_names[id(node)] = var
+        out_names[node] = var
         if not isinstance(node, DATA_DEPENDENT):     # (those the kernel allocates)
             body.append(f"{var} = _empty({_shape_expr(node.shape)}, _dt{pos})")
     ints = ["_nt"]
@@ -330,8 +330,8 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
     body.append("if _rc: _raise(_rc)")
     results = []
     for pos, node in enumerate(graph.outputs):
-        if id(node) in out_names:
-            var = out_names[id(node)]
+        if node in out_names:
+            var = out_names[node]
             if node.ndim == 0 and not node.array0d:
                 var = f"{var}[()]" + (".item()" if node.weak else "")
             results.append(var)
