@@ -167,7 +167,7 @@ def staged(x, y):
 def _stages():
     """(stage name, module attribute to replace) in pipeline order."""
     return [("lowering", "npaccel.frontend.lower.FunctionLowerer.binop"),
-            ("lowering", "npaccel.frontend.lower.lower_statements"),
+            ("lowering", "npaccel.frontend.function_graph.lower_statements"),
             ("planning", "npaccel.api.specialise.run_pipeline"),
             ("generating C", "npaccel.codegen.c_source.generate_c"),
             ("building", "npaccel.build.cc.compile_c_shared"),
@@ -182,7 +182,7 @@ class Injected(RuntimeError):
 def _inject(monkeypatch, target):
     def boom(*args, **kwargs):
         raise Injected(f"fault injected into {target}")
-    if target == "npaccel.frontend.lower.lower_statements":      # segments import it too
+    if target == "npaccel.frontend.function_graph.lower_statements":      # segments import it too
         import npaccel.api.segments
         monkeypatch.setattr(npaccel.api.segments, "lower_statements", boom)
     module, _, attr = target.rpartition(".")

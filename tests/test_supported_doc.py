@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from npaccel.errors import UnsupportedError
-from npaccel.frontend import lower, operators
+from npaccel.frontend import function_graph, lower, operators
 from npaccel.frontend.calls import CALL_HANDLERS, load_handlers
 from npaccel.ir.signature import signature_of
 from npaccel.ir.ops import UFUNC_OPS
@@ -68,7 +68,7 @@ def source_function(text, name="probe"):
 
 def lowers(text, args):
     try:
-        lower.lower_function(source_function(text), signature_of(args))
+        function_graph.lower_function(source_function(text), signature_of(args))
         return True
     except UnsupportedError:
         return False

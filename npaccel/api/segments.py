@@ -20,7 +20,7 @@ import gast
 from ..errors import InternalError, RerunInPython, UnsupportedError, internal_errors
 from ..frontend.bindings import assigned_names, read_names
 from ..frontend.semantics import PredictedError
-from ..frontend.lower import SegmentStop, lower_statements
+from ..frontend.function_graph import SegmentStop, lower_statements
 from ..ir.signature import OtherSpec, spec_of
 from ..frontend.source import function_source
 

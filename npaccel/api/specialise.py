@@ -16,7 +16,7 @@ from ..version import __version__
 from ..cache.key import make_key
 from ..config import get_config
 from ..errors import internal_errors
-from ..frontend.lower import lower_function
+from ..frontend.function_graph import lower_function
 from ..ir.signature import describe
 from ..passes.pipeline import run_pipeline
 from ..passes.plan import Plan

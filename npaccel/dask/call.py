@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from ..errors import UnsupportedError, internal_errors
-from ..frontend.lower import lower_function
+from ..frontend.function_graph import lower_function
 from ..ir.signature import ArraySpec, describe, spec_of
 from .checks import raise_numpy_errors, size_env
 from .locality import NotLocal

@@ -16,7 +16,7 @@ Anything whose value depends on more than a bounded neighbourhood (a reduction, 
 index, np.arange, a size used as a value, a while loop) raises ``NotLocal`` naming it.
 
 >>> import numpy as np
->>> from npaccel.frontend.lower import lower_function
+>>> from npaccel.frontend.function_graph import lower_function
 >>> from npaccel.ir.signature import ArraySpec
 >>> def lap(u):
 ...     v = np.zeros_like(u)

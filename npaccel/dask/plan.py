@@ -1,5 +1,5 @@
 """The Dask plan of one call: read from the function's op graph, lowered for the signature
-of one chunk (frontend/lower.py), and the call's chunking. Pure: nothing is built or run.
+of one chunk (frontend/function_graph.py), and the call's chunking. Pure: nothing is built or run.
 
 - ``blockwise``: every result element depends only on the same element of the arguments
   (elementwise chains, broadcasting): one call of the accelerated function per block.

@@ -6,7 +6,7 @@ import inspect
 
 from ..errors import UnsupportedError
 from ..frontend.bindings import assigned_names
-from ..frontend.lower import SegmentStop, lower_statements
+from ..frontend.function_graph import SegmentStop, lower_statements
 from ..frontend.source import function_source
 from .locality import NotLocal, _Analysis
 
