@@ -19,7 +19,7 @@ from ..errors import internal_errors
 from ..frontend.function_graph import lower_function
 from ..ir.signature import describe
 from ..passes.pipeline import run_pipeline
-from ..passes.plan import Plan
+from ..passes.records import Plan
 from ..runtime.loader import ffi, load_entry
 from ..runtime.call_plan import call_program
 from ..runtime.marshal import build_caller

@@ -9,7 +9,7 @@ block's first element and the matrix's strides (a vector: the stride along it).
 
 >>> import numpy as np
 >>> from npaccel.ir.nodes import Graph, Lapack, Param
->>> from npaccel.passes.plan import Plan
+>>> from npaccel.passes.records import Plan
 >>> from npaccel.passes.pipeline import run_pipeline
 >>> from npaccel.codegen.c_source import CSourceGenerator
 >>> f8 = np.dtype("float64")

@@ -9,7 +9,7 @@ anyway); large products run one after another, each on all threads of the BLAS.
 
 >>> import numpy as np
 >>> from npaccel.ir.nodes import Param, MatMul
->>> from npaccel.passes.plan import Plan
+>>> from npaccel.passes.records import Plan
 >>> from npaccel.passes.pipeline import run_pipeline
 >>> from npaccel.ir.nodes import Graph
 >>> from npaccel.codegen.c_source import CSourceGenerator
@@ -26,7 +26,8 @@ from __future__ import annotations
 from ..ir.dims import render_c
 from ..ir.nodes import Lapack, MatMul, Reduce, View, topo_order
 from ..ir.checks import dim_canonicaliser
-from ..passes.plan import Kernel, KernelKind, kernel_reads
+from ..passes.plan import kernel_reads
+from ..passes.records import Kernel, KernelKind
 from .c_parallel import omp, serial_or_parallel
 from .c_kernel import Buffer, strided
 from .c_lapack import lapack_lines

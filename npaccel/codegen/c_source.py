@@ -17,7 +17,7 @@ from ..errors import UnsupportedError
 from ..ir.dims import loop_variant, render_c
 from ..ir.nodes import DATA_DEPENDENT, ArrayVar, Param, ScalarParam, ScalarVar, Scan, Sort, Storage
 from ..ir.ops import Op
-from ..passes.plan import KernelKind, Why
+from ..passes.records import KernelKind, Why
 from .c_renderer import C
 from .c_parallel import above, by_size, omp, serial_or_parallel
 from .c_kernel import FLAT, ArgLayout, Buffer, EntryValue, KernelWriter, _strides_of, declare_buffer, loop_closes, loop_opens

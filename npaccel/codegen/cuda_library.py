@@ -10,7 +10,7 @@ non-BLAS semantics.
 
 >>> import numpy as np
 >>> from npaccel.ir.nodes import Param, MatMul, Graph
->>> from npaccel.passes.plan import Plan
+>>> from npaccel.passes.records import Plan
 >>> from npaccel.passes.pipeline import run_pipeline
 >>> from npaccel.codegen.cuda_source import generate_cuda
 >>> f4 = np.dtype("float32")

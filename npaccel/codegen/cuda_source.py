@@ -20,7 +20,7 @@ statements (host control flow around these kernels) in cuda_statements.py.
 >>> from npaccel.ir.nodes import Param, Elementwise, Graph
 >>> from npaccel.ir.ops import Op
 >>> from npaccel.ir.dims import Sym
->>> from npaccel.passes.plan import Plan
+>>> from npaccel.passes.records import Plan
 >>> from npaccel.passes.pipeline import run_pipeline
 >>> f8 = np.dtype("float64")
 >>> x = Param(index=0, name="x", dtype=f8, shape=(Sym("a0_d0"),))

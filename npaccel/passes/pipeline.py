@@ -5,7 +5,8 @@
 """
 from __future__ import annotations
 
-from .plan import GRAPH_PASSES, Plan
+from .plan import GRAPH_PASSES
+from .records import Plan
 from .program_plan import plan_program
 
 PIPELINE = GRAPH_PASSES + (plan_program,)

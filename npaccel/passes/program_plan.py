@@ -51,7 +51,8 @@ from ..ir.checks import dim_canonicaliser
 from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, MatMul, Node, Param, ScalarParam,
                         ScalarVar, Storage, View)
 from .loop_facts import optimise_loops
-from .plan import KernelKind, Plan, plan_graph
+from .plan import plan_graph
+from .records import KernelKind, Plan
 
 TARGETS = ("cpu", "cuda")
 
