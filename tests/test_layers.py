@@ -231,3 +231,86 @@ def test_a_toy_target_builds_through_the_same_steps(monkeypatch):
     assert steps[:3] == ["source", "tools", "cache_key"] and \
         steps.index("compile") < steps.index("load") < steps.index("caller"), steps
     check_same(_affine, lambda: (np.arange(7.0)[::-2],), accelerated=accelerate(_affine, target="toy"))
+
+
+TOY_USER = '''
+import numpy as np
+import npaccel
+
+def step(x, y):
+    return np.nextafter(x, y) - x
+
+
+def folded(x):
+    return np.bitwise_xor.reduce(x), np.bitwise_xor.reduce(x, axis=-1)
+
+
+def check(fn, *args):
+    got, want = npaccel.accelerate(fn, fallback="raise")(*args), fn(*args)
+    for g, w in zip(got, want) if isinstance(want, tuple) else [(got, want)]:
+        assert type(g) is type(w) and g.dtype == w.dtype, (g, w)
+        np.testing.assert_array_equal(g, w)
+
+x = np.linspace(-3.0, 3.0, 11)
+check(step, x, np.inf)                                         # one ulp up, float64
+check(step, x.astype(np.float32), np.float32(-np.inf))         # float32: nextafterf
+check(step, np.arange(6), np.arange(6)[::-1].copy())           # int64 -> the float64 loop
+check(step, np.array([0.0, -0.0, np.nan, np.inf]), np.array([1.0, -1.0, 0.0, 0.0]))
+rng = np.random.default_rng(0)
+check(folded, rng.integers(0, 1 << 30, (5, 7)).astype(np.int32))
+check(folded, rng.integers(0, 255, (4, 300)).astype(np.uint8))
+check(folded, rng.integers(-2**62, 2**62, (3, 40000)))          # long rows: SIMD lanes, threads
+check(folded, np.zeros((0, 3), np.int16))                       # empty: the identity 0
+check(folded, rng.integers(0, 2, (6, 5)).astype(bool))
+print("toys ok", npaccel.__file__)
+'''
+
+# the checklists' edits of docs/architecture.md, as (file, text, text after the edit)
+TOY_EDITS = [
+    # a ufunc: an Op member named as NumPy's ufunc, its C text
+    ("ir/ops.py", '    COPYSIGN = "copysign"\n', '    COPYSIGN = "copysign"\n    NEXTAFTER = "nextafter"\n'),
+    ("codegen/c_renderer.py", 'Op.COPYSIGN: "copysign",', 'Op.COPYSIGN: "copysign", Op.NEXTAFTER: "nextafter",'),
+    # a reduction: an Op member, its Reduction record, its accumulator text
+    ("ir/ops.py", '    IMAG = "imag"\n', '    IMAG = "imag"\n    XOR_REDUCE = "xor_reduce"\n'),
+    ("ir/ops.py", '    Op.ARGMIN: Reduction(None, False, False, "argmin"),\n',
+     '    Op.ARGMIN: Reduction(None, False, False, "argmin"),\n'
+     '    Op.XOR_REDUCE: Reduction(np.bitwise_xor, True, True, "", "^", "iu"),\n'),
+    ("codegen/c_reductions.py", "    Op.NANMAX: _nanmax, Op.NANMIN: _nanmin,\n",
+     '    Op.NANMAX: _nanmax, Op.NANMIN: _nanmin,\n    Op.XOR_REDUCE: lambda dt: ("0", lambda a, b: f"({a} ^ {b})"),\n'),
+]
+
+
+def _nextafter_step(x, y):
+    return np.nextafter(x, y) - x
+
+
+def _xor_folded(x):
+    return np.bitwise_xor.reduce(x)
+
+
+def test_a_toy_ufunc_and_reduction_need_only_the_checklists_edits(tmp_path):
+    """"A ufunc" and "a reduction": the checklists' edits and nothing else, made to a copy
+    of the package, compile np.nextafter and np.bitwise_xor.reduce with NumPy's results,
+    dtypes and loops (float32, int to float64, NaN, empty, bool, long rows run in SIMD
+    lanes and threads). The copy runs in a process of its own."""
+    import shutil
+    import subprocess
+    import sys
+    from npaccel import UnsupportedError, accelerate
+    for fn, args in ((_nextafter_step, (np.ones(3), 2.0)), (_xor_folded, (np.ones(3, np.int32),))):
+        with pytest.raises(UnsupportedError):                    # neither is in npaccel today
+            accelerate(fn, fallback="raise")(*args)
+    shutil.copytree(ROOT, tmp_path / "npaccel", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT.parent / "runtime_c", tmp_path / "runtime_c")
+    for name, before, after in TOY_EDITS:
+        path = tmp_path / "npaccel" / name
+        text = path.read_text()
+        assert text.count(before) == 1, (name, before)
+        path.write_text(text.replace(before, after))
+    (tmp_path / "toy_user.py").write_text(TOY_USER)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NPACCEL")}
+    env.update(PYTHONPATH=str(tmp_path), NPACCEL_CACHE_DIR=str(tmp_path / "cache"), NPACCEL_TARGET="cpu")
+    proc = subprocess.run([sys.executable, "-c", "import toy_user"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"toys ok {tmp_path / 'npaccel'}" in proc.stdout
