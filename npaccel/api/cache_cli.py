@@ -19,57 +19,12 @@ import time
 import warnings
 from pathlib import Path
 
-from ..config import get_config, parse_size
+from ..config import get_config
 from ..errors import CompileError
 from ..cache.store import ArtefactStore, default_cache_dir, default_store
+from .cli_text import human_size, parse_age, size_arg, table, when
 
-_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _EPIPE_STATUS = 128 + 13     # what a shell reports for a process killed by SIGPIPE
-
-
-def parse_age(text: str) -> float:
-    """'7d' -> 604800.0. The unit is required: s, m, h, d or w (a bare number is an error:
-    `--older-than 7` once meant 7 seconds and emptied a fresh cache).
-
-    >>> parse_age("12h"), parse_age("1.5m"), parse_age("2W")
-    (43200.0, 90.0, 1209600.0)
-    >>> parse_age("7")
-    Traceback (most recent call last):
-    argparse.ArgumentTypeError: '7' has no unit: write 7s, 7m, 7h, 7d or 7w
-    """
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text.lower())
-    if not match:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (a number and a unit s, m, h, d or w: "
-                                         "30m, 12h, 7d, 2w)")
-    number, unit = match.groups()
-    if not unit:
-        raise argparse.ArgumentTypeError(f"{text.strip()!r} has no unit: write " +
-                                         ", ".join(f"{number}{u}" for u in "smhd") + f" or {number}w")
-    return float(number) * _AGE_UNITS[unit]
-
-
-def _size_arg(text: str) -> int:
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def human_size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"
-
-
-def _when(t: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
 
 
 # ---- which store: read-only use never creates the directory
@@ -118,8 +73,8 @@ def _entry_json(e) -> dict:
 def _entry_table(entries) -> str:
     rows = [["FUNCTION", "PART", "MODULE", "SIGNATURE", "TARGET", "SIZE", "CREATED", "LAST USED", "KEY"]]
     rows += [[e.function, segment_text(e), e.module, e.signature, e.target, human_size(e.size),
-              _when(e.created), _when(e.last_used), e.key[:12]] for e in entries]
-    return _table(rows)
+              when(e.created), when(e.last_used), e.key[:12]] for e in entries]
+    return table(rows)
 
 
 def cmd_list(store: ArtefactStore, args) -> int:
@@ -239,7 +194,7 @@ def cmd_info(store: ArtefactStore, args) -> int:
             ["BLAS:", blas["blas_detail"]],
             ["threads:", f"{threads} (NPACCEL_NUM_THREADS, else OMP_NUM_THREADS, else all cores)"],
             ["nvcc:", nvcc], ["GPU:", gpu_text]]
-    print(_table(rows))
+    print(table(rows))
     return 0
 
 
@@ -350,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Remove leftovers of killed builds, builds unused for longer than "
                         "--older-than, then least recently used builds until at most --max-size remain. "
                         "Without options, applies NPACCEL_CACHE_MAX_SIZE.")
-    p.add_argument("--max-size", type=_size_arg, metavar="SIZE", help="e.g. 500M, 2G, or bytes")
+    p.add_argument("--max-size", type=size_arg, metavar="SIZE", help="e.g. 500M, 2G, or bytes")
     p.add_argument("--older-than", type=parse_age, metavar="AGE",
                    help="a number and a unit: 45s, 30m, 12h, 7d, 2w (the unit is required)")
     p.add_argument("--dry-run", "-n", action="store_true", help="list what would be removed; remove nothing")

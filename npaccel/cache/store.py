@@ -29,7 +29,6 @@ import os
 import shutil
 import tempfile
 import threading
-import time
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -38,10 +37,9 @@ from ..config import get_config
 from ..errors import CacheWarning
 from . import tempfiles
 from .locks import FileLock
-from .records import (KEY_PATTERN, CorruptEntry, Entry, entry_of, new_record, record_path,
-                      unlink, verified_artefact, write_atomic)
+from .maintenance import StoreMaintenance
+from .records import (KEY_PATTERN, CorruptEntry, Entry, new_record, record_path, unlink, verified_artefact, write_atomic)
 from .trust import untrusted_reason
-from .warm_index import clear_index
 
 __all__ = ["ArtefactStore", "Entry", "default_store", "open_store", "reset_default_store",
            "default_cache_dir"]
@@ -50,7 +48,7 @@ _CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                  "# This file is a cache directory tag created by npaccel (https://bford.info/cachedir/).\n")
 
 
-class ArtefactStore:
+class ArtefactStore(StoreMaintenance):
     """The store at `root` (trusted by the caller: see default_store for the trust rules)."""
 
     def __init__(self, root, *, max_size: int | None = None):
@@ -256,89 +254,6 @@ class ArtefactStore:
             raise
         self._keep_until_exit(workdir)
         return built
-
-    # ---- inspection and maintenance
-    def _keys(self) -> set[str]:
-        try:
-            names = os.listdir(self.entries_dir)
-        except FileNotFoundError:
-            return set()
-        return {n.split(".", 1)[0] for n in names if KEY_PATTERN.fullmatch(n.split(".", 1)[0])}
-
-    def list_entries(self) -> list[Entry]:
-        """Complete entries (checksums not verified), most recently used first."""
-        entries = [e for e in (entry_of(self.entries_dir, k) for k in sorted(self._keys())) if e]
-        return sorted(entries, key=lambda e: e.last_used, reverse=True)
-
-    def total_size(self) -> int:
-        """Bytes of everything under entries/ (complete entries and leftovers)."""
-        total = 0
-        try:
-            with os.scandir(self.entries_dir) as it:
-                for item in it:
-                    if item.is_file(follow_symlinks=False):
-                        total += item.stat(follow_symlinks=False).st_size
-        except FileNotFoundError:
-            pass
-        return total
-
-    def _remove_if_free(self, key: str) -> bool:
-        """Remove every file of `key` unless someone holds its lock (is building it)."""
-        lock = FileLock(self.locks_dir / f"{key}.lock")
-        try:
-            self.locks_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if not lock.acquire(blocking=False):
-                return False
-        except FileNotFoundError:
-            return False
-        try:
-            self._remove_entry(key)
-        finally:
-            lock.unlink_and_release()
-        return True
-
-    def _sweep(self) -> None:
-        tempfiles.sweep_cache_dir(self.entries_dir)
-        tempfiles.sweep_build_dirs()
-        complete = {e.key for e in self.list_entries()}
-        for key in self._keys() - complete:  # orphans and corrupt records
-            self._remove_if_free(key)
-
-    def clear(self) -> int:
-        """Remove every entry not being built right now; return how many complete ones."""
-        complete = {e.key for e in self.list_entries()}
-        removed = sum(self._remove_if_free(k) and k in complete for k in self._keys())
-        self._sweep()
-        clear_index(self.index_dir)
-        extensions = self.root / "extensions"     # the C call dispatcher (runtime/dispatch_ext.py)
-        if extensions.is_dir() and self.root.name != "extensions":
-            ArtefactStore(extensions).clear()
-        return removed
-
-    def _evict_to(self, max_size: int, protect: str | None = None) -> list[str]:
-        removed = []
-        total = self.total_size()
-        for entry in sorted(self.list_entries(), key=lambda e: e.last_used):
-            if total <= max_size:
-                break
-            if entry.key != protect and self._remove_if_free(entry.key):
-                removed.append(entry.key)
-                total -= entry.size
-        return removed
-
-    def prune(self, max_size: int | None = None, older_than_seconds: float | None = None) -> list[str]:
-        """Remove leftovers, entries unused for `older_than_seconds`, then least recently
-        used entries until at most `max_size` bytes remain; return the removed keys."""
-        self._sweep()
-        removed = []
-        if older_than_seconds is not None:
-            cutoff = time.time() - older_than_seconds
-            removed += [e.key for e in self.list_entries()
-                        if e.last_used < cutoff and self._remove_if_free(e.key)]
-            clear_index(self.index_dir, older_than=cutoff)
-        if max_size is not None:
-            removed += self._evict_to(max_size)
-        return removed
 
 
 # ---- the process-wide store and its trust rules
