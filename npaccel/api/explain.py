@@ -144,9 +144,9 @@ def plan_text(compiled, spelled) -> list:
     plan = compiled.plan
     dim = lambda d: render_user(d, spelled)  # noqa: E731
     parts = ["== op graph ==", format_graph(compiled.graph, dim), "", "== memory plan =="]
-    names = {id(v): k for k, v in plan.graph.names.items()}
+    names = {v: k for k, v in plan.graph.names.items() if isinstance(v, Node)}
     for node, why in plan.materialised:
-        parts.append(f"materialised {names.get(id(node), '(unnamed)')}: {node.dtype}"
+        parts.append(f"materialised {names.get(node, '(unnamed)')}: {node.dtype}"
                      f"{shape_text(node.shape, spelled)} ({why.value})")
     stmt_nodes = [n for s in walk(plan.graph.body) for n in statement_nodes(s) if isinstance(n, Node)]
     for node in topo_order(stmt_nodes):
@@ -160,7 +160,7 @@ def plan_text(compiled, spelled) -> list:
         parts.append("nothing materialised")
     parts += ["", "== fused kernels =="]
     for i, k in enumerate(plan.kernels):
-        stores = ", ".join(names.get(id(s), "(value)") for s in k.stores)
+        stores = ", ".join(names.get(s, "(value)") for s in k.stores)
         loop = "flat loop" if k.flat else "loop nest"
         parts.append(f"kernel {i}: {k.kind.value} over {shape_text(k.shape, spelled)} ({loop}) -> {stores}")
     if not plan.kernels:
@@ -179,7 +179,7 @@ def node_labeller(names, dim):
     """A short text for a node of the program plan: its variable name, else its operation
     with its operands a level or two deep (``sum(x)``, ``A[...] @ w``)."""
     def label(n, depth=2):
-        name = names.get(id(n)) or getattr(n, "name", None)
+        name = names.get(n) or getattr(n, "name", None)
         if name:
             return name
         if isinstance(n, Const):

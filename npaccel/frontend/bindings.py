@@ -41,9 +41,9 @@ def reads_any(node, pred, stop_at_reduce=False) -> bool:
     seen, stack = set(), [node]
     while stack:
         n = stack.pop()
-        if id(n) in seen or not isinstance(n, Node):
+        if not isinstance(n, Node) or n in seen:
             continue
-        seen.add(id(n))
+        seen.add(n)
         if isinstance(n, MUTABLE_LEAVES) and pred(n):
             return True
         if stop_at_reduce and isinstance(n, Reduce):
@@ -77,13 +77,13 @@ def assigned_names(stmts) -> list:
 def bound_only_by_augassign(stmts) -> set:
     """Names a block binds only as ``x op= v`` targets: for an array, the same object
     updated in place every time, so no loop variable is needed for it."""
-    aug_targets = {id(n.target) for stmt in stmts for n in gast.walk(stmt)
+    aug_targets = {n.target for stmt in stmts for n in gast.walk(stmt)
                    if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
     aug, other = set(), set()
     for stmt in stmts:
         for n in gast.walk(stmt):
             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
-                (aug if id(n) in aug_targets else other).add(n.id)
+                (aug if n in aug_targets else other).add(n.id)
     return aug - other
 
 

@@ -84,7 +84,7 @@ class BranchLowering:
         merged = self.make_vars(carried, types)
         blocks = []
         for stmts in branches:
-            saved_env = {id(f): dict(f.env) for f in self.frames()}
+            saved_env = {f: dict(f.env) for f in self.frames()}
             block = []
             outer, self.state.block = self.state.block, block
             try:
@@ -96,7 +96,7 @@ class BranchLowering:
             finally:
                 self.state.block = outer
                 for f in self.frames():
-                    f.env = saved_env[id(f)]
+                    f.env = saved_env[f]
             blocks.append(tuple(block))
         self.emit(P.If(cond=cond, then=blocks[0], orelse=blocks[1]))
         for name, var in merged.items():
@@ -122,7 +122,7 @@ class BranchLowering:
         """Lower something only to learn about it: names and statements are put back
         afterwards. (Shape checks found are facts of this signature and stay, so that
         dims proven equal inside a loop compare equal when its types are merged.)"""
-        saved_env = {id(f): dict(f.env) for f in self.frames()}
+        saved_env = {f: dict(f.env) for f in self.frames()}
         saved = (self.state.block, set(self.state.written_params), self.state.loop_depth)
         checks = set(self.state.checks)
         self.state.block = []
@@ -132,6 +132,6 @@ class BranchLowering:
             # an index checked here was a value the probe assumed (a counter's first value)
             self.state.checks[:] = [c for c in self.state.checks if c in checks or not isinstance(c, IndexInRange)]
             for f in self.frames():
-                f.env = saved_env[id(f)]
+                f.env = saved_env[f]
             self.state.block = saved[0]
             self.state.written_params, self.state.loop_depth = saved[1], saved[2]

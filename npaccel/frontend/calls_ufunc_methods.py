@@ -186,7 +186,7 @@ def unbuffered_scatter(lw, region, value, node):
                         f"{infer._shape_text(value.shape)} and requested shape {infer._shape_text(region.shape)}"))
     if any(reads_any(i, lambda leaf: may_alias(leaf, base)) for i in region.args):
         raise lw.unsupported("ufunc.at() whose indices read the array written", node)
-    value = lw.snapshot_readers(base, keep={id(value)}).get(id(value), value)
+    value = lw.snapshot_readers(base, keep={value}).get(value, value)
     lw.emit(P.Store(region, value))
 
 

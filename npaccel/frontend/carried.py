@@ -205,10 +205,10 @@ class CarriedLowering:
                 pointers.append((var, value))
             else:
                 # two names bound to one value share one buffer, as they share one object
-                if id(value) not in homes:
-                    homes[id(value)] = self.new_buffer(value, var.name, "new value of a loop variable")
-                    self.emit(P.Store(homes[id(value)], value))
-                pointers.append((var, homes[id(value)]))
+                if value not in homes:
+                    homes[value] = self.new_buffer(value, var.name, "new value of a loop variable")
+                    self.emit(P.Store(homes[value], value))
+                pointers.append((var, homes[value]))
         if scalars:
             self.emit(P.SetScalars(tuple(scalars)))
         if pointers:

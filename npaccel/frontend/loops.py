@@ -297,9 +297,9 @@ class LoopLowering:
         mapping = {}
         for name in sorted(used):
             v = self.env.get(name)
-            if isinstance(v, Node) and not is_alias(v) and id(v) not in mapping and \
+            if isinstance(v, Node) and not is_alias(v) and v not in mapping and \
                     not isinstance(v, (Const, ScalarParam, DimValue, ScalarVar)):
-                mapping[id(v)] = self.materialise(v, name, "computed once before a loop that reads it")
+                mapping[v] = self.materialise(v, name, "computed once before a loop that reads it")
         if mapping:
             self.rebind_everywhere(mapping)
 

@@ -40,8 +40,8 @@ class StoreLowering:
                 return [sub(x) for x in v]
             if not isinstance(v, Node):
                 return v
-            if id(v) in mapping:
-                return mapping[id(v)]
+            if v in mapping:
+                return mapping[v]
             if isinstance(v, View):
                 arg = sub(v.arg)
                 if arg is not v.arg:
@@ -95,7 +95,7 @@ class StoreLowering:
         if buf is None:
             raise self.unsupported(f"writing into a 0-d value '{name}'")
         self.emit(P.Store(buf, root))
-        self.rebind_everywhere({id(root): buf})
+        self.rebind_everywhere({root: buf})
         return self.env_view_of(value, root, buf)
 
     def env_view_of(self, value, root, buf):
@@ -111,16 +111,16 @@ class StoreLowering:
         mapping = {}
         # a value being stored is computed by the store itself, unless a name holds it too
         # (s = a.sum(); a[0] = s: s must keep the value from before the write)
-        bound = {id(v) for frame in self.frames() for v in frame.env.values()}
+        bound = {v for frame in self.frames() for v in frame.env.values() if isinstance(v, Node)}
         keep = {k for k in keep if k not in bound}
         for frame in self.frames():
             for name, v in list(frame.env.items()):
                 for node in (v if isinstance(v, tuple) else (v,)):
-                    if not isinstance(node, Node) or id(node) in mapping or is_alias(node) or \
-                            isinstance(node, (ScalarVar, Const, ScalarParam, DimValue)) or id(node) in keep:
+                    if not isinstance(node, Node) or node in mapping or is_alias(node) or \
+                            isinstance(node, (ScalarVar, Const, ScalarParam, DimValue)) or node in keep:
                         continue
                     if reads_any(node, hit):
-                        mapping[id(node)] = self.materialise(node, name)
+                        mapping[node] = self.materialise(node, name)
         if mapping:
             self.rebind_everywhere(mapping)
         return mapping
@@ -166,7 +166,7 @@ class StoreLowering:
             from .calls_math import warn_complex_cast
             warn_complex_cast(self, value.dtype, target.dtype)
             value = self.cast_to(value, target.dtype)
-        value = self.snapshot_readers(base, keep={id(value)}).get(id(value), value)
+        value = self.snapshot_readers(base, keep={value}).get(value, value)
         # the right side reads the target elsewhere than where it writes: compute it first
         conflicts = self.reads_elsewhere(value, target, base)
         if not conflicts:
@@ -191,9 +191,9 @@ class StoreLowering:
         seen, stack, found = set(), [value], []
         while stack:
             n = stack.pop()
-            if id(n) in seen or not isinstance(n, Node):
+            if not isinstance(n, Node) or n in seen:
                 continue
-            seen.add(id(n))
+            seen.add(n)
             if isinstance(n, Reduce):
                 continue
             if n is target and n.shape == target.shape:
@@ -279,7 +279,7 @@ class StoreLowering:
                 raise mismatch
         if value.dtype != region.dtype:
             value = self.cast_to(value, region.dtype)
-        value = self.snapshot_readers(base, keep={id(value)}).get(id(value), value)
+        value = self.snapshot_readers(base, keep={value}).get(value, value)
         if any(reads_any(i, lambda leaf: may_alias(leaf, base)) for i in region.args):
             raise self.unsupported("an integer-array write whose indices read the array written", node)
         if reads_any(value, lambda leaf: may_alias(leaf, base)):
