@@ -259,3 +259,39 @@ def test_a_branch_that_only_picks_a_value_is_a_select():
 def test_branches_that_guard_a_read_or_a_division_stay_branches(fn, make):
     acc = check_same(fn, make)
     assert "if-converted" not in acc.explain(*make())
+
+
+def _float_ratio(a, d):
+    total = a[0] * 0.0
+    for i in range(a.shape[0]):
+        x = a[i]
+        if d != 0.0:
+            q = x / d          # a float division: inf or NaN, never a trap: a select
+        else:
+            q = x * 0.0
+        total += q
+    return total
+
+
+def _float_to_int(a, s):
+    total = 0
+    for i in range(a.shape[0]):
+        x = a[i] * s
+        if x < 100.0:
+            k = int(x)         # int() of a NaN or a huge float raises: stays a branch
+        else:
+            k = 100
+        total += k
+    return total
+
+
+@pytest.mark.parametrize("fn, make, converted", [
+    (_float_ratio, lambda: (np.arange(6.0), 2.0), True),
+    (_float_ratio, lambda: (np.arange(6.0), 0.0), True),
+    (_float_to_int, lambda: (np.arange(6.0), 3.0), False),
+    (_float_to_int, lambda: (np.array([1.0, np.inf, 2.0]), 1.0), False),
+])
+def test_the_pass_decides_the_select_and_explain_shows_it(fn, make, converted):
+    acc = check_same(fn, make)
+    plan = acc.explain(*make()).split("== program plan (as the C runs it) ==")[1].split("== run-time")[0]
+    assert ("if-converted: a select" in plan) is converted, plan

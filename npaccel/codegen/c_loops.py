@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from .c_kernel import Buffer
 from .c_parallel import parallel_threshold, serial_or_parallel
-from ..ir import program as P
 
 # a Python-loop iteration of scalar code: a few ns of loads, arithmetic and stores
 ITERATION_NS = 1.0
@@ -67,14 +66,10 @@ def guard_lines(sw, s, bounds) -> list:
 
 def parallel_lines(sw, s, bounds, depth):
     """A function wrapping the serial loop's lines into the choice between it and the
-    parallel version, or None where the body's C turns out unfit (it can fail, leave, or
-    needs buffers of its own computed first)."""
+    parallel version, or None where the body's C turns out unfit: it can fail or leave, or
+    opens a parallel region of its own (a safety net under loop_parallel.py's proof and
+    program_plan.py's checks, which decide the loop)."""
     gen, rec = sw.gen, s.parallel
-    for st in P.walk(s.body):
-        if isinstance(st, P.Compute):
-            return None     # computed first into a buffer all iterations would share
-        if isinstance(st, P.Store) and st.target in sw.growable:
-            return None
     saved = {}
     for t in rec.storages:
         saved[t] = gen.buffers.get(t)

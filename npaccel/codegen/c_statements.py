@@ -235,10 +235,9 @@ class StatementWriter:
             inner += ["{"] + ["    " + p for p in pre] + [f"    if (!({expr})) break;", "}"]
             inner += self.block(s.body, depth + 1)
             return lines + ["    " + x for x in inner] + ["}"]
+        if isinstance(s, P.If) and s.select:
+            return self.select(s)
         if isinstance(s, P.If):
-            select = self.select(s)
-            if select is not None:
-                return select
             lines = ["{"]
             pre, expr = self.scalar_expr(s.cond)
             lines += ["    " + p for p in pre]
@@ -256,31 +255,19 @@ class StatementWriter:
         raise NotImplementedError(f"no C for statement {type(s).__name__}")
 
     def select(self, s):
-        """``if c: x = a`` / ``else: x = b`` as ``x = c ? a : b``: no branch to mispredict on
-        data (a CRC's low-bit test), where both arms set the same scalars to values that are
-        safe to compute whatever ``c`` is (no memory read, division or error), on the CPU
-        writer only. None where that does not hold."""
-        arms = (s.then, s.orelse)
-        if type(self).check_error is not StatementWriter.check_error or \
-                not all(len(a) == 1 and isinstance(a[0], P.SetScalars) for a in arms):
-            return None
-        targets = [v for v, _ in s.then[0].pairs]
-        if len(set(targets)) != len(targets) or \
-                {v for v, _ in s.orelse[0].pairs} != set(targets):
-            return None
+        """An if-converted branch (passes/if_convert.py): both arms' values, then
+        ``x = c ? a : b`` for each scalar they set."""
         w = self.writer_cls(self.gen, False)
         pre, cond = self.scalar_expr(s.cond, w)
         chosen = []
-        for var in targets:
+        for var, _ in s.then[0].pairs:
             pair = []
-            for arm in arms:
+            for arm in (s.then, s.orelse):
                 value = next(x for v, x in arm[0].pairs if v is var)
                 more, expr = self.scalar_expr(value, w)
                 pre += more
                 pair.append(self.r.cast(expr, value.dtype, var.dtype))
             chosen.append((var, pair))
-        if any(mark in x for x in pre + [cond] + [e for _, p in chosen for e in p] for mark in _UNSAFE_TEXT):
-            return None
         lines = ["{", "    /* if-converted: a select, no branch */"] + ["    " + x for x in pre]
         lines.append(f"    const int npa_c = ({cond}) != 0;")
         lines += [f"    const {self.r.ctype(v.dtype)} npa_s{j} = npa_c ? ({a}) : ({b});"
@@ -343,11 +330,6 @@ class StatementWriter:
                 i = passing.pop(0)
                 sub.append("0" if n == 1 else i)
         return tuple(sub)
-
-
-# C text that computing a value whatever a condition says could make unsafe or wrong: a memory
-# read (an index valid only on one arm), a division (by zero), an error the arm reports
-_UNSAFE_TEXT = ("[", "/", "%", "npa_err", "npa_check", "npa_py_")
 
 
 def check_condition(c) -> str:

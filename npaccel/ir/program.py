@@ -96,6 +96,7 @@ class If:
     cond: object
     then: tuple
     orelse: tuple
+    select: bool = False  # both arms only pick values: computed both, then chosen (passes/if_convert.py)
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def format_block(block, name, indent="") -> str:
             lines.append(f"{indent}    if not {n(s.cond)}: break")
             lines.append(format_block(s.body, name, indent + "    ") or indent + "    pass")
         elif isinstance(s, If):
-            lines.append(f"{indent}if {n(s.cond)}:")
+            lines.append(f"{indent}if {n(s.cond)}:" + ("   # if-converted: a select" if s.select else ""))
             lines.append(format_block(s.then, name, indent + "    ") or indent + "    pass")
             if s.orelse:
                 lines.append(f"{indent}else:")

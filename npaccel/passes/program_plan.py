@@ -9,7 +9,10 @@ statements that read values when they run; this pass decides, per target, what r
   the statement can compute itself, at each index, stays in the statement);
 - on the CPU, loop facts first (loop_facts.py: checks proven away or tested once before the
   loop, elements kept in locals, independent loops parallel), then ``X @ w`` followed by
-  ``X.T @ f(z)`` as one ``MatVecPair`` (one sweep over X; on the GPU both are cuBLAS calls).
+  ``X.T @ f(z)`` as one ``MatVecPair`` (one sweep over X; on the GPU both are cuBLAS calls),
+  then branches that only pick a value as selects (if_convert.py);
+- a loop marked parallel that reads something computed first (a Compute in its body: one
+  buffer all iterations would share) runs serial.
 
 Code generation renders ``plan.program(target)`` (codegen/c_statements.py) and decides
 nothing of this; explain() prints it.
@@ -48,8 +51,10 @@ from dataclasses import replace
 
 from ..ir import program as P
 from ..ir.checks import dim_canonicaliser
+from ..ir.dims import loop_variant
 from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, MatMul, Node, Param, ScalarParam,
                         ScalarVar, Storage, View)
+from .if_convert import if_convert
 from .loop_facts import optimise_loops
 from .plan import plan_graph
 from .records import KernelKind, Plan
@@ -67,7 +72,7 @@ def plan_program(plan: Plan) -> Plan:
     for target in TARGETS:
         block = body
         if target == "cpu":
-            block = pair_matvec(optimise_loops(block, find, plan.graph.outputs), find)
+            block = if_convert(pair_matvec(optimise_loops(block, find, plan.graph.outputs), find))
         programs.append((target, computes_first(block, plan)))
     return replace(plan, programs=tuple(programs))
 
@@ -108,11 +113,22 @@ def computes_first(block, plan: Plan) -> tuple:
     out = []
     for s in block:
         s = P.with_blocks(s, lambda inner: computes_first(inner, plan))
+        if isinstance(s, P.For) and s.parallel is not None and not _shares_nothing(s.body):
+            s = replace(s, parallel=None)
         compute = compute_for(s, plan)
         if isinstance(s, P.While) and compute is not None:
             s, compute = replace(s, test=s.test + (compute,)), None
         out += [compute, s] if compute is not None else [s]
     return tuple(out)
+
+
+def _shares_nothing(body) -> bool:
+    """Can each thread run iterations of ``body`` with buffers of its own? Not where a
+    value is computed first into one buffer (a Compute) or a buffer is sized again at each
+    iteration (a Storage whose shape changes with a loop counter)."""
+    return not any(isinstance(st, P.Compute) or (isinstance(st, P.Store) and isinstance(st.target, Storage) and
+                                                 any(loop_variant(d) for d in st.target.shape))
+                   for st in P.walk(body))
 
 
 # ---- X @ w then X.T @ f(z): one sweep over the rows of X ------------------------------------
