@@ -715,7 +715,8 @@ def test_pair_is_planned_for_the_cpu_only():
     from npaccel.ir import program as P
     from npaccel.ir.signature import signature_of
     args = samples.load("logistic_regression").inputs(0.01)
-    plan = translate(samples.function("logistic_regression"), signature_of(args)).plan
+    from npaccel.passes.program_plan import for_target
+    plan = for_target(translate(samples.function("logistic_regression"), signature_of(args)).plan, "cuda")
     pairs = {t: sum(isinstance(s, P.MatVecPair) for s in P.walk(plan.program(t))) for t in ("cpu", "cuda")}
     assert pairs == {"cpu": 1, "cuda": 0}       # on the GPU both products are cuBLAS calls
 

@@ -21,6 +21,7 @@ from cuda_cases import CASES
 from npaccel import accelerate
 from npaccel.api.specialise import cuda_cache_key, translate
 from npaccel.api.targets import TARGETS, CudaTools, stored_artefact
+from npaccel.passes.program_plan import for_target
 from npaccel.build import nvcc as nvcc_mod
 from npaccel.build.devices import gpu_status
 from npaccel.codegen.cuda_source import ENTRY, generate_cuda
@@ -53,7 +54,7 @@ def _plan(fn, args):
     args = bound.args
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")    # NumPy's divide-by-zero warnings while tracing
-        return translate(fn, signature_of(args)).plan
+        return for_target(translate(fn, signature_of(args)).plan, "cuda")
 
 
 def _build_group(named_plans, tmp_path, nvcc, arch):

@@ -4,7 +4,7 @@ codegen/c_loops.py) -- with NumPy's results, errors and writes before an error u
 import numpy as np
 import pytest
 
-from harness import check_same
+from harness import check_same, check_same_default
 from npaccel import accelerate
 
 from samples import lu, nussinov
@@ -295,3 +295,24 @@ def test_the_pass_decides_the_select_and_explain_shows_it(fn, make, converted):
     acc = check_same(fn, make)
     plan = acc.explain(*make()).split("== program plan (as the C runs it) ==")[1].split("== run-time")[0]
     assert ("if-converted: a select" in plan) is converted, plan
+
+
+def _readonly(a):
+    a = a.copy()
+    a.flags.writeable = False
+    return a
+
+
+@pytest.mark.parametrize("fn, make", [
+    (_float_ratio, lambda: (_readonly(np.arange(6.0)), 0)),                 # Python int divisor
+    (_float_ratio, lambda: (np.arange(6.0)[::-2], True)),                   # bool, negative stride
+    (_float_ratio, lambda: (np.arange(6, dtype=np.float32), np.float32(3))),
+    (_float_ratio, lambda: (np.arange(6), 2.5)),                            # int array
+    (_float_ratio, lambda: (np.zeros(0), 1.0)),                             # empty: a[0] raises
+    (_float_ratio, lambda: ([1.0, 2.0], 2.0)),                              # a list: Python runs it
+    (_crc_bits, lambda: (_readonly(np.arange(9, dtype=np.uint8)),)),
+    (_crc_bits, lambda: (np.zeros(0, np.uint8),)),
+    (_float_to_int, lambda: (np.array([np.nan, 1.0]), 1.0)),                # int(nan): ValueError
+])
+def test_selects_in_the_default_mode(fn, make):
+    check_same_default(fn, make)

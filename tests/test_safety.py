@@ -168,7 +168,7 @@ def _stages():
     """(stage name, module attribute to replace) in pipeline order."""
     return [("lowering", "npaccel.frontend.lower.FunctionLowerer.binop"),
             ("lowering", "npaccel.frontend.function_graph.lower_statements"),
-            ("planning", "npaccel.api.specialise.run_pipeline"),
+            ("planning", "npaccel.passes.pipeline.run_pipeline"),
             ("generating C", "npaccel.codegen.c_source.generate_c"),
             ("building", "npaccel.build.cc.compile_c_shared"),
             ("loading", "npaccel.api.targets.load_entry"),

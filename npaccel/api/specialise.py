@@ -18,7 +18,6 @@ from ..config import get_config
 from ..errors import internal_errors
 from ..frontend.function_graph import lower_function
 from ..ir.signature import describe
-from ..passes.pipeline import run_pipeline
 from ..passes.records import Plan
 from ..runtime.loader import ffi, load_entry
 from ..runtime.call_plan import call_program
@@ -49,6 +48,7 @@ def translate(fn, signature, lowered=None) -> Compiled:
     graph, checks, pending = lowered
     where = graph.where
     with internal_errors("planning", where):
+        from ..passes.pipeline import run_pipeline     # the passes: not on the warm-start path
         plan = run_pipeline(Plan(graph=graph, equal_dims=tuple(checks)))
     with internal_errors("generating C", where):
         from ..codegen.c_source import generate_c       # not on the warm-start path (api/warm.py)

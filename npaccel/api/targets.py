@@ -108,7 +108,8 @@ class CudaTarget(Target):
 
     def source(self, compiled):
         from ..codegen.cuda_source import generate_cuda
-        return generate_cuda(compiled.plan)
+        from ..passes.program_plan import for_target
+        return generate_cuda(for_target(compiled.plan, "cuda"))
 
     def cache_key(self, source, tools):
         return cuda_cache_key(source, tools.nvcc, tools.arch)

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..ir import program as P
-from ..ir.nodes import Const, DimValue, Elementwise, ScalarParam, ScalarVar
+from ..ir.nodes import Const, DimValue, Elementwise, ScalarParam, ScalarVar, topo_order
 from ..ir.ops import Op
 
 # operations that can raise or read memory (a checked index, a helper that sets the error)
@@ -67,19 +67,16 @@ def _picks_a_value(s) -> bool:
 
 def safe_anywhere(node) -> bool:
     """Can ``node`` be computed whatever a branch around it says (see the module docstring)?"""
-    stack, seen = [node], set()
-    while stack:
-        x = stack.pop()
-        if x in seen:
-            continue
-        seen.add(x)
-        if isinstance(x, _LEAVES) and x.ndim == 0:
-            continue
-        if not isinstance(x, Elementwise) or x.ndim or x.op in _UNSAFE_OPS:
-            return False
-        if x.op in _INTEGER_TRAPS and any(t.kind in "iub" for t in x.in_dtypes):
-            return False
-        if x.op is Op.CAST and x.args[0].dtype.kind in "fc" and x.dtype.kind in "iu":
-            return False        # float -> int of a NaN or an out-of-range value: undefined in C
-        stack.extend(x.args)
-    return True
+    return all(_safe(x) for x in topo_order([node]))
+
+
+def _safe(x) -> bool:
+    """Is ``x`` itself (its operands aside) safe to compute anywhere?"""
+    if isinstance(x, _LEAVES):
+        return x.ndim == 0
+    if not isinstance(x, Elementwise) or x.ndim or x.op in _UNSAFE_OPS:
+        return False
+    if x.op in _INTEGER_TRAPS and any(t.kind in "iub" for t in x.in_dtypes):
+        return False
+    # float -> int of a NaN or an out-of-range value: undefined in C
+    return not (x.op is Op.CAST and x.args[0].dtype.kind in "fc" and x.dtype.kind in "iu")

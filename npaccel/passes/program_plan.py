@@ -30,7 +30,7 @@ nothing of this; explain() prints it.
 >>> body = (P.Store(target=g, value=scaled),                      # g = w * w.sum()
 ...         P.Store(target=z, value=MatMul(a=x, b=w, dtype=f8, shape=(4,))),
 ...         P.Store(target=g, value=MatMul(a=xt, b=z, dtype=f8, shape=(3,))))
->>> plan = plan_program(Plan(graph=Graph(params=(x, w), outputs=(), body=body)))
+>>> plan = for_target(plan_program(Plan(graph=Graph(params=(x, w), outputs=(), body=body))), "cuda")
 >>> print(P.format_block(plan.program("cpu"), lambda n: getattr(n, "name", None) or type(n).__name__))
 compute first: reduce -> Reduce
 store g <- Elementwise
@@ -63,18 +63,22 @@ TARGETS = ("cpu", "cuda")
 
 
 def plan_program(plan: Plan) -> Plan:
-    """``plan`` with ``programs``: its statements as each target renders them."""
+    """``plan`` with the CPU's program (PIPELINE's last pass: every function is built for the
+    CPU; another target's program is planned when it is built, by ``for_target``)."""
+    return for_target(plan, "cpu")
+
+
+def for_target(plan: Plan, target: str) -> Plan:
+    """``plan`` with ``target``'s program among its ``programs`` (planned once)."""
     body = plan.graph.body
-    if not body:
+    if target not in TARGETS:
+        raise ValueError(f"no program plan for target {target!r}: one of {', '.join(TARGETS)}")
+    if not body or target in dict(plan.programs):
         return plan
-    find = dim_canonicaliser(plan.equal_dims)
-    programs = []
-    for target in TARGETS:
-        block = body
-        if target == "cpu":
-            block = if_convert(pair_matvec(optimise_loops(block, find, plan.graph.outputs), find))
-        programs.append((target, computes_first(block, plan)))
-    return replace(plan, programs=tuple(programs))
+    if target == "cpu":
+        find = dim_canonicaliser(plan.equal_dims)
+        body = if_convert(pair_matvec(optimise_loops(body, find, plan.graph.outputs), find))
+    return replace(plan, programs=plan.programs + ((target, computes_first(body, plan)),))
 
 
 # ---- what a statement reads that is computed first ------------------------------------------

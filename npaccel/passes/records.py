@@ -51,5 +51,12 @@ class Plan:
         return lambda shape: tuple(find(d) for d in shape)
 
     def program(self, target="cpu") -> tuple:
-        """The program's statements planned for ``target`` ("cpu", "cuda")."""
-        return dict(self.programs).get(target, self.graph.body)
+        """The program's statements planned for ``target`` ("cpu", "cuda"; a plan gets the
+        CPU's from the pipeline, another's from ``program_plan.for_target``)."""
+        if not self.graph.body:
+            return ()
+        programs = dict(self.programs)
+        if target not in programs:
+            raise LookupError(f"this plan has no program for {target!r}: plan it with "
+                              "passes.program_plan.for_target first")
+        return programs[target]
