@@ -36,6 +36,22 @@ def fail(exc):
     raise UserError(exc)
 
 
+def stop_if(lw, bad, error, message, check=DimCheck):
+    """NumPy's ``error(message)`` (a builtin's name) where ``bad`` (a bool, 0-d) is true when
+    the program runs: the program stops there (a ``Check``), and the call reruns in Python
+    when it wrote no argument, or raises that error. ``check=WarnsInNumPy``: NumPy warns
+    there instead; only the rerun answers (lower.py ``warns_in_numpy``)."""
+    if not isinstance(bad, Node):
+        if bad:
+            fail(getattr(builtins, error)(message))
+        return
+    from ..ir import program as P
+    from ..ir.checks import WarnsInNumPy
+    flag = lw.materialise(bad, "stop")
+    lw.emit(P.If(cond=flag, then=(P.Check(check(0, "!=", 0, error, message)),), orelse=()))
+    lw.state.warns_in_numpy |= check is WarnsInNumPy
+
+
 def is_node(v) -> bool:
     return isinstance(v, Node)
 

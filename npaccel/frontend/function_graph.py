@@ -21,6 +21,15 @@ from .semantics import (Unavailable, UnsupportedArgument, PredictedError, UserEr
                         kind_of, is_value)
 
 
+def _cannot_rerun(lw, where):
+    """An UnsupportedError where the program has a check only a rerun in Python answers
+    (ir/checks.py WarnsInNumPy) and writes an argument (after which it cannot rerun)."""
+    if lw.warns_in_numpy and lw.written_params:
+        return UnsupportedError("a value NumPy warns about (np.cov's degrees of freedom) in a function that writes "
+                                "its arguments", where)
+    return None
+
+
 class SegmentStop(Exception):
     """A top-level statement of a segment cannot be compiled (see api/segments.py)."""
 
@@ -86,6 +95,8 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
                     # Python runs the statement: its own error, or (if the prediction was
                     # npaccel's mistake) its result
                     raise SegmentStop(current, PredictedError(err.original, src.where(stmt))) from None
+                if _cannot_rerun(lw, src.where(stmt)):
+                    raise SegmentStop(current, _cannot_rerun(lw, src.where(stmt)))
                 for k, v in lowerer.env.items():
                     if before.get(k) != id(v):
                         assigned_at[k] = current
@@ -99,6 +110,10 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
         folded.append(not isinstance(ret.value, Node) or isinstance(ret.value, Const))
     except UserError as err:
         pending = err.original
+    if _cannot_rerun(lw, src.where(src.tree)):
+        if live_out is not None:
+            raise SegmentStop(current, _cannot_rerun(lw, src.where(stmts[current])))
+        raise _cannot_rerun(lw, src.where(src.tree))
     lw.checks[:] = list(dict.fromkeys(lw.checks))      # probing a loop body twice records checks twice
     info = {"names": dict(lowerer.env), "function": fn.__qualname__, "where": src.where(src.tree),
             "written_params": tuple(sorted(lw.written_params)), "returned": returned}

@@ -95,6 +95,14 @@ class DimCheck:
 
 
 @dataclass(frozen=True)
+class WarnsInNumPy(DimCheck):
+    """A DimCheck that NumPy answers with a warning, not an error (np.cov's "Degrees of
+    freedom <= 0 for slice"): where it fails, the program stops and the call reruns in
+    Python, which warns and returns NumPy's result. A program that writes an argument cannot
+    rerun, so the frontend does not compile one with this check (function_graph.py)."""
+
+
+@dataclass(frozen=True)
 class ComplexCastWarning:
     """At run time, before the kernel: NumPy's ComplexWarning for a complex -> real cast
     (astype, a store into a real array): the imaginary part is dropped."""

@@ -230,6 +230,9 @@ def format_block(block, name, indent="") -> str:
             if s.orelse:
                 lines.append(f"{indent}else:")
                 lines.append(format_block(s.orelse, name, indent + "    "))
+        elif isinstance(s, Check) and (getattr(s.check, "left", None), getattr(s.check, "right", None),
+                                       getattr(s.check, "cmp", None)) == (0, 0, "!="):     # array_build.stop_if
+            lines.append(f"{indent}stop: {s.check.error}: {s.check.message} (the call reruns in Python)")
         elif isinstance(s, Check):
             lines.append(f"{indent}check {s.check}")
         elif isinstance(s, Break):
