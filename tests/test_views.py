@@ -70,3 +70,16 @@ def test_fields_of_packed_records_are_not_misread():
             np.testing.assert_array_equal(accelerate(double, fallback="silent")(field), field * 2.0)
         with pytest.raises(UnsupportedError, match="not whole elements"):
             accelerate(double, fallback="raise")(field)
+
+
+def one_row_slices(a, b):
+    return a + b[:1], a * b[-1:], a - b[2:3], b[1:2, :] + a
+
+
+@pytest.mark.parametrize("rows", [5, 3, 1, 0], ids=["5", "3", "1", "0"])
+def test_slices_of_one_row_broadcast(rows):
+    """``b[:1]`` of an array whose length is known at run time is 1 (or 0) long: it
+    broadcasts against any length, as in NumPy (0 rows: NumPy's errors)."""
+    from harness import check_same_default
+    check_same(one_row_slices, lambda: (np.arange(12.0).reshape(3, 4), np.arange(rows * 4.0).reshape(rows, 4)))
+    check_same_default(one_row_slices, lambda: (np.arange(12.0).reshape(3, 4), np.arange(rows * 4.0).reshape(rows, 4)))

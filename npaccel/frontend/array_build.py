@@ -36,20 +36,22 @@ def fail(exc):
     raise UserError(exc)
 
 
-def stop_if(lw, bad, error, message, check=DimCheck):
+def stop_if(lw, bad, error, message, rerun_only=""):
     """NumPy's ``error(message)`` (a builtin's name) where ``bad`` (a bool, 0-d) is true when
     the program runs: the program stops there (a ``Check``), and the call reruns in Python
-    when it wrote no argument, or raises that error. ``check=WarnsInNumPy``: NumPy warns
-    there instead; only the rerun answers (lower.py ``warns_in_numpy``)."""
+    when it wrote no argument, or raises that error. ``rerun_only``: what NumPy does there
+    that only the rerun gives (a warning, its own order of ties), which also keeps the
+    function from compiling if it writes an argument (function_graph.py)."""
     if not isinstance(bad, Node):
         if bad:
             fail(getattr(builtins, error)(message))
         return
     from ..ir import program as P
-    from ..ir.checks import WarnsInNumPy
+    from ..ir.checks import RerunOnly
     flag = lw.materialise(bad, "stop")
-    lw.emit(P.If(cond=flag, then=(P.Check(check(0, "!=", 0, error, message)),), orelse=()))
-    lw.state.warns_in_numpy |= check is WarnsInNumPy
+    lw.emit(P.If(cond=flag, then=(P.Check((RerunOnly if rerun_only else DimCheck)(0, "!=", 0, error, message)),),
+                 orelse=()))
+    lw.state.rerun_only = lw.state.rerun_only or rerun_only
 
 
 def is_node(v) -> bool:

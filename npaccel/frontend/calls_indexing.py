@@ -1,5 +1,6 @@
 """Integer-array indexing as a ``Gather`` value: ``x[idx]``, ``x[:, idx]``, ``x[i, j]``,
-literal lists ``x[[0, 2]]``, and np.take.
+literal lists ``x[[0, 2]]``, np.take, and np.take_along_axis (NumPy's own fancy index: the
+indices at ``axis``, an arange along each other dim).
 
 NumPy's advanced-indexing rules: the index arrays (and integers among them) broadcast
 together; their dims go where the first of them is when they are adjacent, else first.
@@ -13,10 +14,11 @@ import inspect
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
+from ..ir.dims import may_be_one
 from ..ir.nodes import Broadcast, Concat, Const, Gather, Node
-from .array_build import as_array, bind, const, fail, require, surely_differ
+from .array_build import as_array, bind, const, fail, iota, require, surely_differ
 from .calls import register, register_method
-from .calls_arrays import probe, shape_text
+from .calls_arrays import copy_of, probe, shape_text
 from .calls_shapes import ravel, reshape_value
 
 _REQ = inspect.Parameter.empty
@@ -102,6 +104,8 @@ def _index_broadcast(lw, shapes):
     out = []
     for axis in range(ndim):
         dims = [s[len(s) - ndim + axis] for s in shapes if len(s) - ndim + axis >= 0]
+        if any(may_be_one(d) for d in dims) and len({d for d in dims if d != 1}) > 1:
+            raise lw.unsupported("index arrays that broadcast only if one is 1 long at run time (a slice length)")
         sized = [d for d in dims if d != 1]
         if not sized:
             out.append(1)
@@ -148,3 +152,19 @@ def take(lw, a, indices, axis, mode, node):
             fail(IndexError(f"index {int(indices.value)} is out of bounds for axis {axis} with size {n}"))
     shape = tuple(a.shape[:axis]) + tuple(indices.shape) + tuple(a.shape[axis + 1:])
     return lw.intern(Gather(arg=a, args=(indices,), axes=(axis,), pos=axis, dtype=a.dtype, shape=shape))
+
+
+@register(np.take_along_axis)
+def _take_along_axis(lw, args, kwargs, node):
+    b = bind(lw, node, "take_along_axis", args, kwargs, [("arr", _REQ), ("indices", _REQ), ("axis", -1)])
+    arr, indices, axis = as_array(lw, b["arr"], node), as_array(lw, b["indices"], node), b["axis"]
+    if isinstance(axis, Node):
+        raise lw.unsupported("np.take_along_axis with a run-time axis", node)
+    probe(np.take_along_axis, np.zeros((1,) * arr.ndim, arr.dtype), np.zeros((1,) * indices.ndim, indices.dtype),
+          axis)        # NumPy's errors: ndim, dtype, axis
+    if axis is None:
+        arr, axis = copy_of(lw, ravel(lw, arr, node)), 0
+    axis = normalize_axis_index(axis, arr.ndim)
+    index = tuple(indices if k == axis else iota(lw, k, tuple(n if j == k else 1 for j in range(arr.ndim)))
+                  for k, n in enumerate(arr.shape))
+    return integer_array_index(lw, arr, index, node)

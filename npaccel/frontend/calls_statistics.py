@@ -13,7 +13,7 @@ failing one stops the program and reruns in Python, which raises NumPy's error.
 
 Degrees of freedom <= 0: NumPy warns and divides by 0. Without weights that is a fact about
 sizes, tested before the kernel (such a call runs in Python); with weights, one about
-values, tested in the program (array_build.stop_if with WarnsInNumPy: the call reruns in
+values, tested in the program (array_build.stop_if, rerun only: the call reruns in
 Python; a function that writes an argument, which cannot rerun, is not compiled with it).
 
 What does not compile (runs in Python under fallback="warn"): an array ``fweights`` together
@@ -33,7 +33,7 @@ import numpy as np
 from ..ir.dims import dim_sub, loop_variant
 from ..ir.nodes import Gather, Node
 from ..ir.ops import Op
-from ..ir.checks import DimCheck, NonNegativeGuard, ShapeGuard, WarnsInNumPy
+from ..ir.checks import DimCheck, NonNegativeGuard, ShapeGuard, RerunOnly
 from .array_build import as_array, bind, cast, dim_node, ew, fail, iota, stop_if, surely_differ
 from .calls import register
 from .calls_arrays import copy_of, probe
@@ -43,6 +43,7 @@ from .calls_shapes import reshape_value
 
 _REQ = inspect.Parameter.empty
 _F64 = np.dtype(np.float64)
+_DOF = "np.cov's 'Degrees of freedom <= 0' warning"
 _DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
 
 
@@ -117,16 +118,16 @@ def covariance(lw, m, y, rowvar, bias, ddof, dtype, node, fweights=None, aweight
                 raise lw.unsupported("np.cov with degrees of freedom <= 0 (NumPy warns)", node)
             factor = fact_factor(n, ddof)
         elif _in_loop(n):     # n - ddof <= 0: NumPy warns, the call reruns in Python
-            lw.state.checks.append(WarnsInNumPy(dim_sub(n, ddof), ">", 0, "RuntimeWarning",
+            lw.state.checks.append(RerunOnly(dim_sub(n, ddof), ">", 0, "RuntimeWarning",
                                                 "Degrees of freedom <= 0 for slice"))
-            lw.state.warns_in_numpy = True
+            lw.state.rerun_only = lw.state.rerun_only or _DOF
         else:       # the same, decided before the kernel
             lw.state.checks.append(NonNegativeGuard(dim_sub(n, ddof + 1)))
             factor = ew(lw, Op.TRUE_DIVIDE, (1.0, dim_node(lw, dim_sub(n, ddof))), _F64)
     else:
         X, XT, fact = _weighted(lw, X, fweights, aweights, ddof, node)
         stop_if(lw, ew(lw, Op.LESS_EQUAL, (fact, 0.0), _F64), "RuntimeWarning", "Degrees of freedom <= 0 for slice",
-                WarnsInNumPy)
+                _DOF)
         factor = ew(lw, Op.TRUE_DIVIDE, (1.0, fact), _F64)
     if dtype.kind == "c":
         XT = lw.ufunc(np.conjugate, (XT,), node)

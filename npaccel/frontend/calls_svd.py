@@ -15,7 +15,9 @@ pinv, matrix_power and the singular-value norms are written the way NumPy's lina
 writes them, with the ops the graph has (views, ufuncs, reductions, matmul) around the svd
 and inv nodes, so their rounding is NumPy's own.
 
-Not compiled (left to Python, with the reason): hermitian=True, lstsq with an rcond known
+hermitian=True (svd and pinv) is NumPy's: eigh, magnitudes sorted (``hermitian_svd``).
+
+Not compiled (left to Python, with the reason): lstsq with an rcond known
 only at run time, matrix_power with an exponent known only at run time (the number of
 products depends on it). pinv of an empty integer matrix keeps its dtype in NumPy: where
 the size is known only at run time, such a call runs in Python (a guard).
@@ -37,6 +39,7 @@ from .calls_arrays import broadcast_into
 from .calls_lapack import SQUARE, _inv, _options, _square, packed, piece
 from .calls_linalg import keep_matrix_dims
 from .products import arrange, cast_to, interned, matmul_node, same_size
+from .array_build import stop_if
 from .semantics import numpy_semantics, stand_in
 
 _plain_norm = CALL_HANDLERS[np.linalg.norm]      # calls_linalg's: every ord but 2, -2, 'nuc'
@@ -78,6 +81,35 @@ def svd_nodes(lw, a, full, compute_uv, sample, node):
                         piece(lw, usv, "vh", vrows, n, sample[2].dtype))
 
 
+def hermitian_svd(lw, a, compute_uv, sample, node, ties_rerun=True):
+    """np.linalg.svd(a, hermitian=True) as NumPy's linalg.py writes it: eigh (eigvalsh), the
+    magnitudes sorted descending with argsort reversed, the signs moved into vh. Equal
+    magnitudes take NumPy's unstable argsort order, which only NumPy gives: with
+    ``ties_rerun`` the program stops there and the call reruns in Python (pinv, whose
+    result does not depend on that order, passes False)."""
+    def call(f, *args, **kwargs):
+        return lw.call(f, list(args), kwargs, node)
+    backwards = (Ellipsis, slice(None, None, -1))
+    if not compute_uv:
+        s = call(np.abs, call(np.linalg.eigvalsh, a))
+        return lw.basic_index(call(np.sort, s), backwards, node)
+    s, u = call(np.linalg.eigh, a)
+    sgn = call(np.copysign, 1.0, s)
+    s = call(np.abs, s)
+    sidx = lw.basic_index(call(np.argsort, s), backwards, node)
+    s = call(np.take_along_axis, s, sidx, axis=-1)
+    if ties_rerun:
+        ahead, behind = (lw.basic_index(s, (Ellipsis, slice(*b)), node) for b in ((1, None), (None, -1)))
+        tied = call(np.any, call(np.equal, ahead, behind))
+        stop_if(lw, tied, "ValueError", "npaccel: equal singular values", "the order NumPy's argsort gives equal "
+                "singular values (np.linalg.svd(..., hermitian=True))")
+    sgn = call(np.take_along_axis, sgn, sidx, axis=-1)
+    u = call(np.take_along_axis, u, lw.basic_index(sidx, (Ellipsis, None, slice(None)), node), axis=-1)
+    vt = call(np.conjugate, call(np.swapaxes, call(np.multiply, u, lw.basic_index(sgn, (Ellipsis, None, slice(None)),
+                                                                                   node)), -1, -2))
+    return type(sample)(u, s, vt)
+
+
 def _static(lw, name, node, **values):
     for what, v in values.items():
         if isinstance(v, Node):
@@ -93,10 +125,10 @@ def _svd(lw, args, kwargs, node):
         with numpy_semantics():
             return np.linalg.svd(a, full, uv, herm)
     _static(lw, "svd", node, full_matrices=full, compute_uv=uv, hermitian=herm)
-    if herm:
-        raise lw.unsupported("np.linalg.svd(..., hermitian=True)", node)
     with numpy_semantics():
-        sample = np.linalg.svd(stand_in(a, 1, python_scalars=False), full, uv)      # NumPy's ndim and dtype errors
+        sample = np.linalg.svd(stand_in(a, 1, python_scalars=False), full, uv, herm)     # NumPy's ndim and dtype errors
+    if herm:
+        return hermitian_svd(lw, a, bool(uv), sample, node)
     return svd_nodes(lw, a, bool(full), bool(uv), sample, node)
 
 
@@ -165,13 +197,11 @@ def _pinv(lw, args, kwargs, node):
         with numpy_semantics():
             return np.linalg.pinv(a, hermitian=herm, **extra)
     _static(lw, "pinv", node, hermitian=herm)
-    if herm:
-        raise lw.unsupported("np.linalg.pinv(..., hermitian=True)", node)
     with numpy_semantics():
         probes = {k: (v.dtype.type(1).item() if v.weak else np.ones((1,) * v.ndim, v.dtype))
                   if isinstance(v, Node) else v for k, v in extra.items()}
-        sample = np.linalg.pinv(stand_in(a, 1, python_scalars=False), **probes)      # NumPy's checks and result type
-        np.linalg.svd(stand_in(a, 1, python_scalars=False), full_matrices=False)
+        sample = np.linalg.pinv(stand_in(a, 1, python_scalars=False), hermitian=bool(herm), **probes)     # NumPy's checks
+        np.linalg.svd(stand_in(a, 1, python_scalars=False), full_matrices=False, hermitian=bool(herm))
     m, n = a.shape[-2], a.shape[-1]
     if isinstance(m, int) and isinstance(n, int) and m * n == 0:
         return lw.call(np.zeros, [a.shape[:-2] + (n, m)], {"dtype": a.dtype}, node)
@@ -199,8 +229,11 @@ def _pinv(lw, args, kwargs, node):
     if a.dtype.kind == "c":
         a = lw.ufunc(np.conjugate, (a,), node)
     with numpy_semantics():
-        parts = np.linalg.svd(stand_in(a, 1, python_scalars=False), full_matrices=False)
-    u, s, vt = svd_nodes(lw, a, False, True, parts, node)
+        parts = np.linalg.svd(stand_in(a, 1, python_scalars=False), full_matrices=False, hermitian=bool(herm))
+    if herm:
+        u, s, vt = hermitian_svd(lw, a, True, parts, node, ties_rerun=False)
+    else:
+        u, s, vt = svd_nodes(lw, a, False, True, parts, node)
     # cutoff = rcond[..., newaxis] * amax(s, axis=-1, keepdims=True)
     top = interned(lw, Reduce(op=Op.MAX, arg=s, axes=(s.ndim - 1,), keepdims=True, dtype=s.dtype,
                              shape=s.shape[:-1] + (1,)))

@@ -23,10 +23,10 @@ from .semantics import (Unavailable, UnsupportedArgument, PredictedError, UserEr
 
 def _cannot_rerun(lw, where):
     """An UnsupportedError where the program has a check only a rerun in Python answers
-    (ir/checks.py WarnsInNumPy) and writes an argument (after which it cannot rerun)."""
-    if lw.warns_in_numpy and lw.written_params:
-        return UnsupportedError("a value NumPy warns about (np.cov's degrees of freedom) in a function that writes "
-                                "its arguments", where)
+    (ir/checks.py RerunOnly) and writes an argument (after which it cannot rerun)."""
+    if lw.rerun_only and lw.written_params:
+        return UnsupportedError(f"{lw.rerun_only} in a function that writes its arguments (only a rerun in Python "
+                                "gives NumPy's answer there)", where)
     return None
 
 

@@ -54,7 +54,7 @@ class Lowering:
         self.loop_depth = 0          # run-time loops around the statement being lowered
         self.loops = []              # their LoopFrames, innermost last
         self.control_depth = 0       # run-time loops and branches around it
-        self.warns_in_numpy = False  # a Check that only a rerun in Python answers (WarnsInNumPy)
+        self.rerun_only = ""         # what a Check only a rerun in Python answers is (RerunOnly)
 
 
 class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, CallLowering, NodeBuilding):

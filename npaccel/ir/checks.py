@@ -95,11 +95,12 @@ class DimCheck:
 
 
 @dataclass(frozen=True)
-class WarnsInNumPy(DimCheck):
-    """A DimCheck that NumPy answers with a warning, not an error (np.cov's "Degrees of
-    freedom <= 0 for slice"): where it fails, the program stops and the call reruns in
-    Python, which warns and returns NumPy's result. A program that writes an argument cannot
-    rerun, so the frontend does not compile one with this check (function_graph.py)."""
+class RerunOnly(DimCheck):
+    """A DimCheck whose answer only a rerun in Python gives: NumPy warns there instead of
+    raising (np.cov's "Degrees of freedom <= 0 for slice"), or orders ties its own way
+    (np.linalg.svd(hermitian=True) sorts with NumPy's unstable argsort). Where it fails,
+    the program stops and the call reruns in Python. A program that writes an argument
+    cannot rerun, so the frontend does not compile one with this check (function_graph.py)."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ outputs.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Union
 
@@ -138,15 +139,34 @@ def loop_variant(d) -> bool:
 def may_be_one(d) -> bool:
     """Can ``d`` be 1 at run time although it is not the constant 1: a size computed from an
     int argument (``s<i>``) or a value known at run time (``sv<id>``), a slice length known
-    at run time? Broadcasting then needs a run-time decision. Array dims never are (a
-    signature records which dims are 1), nor sizes computed from them alone.
+    at run time, a length of at most one element (``b[:1]``, ``b[-1:]``)? Broadcasting then
+    needs a run-time decision. Array dims never are (a signature records which dims are 1),
+    nor other sizes computed from them alone (``n - 1`` is taken as not 1).
 
     >>> may_be_one(Sym("a0_d0")), may_be_one(dim_sub(Sym("s1"), 1)), may_be_one(SliceDim("len", 0, 2, 1, 3))
     (False, True, True)
+    >>> n = Sym("a0_d0")
+    >>> may_be_one(dim_max(dim_min(1, n), 0)), may_be_one(dim_sub(dim_min(3, n), dim_min(2, n)))
+    (True, True)
     """
     if isinstance(d, SliceDim):
         return True
-    return any(name.startswith("s") for name in symbols(d))
+    return any(name.startswith("s") for name in symbols(d)) or at_most_one(d)
+
+
+def at_most_one(d) -> bool:
+    """Is ``d``, computed from array dims, 0 or 1 whatever their sizes (a slice of one
+    element: ``max(min(1, n), 0)``)? Tested on a range of sizes of each (up to 3 dims).
+
+    >>> n = Sym("a0_d0")
+    >>> at_most_one(dim_sub(n, dim_max(dim_sub(n, 1), 0))), at_most_one(dim_sub(n, 1)), at_most_one(n)
+    (True, False, False)
+    """
+    names = sorted(symbols(d))
+    if not isinstance(d, DimOp) or not names or len(names) > 3:
+        return False
+    sizes = (0, 1, 2, 3, 4, 5, 7, 16, 100, 4097)
+    return all(evaluate(d, dict(zip(names, values))) <= 1 for values in itertools.product(sizes, repeat=len(names)))
 
 
 def _slice_args(d, render):
