@@ -146,3 +146,69 @@ def test_read_only_and_zero_width():
 ])
 def test_errors(case):
     check_same(case, lambda: (sample(np.float64, 4, 5),))
+
+
+def run_time_widths(x, k):
+    return (np.pad(x, k), np.pad(x, k, mode="edge"), np.pad(x, (k, 1), mode="wrap"),
+            np.pad(x, ((k, 0), (1, k)), mode="reflect"), np.pad(x, k, mode="symmetric"),
+            np.pad(x, (k,), constant_values=7), np.pad(x, [[0, k]], mode="empty").shape[1])
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 7, -1], ids=["0", "1", "3", "7", "negative"])
+@pytest.mark.parametrize("dtype", [np.bool_, np.int64, np.float32])
+def test_widths_known_at_run_time(k, dtype):
+    """An int argument as the width: reflections wider than the axis, one-element and
+    empty axes (NumPy's errors), negative widths (its ValueError)."""
+    from harness import check_same_default
+    for shape in [(3, 4), (3, 1), (0, 4)]:
+        check_same(run_time_widths, lambda: (sample(dtype, *shape), k))
+        check_same_default(run_time_widths, lambda: (sample(dtype, *shape), k))
+
+
+def test_widths_from_sizes_views_and_loops():
+    def halo(x, w):
+        p = w.shape[0] // 2
+        return np.pad(x, p, mode="reflect") * 2, np.pad(x[::-1, ::2], (p, p + 1), mode="edge")
+
+    def grown(x):
+        total = 0.0
+        for k in range(4):
+            total += np.pad(x, k, mode="wrap").sum() + np.pad(x, (0, k)).shape[1]
+        return total
+    x = sample(np.float64, 4, 6)
+    x.flags.writeable = False
+    check_same(halo, lambda: (x, np.ones(5)))
+    check_same(halo, lambda: (x, np.ones(1)))
+    check_same(grown, lambda: (x,))
+
+
+def test_dict_widths():
+    def f(x):
+        return (np.pad(x, {1: 2}), np.pad(x, {-1: (0, 1)}, mode="edge"), np.pad(x, {0: 1, 1: (2, 0)}, mode="reflect"),
+                np.pad(x, {}))
+    check_same(f, lambda: (sample(np.float64, 3, 4),))
+
+    def bad_width(x):
+        return np.pad(x, {0: 1.5})
+
+    def bad_axis(x):
+        return np.pad(x, {5: 1})
+
+    def bad_pair(x):
+        return np.pad(x, {0: (1, 2, 3)})
+    for g in (bad_width, bad_axis, bad_pair):       # NumPy's AssertionError, IndexError
+        check_same(g, lambda: (sample(np.float64, 3, 4),))
+
+
+def test_run_time_widths_not_compiled_run_in_python():
+    """Statistic and ramp modes, odd reflections and float widths: NumPy's answers."""
+    from harness import check_same_default
+    from npaccel import UnsupportedError
+
+    def f(x, k):
+        return np.pad(x, k, mode="mean"), np.pad(x, k, mode="linear_ramp"), np.pad(x, k, "reflect", reflect_type="odd")
+    with pytest.raises(UnsupportedError, match="known only at run time"):
+        accelerate(f, fallback="raise")(sample(np.float64, 3, 4), 2)
+    check_same_default(f, lambda: (sample(np.float64, 3, 4), 2))
+    check_same(lambda x, k: np.pad(x, k), lambda: (sample(np.float64, 3, 4), 1.5))          # TypeError
+    check_same(lambda x, k: np.pad(x, k), lambda: (sample(np.float64, 3, 4), True))

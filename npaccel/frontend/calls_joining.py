@@ -1,5 +1,6 @@
 """Joining arrays as one ``Concat`` value: concatenate, stack, hstack, vstack, dstack,
-column_stack, roll, pad (constant and empty modes; the others are calls_tiling's).
+column_stack, roll, pad (constant and empty modes; the others are calls_tiling's; widths as a
+dict, or known at run time: ``run_time_pairs``).
 
 Element i along the joined axis is read from the operand whose range holds i, so
 ``np.concatenate([a, b]) * 2`` is one loop and nothing is copied first. Dtypes, casting
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 import inspect
 import operator
+import typing
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ..ir.dims import dim_add, dim_floordiv, dim_max, dim_min, dim_mul, dim_sub
 from ..ir.nodes import Concat, Node, View
-from .array_build import as_array, bind, const, dtype_arg, fail, require, surely_differ
+from .array_build import as_array, bind, const, dtype_arg, fail, require, surely_differ, to_dim
 from .calls import register
 from .calls_arrays import copy_of, fill, probe
 from .calls_shapes import atleast, ravel, reshape_value
@@ -203,6 +205,47 @@ _PAD_OPTIONS = {"constant": ("constant_values",), "empty": (), "edge": (), "wrap
                 "minimum": ("stat_length",), "reflect": ("reflect_type",), "symmetric": ("reflect_type",)}
 
 
+_RUN_TIME_WIDTH_MODES = ("constant", "empty", "edge", "wrap", "reflect", "symmetric")
+
+
+def dict_widths(width, ndim):
+    """NumPy's pad_width given as ``{axis: width or (before, after)}``: pairs, (0, 0) elsewhere.
+
+    >>> dict_widths({1: 2, -1: (0, 1)}, 3)
+    [(0, 0), (2, 2), (0, 1)]
+    """
+    seq = [(0, 0)] * ndim
+    for axis, w in width.items():
+        match w:
+            case int(both):
+                seq[axis] = both, both
+            case tuple((int(before), int(after))):
+                seq[axis] = before, after
+            case _ as invalid:
+                typing.assert_never(invalid)
+    return seq
+
+
+def run_time_pairs(lw, width, ndim, node):
+    """NumPy's as_pairs of a pad_width holding values known only at run time (int
+    arguments, sizes): one (before, after) pair of dims per axis, each checked >= 0."""
+    grid = probe(np.array, width, dtype=object)
+    flat = list(grid.ravel())
+    if any(isinstance(v, Node) and (v.ndim or v.dtype.kind not in "iu") for v in flat) or \
+            any(not isinstance(v, Node) and np.asarray(v).dtype.kind != "i" for v in flat):
+        fail(TypeError("`pad_width` must be of integral type."))
+    dims = [to_dim(lw, v, node) for v in flat]
+    for d in dims:
+        require(lw, d, ">=", 0, "ValueError", "index can't contain negative values")
+    if grid.ndim < 3 and len(dims) == 1:
+        return ((dims[0], dims[0]),) * ndim
+    if grid.ndim < 3 and len(dims) == 2 and grid.shape != (2, 1):
+        return ((dims[0], dims[1]),) * ndim
+    cells = np.empty(len(dims), dtype=object)
+    cells[:] = dims
+    return [tuple(pair) for pair in probe(np.broadcast_to, cells.reshape(grid.shape), (ndim, 2)).tolist()]
+
+
 def _has_run_time(v):
     return isinstance(v, Node) or (isinstance(v, (tuple, list)) and any(
         isinstance(x, Node) for x in np.ravel(np.array(v, dtype=object))))
@@ -221,13 +264,19 @@ def _pad(lw, args, kwargs, node):
     a = as_array(lw, b["array"], node)
     width = b["pad_width"]
     if isinstance(width, dict):
-        raise lw.unsupported("np.pad with a dict of widths", node)
-    for v in (width, *options.values()):
-        if _has_run_time(v):
-            raise lw.unsupported("np.pad with widths or values known only at run time", node)
-    if np.asarray(width).dtype.kind != "i":
-        fail(TypeError("`pad_width` must be of integral type."))
-    widths = probe(as_pairs, width, a.ndim, as_index=True)
+        if any(_has_run_time(v) for v in width.values()):
+            raise lw.unsupported("np.pad with a dict of widths known only at run time", node)
+        width = probe(dict_widths, width, a.ndim)
+    if any(_has_run_time(v) for v in options.values()):
+        raise lw.unsupported("np.pad with values known only at run time", node)
+    if _has_run_time(width):
+        if mode not in _RUN_TIME_WIDTH_MODES or options.get("reflect_type") == "odd":
+            raise lw.unsupported(f"np.pad(..., mode={mode!r}) with widths known only at run time", node)
+        widths = run_time_pairs(lw, width, a.ndim, node)
+    else:
+        if np.asarray(width).dtype.kind != "i":
+            fail(TypeError("`pad_width` must be of integral type."))
+        widths = probe(as_pairs, width, a.ndim, as_index=True)
     if mode not in _PAD_OPTIONS:
         fail(ValueError(f"mode '{mode}' is not supported"))
     extra = set(options) - set(_PAD_OPTIONS[mode])
@@ -245,8 +294,9 @@ def _pad(lw, args, kwargs, node):
         for w, v in ((before, vb), (after, va)):
             cell = np.zeros((), a.dtype)
             probe(cell.__setitem__, (), v)
-            shape = tuple(int(w) if d == axis else n for d, n in enumerate(out.shape))
-            parts.append(fill(lw, const(lw, cell[()], a.dtype), shape) if int(w) else None)
+            w = int(w) if isinstance(w, (int, np.integer)) else w
+            shape = tuple(w if d == axis else n for d, n in enumerate(out.shape))
+            parts.append(None if w == 0 else fill(lw, const(lw, cell[()], a.dtype), shape))
         if parts[0] is None and parts[1] is None:
             continue
         seq = [p for p in (parts[0], out, parts[1]) if p is not None]

@@ -159,24 +159,29 @@ def _along(axis, item):
 
 
 def pad_by_index(lw, a, widths, mode, node, options=None):
-    """np.pad of ``a`` by static (before, after) ``widths`` per axis in a mode other than
-    constant/empty. As NumPy does, axis k is padded after axes 0..k-1 (whose padding its
-    corners and statistics see) and before the later ones."""
+    """np.pad of ``a`` by (before, after) ``widths`` per axis (ints, or dims known at run time
+    for edge, wrap and reflect/symmetric) in a mode other than constant/empty. As NumPy does,
+    axis k is padded after axes 0..k-1 (whose padding its corners and statistics see) and
+    before the later ones."""
     options = options or {}
     stat_lengths = probe(as_pairs, options.get("stat_length"), a.ndim, True) if mode in _STATS else None
     out = a
     for axis, (before, after) in enumerate(widths):
-        before, after = int(before), int(after)
+        before, after = (int(w) if isinstance(w, (int, np.integer)) else w for w in (before, after))
         n = a.shape[axis]
         if mode in _STATS and mode in ("maximum", "minimum") and 0 in stat_lengths[axis]:
             # NumPy checks every axis (padded or not) unless the array is empty
             require(lw, shape_size(a.shape), "==", 0, "ValueError", "stat_length of 0 yields no value for padding")
-        if not before and not after:
+        if before == 0 and after == 0:
             continue
         message = (f"can't extend empty axis {axis} using modes other than 'constant' or 'empty'")
-        if isinstance(n, int) and n == 0:
+        if not isinstance(before, int) or not isinstance(after, int):      # widths known at run time
+            total = dim_add(before, after)      # n > 0 unless nothing is added: total <= total * n
+            require(lw, total, "<=", dim_mul(total, n), "ValueError", message)
+        elif isinstance(n, int) and n == 0:
             fail(ValueError(message))
-        require(lw, n, ">", 0, "ValueError", message)
+        else:
+            require(lw, n, ">", 0, "ValueError", message)
         if mode in _STATS:
             out = _join(lw, out, axis, *_stat_pair(lw, out, axis, n, (before, after), stat_lengths[axis], mode, node))
         elif mode == "linear_ramp":
@@ -198,7 +203,7 @@ def _join(lw, out, axis, left, right):
 def _reindexed(lw, out, axis, n, before, after, mode, odd):
     nv = dim_node(lw, n)
     length = dim_add(dim_add(n, before), after)
-    j = ew(lw, Op.SUBTRACT, (iota(lw, 0, (length,)), before), _I64)
+    j = ew(lw, Op.SUBTRACT, (iota(lw, 0, (length,)), before if isinstance(before, int) else dim_node(lw, before)), _I64)
     if mode == "edge":
         index = ew(lw, Op.MINIMUM, (ew(lw, Op.MAXIMUM, (j, 0), _I64), ew(lw, Op.SUBTRACT, (nv, 1), _I64)), _I64)
     elif mode == "wrap":

@@ -235,6 +235,16 @@ class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, 
     def expr_Tuple(self, node):
         return tuple(self.expr(e) for e in node.elts)
 
+    def expr_Dict(self, node):
+        """A dict literal with keys known when compiling (np.pad's ``{axis: width}``)."""
+        if any(k is None for k in node.keys):
+            raise self.unsupported("'**' in a dict literal", node)
+        keys = [self.expr(k) for k in node.keys]
+        if any(isinstance(k, Node) for k in keys):
+            raise self.unsupported("a dict literal with keys known only at run time", node)
+        with numpy_semantics():
+            return dict(zip(keys, (self.expr(v) for v in node.values)))
+
     def expr_List(self, node):
         return ListValue(self.expr(e) for e in node.elts)
 
