@@ -1,6 +1,8 @@
 """Python loops over elements: index checks proven away or hoisted out of inner loops, and
 loops whose iterations are independent run in parallel (passes/loop_facts.py,
 codegen/c_loops.py) -- with NumPy's results, errors and writes before an error unchanged."""
+import math
+
 import numpy as np
 import pytest
 
@@ -137,11 +139,57 @@ def test_reversed_strided_and_negative_indices(fn, start, stop):
 
 
 @pytest.mark.parametrize("blen", [300, 299], ids=["in-range", "out-of-range"])
-def test_rows_with_a_check_that_can_fail_stay_serial(blen):
+def test_rows_with_a_check_that_can_fail_run_in_parallel(blen, fresh_config):
+    """b[j] may be out of range: the rows still run in parallel, and an error is NumPy's."""
+    fresh_config(NPACCEL_NUM_THREADS="2")
     make = lambda: (rng.standard_normal((400, 300)), rng.standard_normal(blen))
     acc = check_same(add_rows, make)
-    if blen == 300:
-        assert PARALLEL not in acc.explain(*make())
+    check_same_default(add_rows, make)
+    assert PARALLEL in acc.explain(*make())
+
+
+def gather_sqrt(out, idx, x):
+    """An argument written first (no rerun in Python): the kernel's own error, which must be
+    the first failing iteration's, an IndexError or math.sqrt's ValueError."""
+    out[0] = 1.0
+    n = idx.shape[0]
+    y = np.zeros(n)
+    for i in range(n):
+        y[i] = math.sqrt(x[idx[i]])
+    return y
+
+
+@pytest.mark.parametrize("bad_index, bad_value", [(1000, 250_000), (250_000, 1000), (None, 299_999), (299_998, None),
+                                                  (0, 1), (None, None)],
+                         ids=["index-first", "value-first", "value-last", "index-near-end", "both-early", "none"])
+def test_the_error_of_a_parallel_loop_is_the_first_failing_iterations(bad_index, bad_value, fresh_config):
+    fresh_config(NPACCEL_NUM_THREADS="2")
+
+    def make():
+        idx = np.arange(300_000) % 1000
+        x = np.abs(np.sin(np.arange(1000.0))) + 0.5
+        if bad_index is not None:
+            idx[bad_index] = 5000
+        if bad_value is not None:
+            x[7], idx[bad_value] = -1.0, 7
+        return np.zeros(3), idx, x
+    acc = check_same(gather_sqrt, make)
+    check_same_default(gather_sqrt, make)
+    assert PARALLEL in acc.explain(*make())
+
+
+def test_csr_matvec_runs_rows_in_parallel_with_numpys_errors(fresh_config):
+    from samples import csr_matvec
+    fresh_config(NPACCEL_NUM_THREADS="2")
+    args = csr_matvec.inputs(1.0)
+    acc = check_same(csr_matvec.csr_matvec, lambda: args, rtol=1e-12)
+    assert PARALLEL in acc.explain(*args)
+    indptr, indices, data, x = args
+    for k in (5, len(indices) - 1):     # a column index past x: NumPy's IndexError, either end
+        bad = indices.copy()
+        bad[k] = len(x) + 3
+        check_same(csr_matvec.csr_matvec, lambda: (indptr, bad, data, x), accelerated=acc)
+        check_same_default(csr_matvec.csr_matvec, lambda: (indptr, bad, data, x))
 
 
 def last_value(a):

@@ -66,22 +66,30 @@ def guard_lines(sw, s, bounds) -> list:
 
 def parallel_lines(sw, s, bounds, depth):
     """A function wrapping the serial loop's lines into the choice between it and the
-    parallel version, or None where the body's C turns out unfit: it can fail or leave, or
-    opens a parallel region of its own (a safety net under loop_parallel.py's proof and
-    program_plan.py's checks, which decide the loop)."""
+    parallel version, or None where the body's C turns out unfit: it can leave other than
+    by an error, or opens a parallel region of its own (a safety net under loop_parallel.py's
+    proof and program_plan.py's checks, which decide the loop).
+
+    A body that can fail (an index check) ends each iteration at its first error
+    (``npa_next<k>``), and the program stops with the error of the lowest failing
+    iteration, after the region: the error the serial loop stops at. Iterations after it
+    have run too, but they write only the program's own buffers, which an error discards."""
     gen, rec = sw.gen, s.parallel
+    k, v = s.var.vid, f"sv{s.var.vid}"
     saved = {}
     for t in rec.storages:
         saved[t] = gen.buffers.get(t)
         gen.buffers[t] = Buffer(f"npa_pst{t.sid}", t, [])
+    label, sw.error_label = sw.error_label, f"npa_next{k}"
     try:
         body = sw.block(s.body, depth + 1)
     finally:
+        sw.error_label = label
         for key, buf in saved.items():
             gen.buffers[key] = buf
-    if any("npa_err" in x or "goto" in x or "omp parallel" in x or "return" in x for x in body):
+    if any("npa_done" in x or "omp parallel" in x or "return" in x or "break" in x for x in body):
         return None
-    k, v = s.var.vid, f"sv{s.var.vid}"
+    fails = any("npa_err" in x for x in body)
     start, stop = bounds
     pre = [f"const int64_t npa_trip{k} = {trip_count(start, stop, s.step)};",
            f"double npa_work{k} = (double)npa_trip{k};"]
@@ -117,12 +125,16 @@ def parallel_lines(sw, s, bounds, depth):
     ctype = getattr(sw, "r").ctype
     locals_ = [f"{ctype(t.dtype)} npa_pst{t.sid}[1];" for t in rec.storages]
     step = f"INT64_C({s.step})"
-    par = (["/* parallel: iterations independent */",
-            f"#pragma omp parallel for num_threads(npa_nt) schedule(static){clauses}",
+    first_error = [f"int npa_ferr{k} = 0;", f"int64_t npa_fit{k} = INT64_MAX;"] if fails else []
+    stop = [f"npa_next{k}: ;", "if (npa_err) {", "    #pragma omp critical(npa_first_error)",
+            f"    if (npa_it < npa_fit{k}) {{ npa_fit{k} = npa_it; npa_ferr{k} = npa_err; }}", "}"] if fails else []
+    par = (["/* parallel: iterations independent */"] + first_error +
+           [f"#pragma omp parallel for num_threads(npa_nt) schedule(static){clauses}",
             f"for (int64_t npa_it = 0; npa_it < npa_trip{k}; npa_it++) {{",
             f"    {v} = (int64_t)((uint64_t){start} + (uint64_t)npa_it * (uint64_t){step});"] +
-           ["    " + x for x in locals_ + body] + ["}",
-           f"{v} = (int64_t)((uint64_t){start} + (uint64_t)npa_trip{k} * (uint64_t){step});"])
+           ["    " + x for x in (["int npa_err = 0;"] if fails else []) + locals_ + body + stop] + ["}",
+           f"{v} = (int64_t)((uint64_t){start} + (uint64_t)npa_trip{k} * (uint64_t){step});"] +
+           ([f"if (npa_ferr{k}) {{ npa_err = npa_ferr{k}; goto {label}; }}"] if fails else []))
     threshold = parallel_threshold(ITERATION_NS)
 
     def wrap(serial):

@@ -46,6 +46,7 @@ class StatementWriter:
         self.r = getattr(gen, "renderer", C)     # the target's types and casts
         self.find = dim_canonicaliser(gen.plan.equal_dims)
         self.kernels = 0
+        self.error_label = "npa_done"       # where a failed statement jumps (c_loops.parallel_lines: its iteration's end)
 
     # ---- declarations ------------------------------------------------------------------
     def declarations(self, body):
@@ -124,7 +125,7 @@ class StatementWriter:
         return [line for s in stmts for line in self.statement(s, depth)]
 
     def check_error(self, depth):
-        return ["if (npa_err) goto npa_done;"] if depth else []
+        return [f"if (npa_err) goto {self.error_label};"] if depth else []
 
     def error_exit(self, lines, depth):
         """``check_error`` after ``lines``, unless they cannot set the error (CPU: no text

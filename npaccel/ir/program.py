@@ -59,6 +59,7 @@ class For:
     parallel: object = None   # a Parallel record: the iterations are independent
     before: tuple = ()    # with guards: run before / after the unchecked loop when it runs at
     after: tuple = ()     # least once (an element kept in a local: load, then store back)
+    swapped: bool = False     # passes/loop_interchange.py: this loop was the inner one of the two
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,8 @@ def format_block(block, name, indent="") -> str:
         elif isinstance(s, PickSlot):
             lines.append(f"{indent}{n(s.var)} -> free pool slot")
         elif isinstance(s, For):
-            notes = ([f"{len(s.guards)} index check(s) tested before the loop"] if s.guards else []) + \
+            notes = (["swapped with the loop it held: the inner loop walks memory in order"] if s.swapped else []) + \
+                ([f"{len(s.guards)} index check(s) tested before the loop"] if s.guards else []) + \
                 (["element kept in a local"] if s.before else []) + \
                 (["parallel: iterations independent"] if s.parallel is not None else [])
             lines.append(f"{indent}for {n(s.var)} in range({n(s.start)}, {n(s.stop)}, {n(s.step)}):" +

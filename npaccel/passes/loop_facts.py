@@ -42,8 +42,8 @@ for i in range(0, n, 1):
         ix = check_index(j, m)
 >>> out = optimise_loops(body)
 >>> print(P.format_block(out, name))       # j < i < n: proven; j < m: checked before the loop
-for i in range(0, n, 1):
-    for j in range(0, i, 1):   # parallel: iterations independent
+for i in range(0, n, 1):   # parallel: iterations independent
+    for j in range(0, i, 1):
         ix = j
     for j in range(0, i, 1):   # 1 index check(s) tested before the loop
         ix = j
@@ -59,99 +59,24 @@ from ..ir import program as P
 from ..ir.dims import Sym
 from ..ir.nodes import ArrayVar, DimValue, Elementwise, Gather, Param, ScalarParam, ScalarVar, Storage, View
 from ..ir.ops import Op
+from .dead_scalars import drop_dead_copies
+from .loop_interchange import swap_loops
 from .loop_parallel import mark_parallel
-from .loop_terms import I64, assigned, block_nodes, decompose, is_check, leaf_vids, local_vids, single_assignments
+from .loop_terms import (I64, assigned, below, block_nodes, decompose, is_check, key as _key, leaf_vids, local_vids,
+                         nonnegative, single_assignments)
 
 _PLAIN = {Op.PY_ADD: Op.ADD, Op.PY_SUB: Op.SUBTRACT}
 
 
 def optimise_loops(body, find=lambda d: d, outputs=()) -> tuple:
-    """The program ``body`` with proven checks dropped, inner loops versioned and independent
-    loops marked parallel (``find``: dims proven equal -> one representative; ``outputs``:
+    """The program ``body`` with copies nothing reads dropped (dead_scalars.py), nests swapped
+    into cache order (loop_interchange.py), proven checks dropped, inner loops versioned and
+    independent loops marked parallel (``find``: dims proven equal -> one representative; ``outputs``:
     what is read after the program: the graph's outputs)."""
+    body = swap_loops(drop_dead_copies(body, outputs), find, outputs)
     body = _checks(body, {}, find)
     after = P.Store(target=outputs, value=outputs) if outputs else None
     return mark_parallel(body, body + ((after,) if after is not None else ()))
-
-
-# ---- range facts --------------------------------------------------------------------------
-
-def _key(node, find):
-    if isinstance(node, ScalarVar):
-        return ("sv", node.vid)
-    if isinstance(node, DimValue):
-        return ("dim", repr(find(node.dim)))
-    if isinstance(node, ScalarParam):
-        return ("sp", node.index)
-    return ("id", node)
-
-
-def _size(node):
-    """A DimValue of one symbolic size: never negative."""
-    return isinstance(node, DimValue) and isinstance(node.dim, Sym)
-
-
-def below(x, n, facts, find) -> bool:
-    """Is ``x < n`` wherever ``facts`` (vid -> For) hold?"""
-    base, c = decompose(x)
-    floors = _lower_chain(n, facts)      # n >= nb + nc for each (nb, nc)
-    for _ in range(64):
-        for nb, nc in floors:
-            if base is None and c < nc and (nb is None or _size(nb)):
-                return True
-            if base is not None and nb is not None and _key(base, find) == _key(nb, find) and c < nc:
-                return True
-        if base is None:
-            return False
-        loop = facts.get(base.vid) if isinstance(base, ScalarVar) else None
-        if loop is None:
-            return False
-        if loop.step > 0:
-            base, c2 = decompose(loop.stop)
-            c += c2 - 1
-        else:
-            base, c2 = decompose(loop.start)
-            c += c2
-    return False
-
-
-def _lower_chain(y, facts):
-    """[(base, c), ...]: ``y >= base + c`` for each, following loop starts (j >= i in
-    ``for j in range(i, n)``)."""
-    base, c = decompose(y)
-    out = [(base, c)]
-    for _ in range(64):
-        loop = facts.get(base.vid) if isinstance(base, ScalarVar) else None
-        if loop is None:
-            break
-        if loop.step > 0:
-            base, c2 = decompose(loop.start)
-            c += c2
-        else:
-            base, c2 = decompose(loop.stop)
-            c += c2 + 1
-        out.append((base, c))
-        if base is None:
-            break
-    return out
-
-
-def nonnegative(x, facts) -> bool:
-    """Is ``x >= 0`` wherever ``facts`` hold?"""
-    base, c = decompose(x)
-    for _ in range(64):
-        if base is None or _size(base):
-            return c >= 0
-        loop = facts.get(base.vid) if isinstance(base, ScalarVar) else None
-        if loop is None:
-            return False
-        if loop.step > 0:
-            base, c2 = decompose(loop.start)
-            c += c2
-        else:
-            base, c2 = decompose(loop.stop)
-            c += c2 + 1
-    return False
 
 
 def _plain(node):

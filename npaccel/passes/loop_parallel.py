@@ -2,7 +2,9 @@
 ir/program.py): the outermost such ``for``. Every array it writes is one of the program's own
 buffers, written and read only at index ``v + c`` (one ``c``) on one axis; scalars it assigns
 are assigned before they are read in every iteration (they become private); nothing in it
-can fail, break or leave. A pure pass, applied after loop_facts.py's check elimination."""
+can break or leave. An index check in it may fail (``x[indices[k]]``): the program then
+stops with the error of the lowest failing iteration, the serial loop's (codegen/c_loops.py
+parallel_lines). A pure pass, applied after loop_facts.py's check elimination."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,7 +12,7 @@ from dataclasses import replace
 from ..ir import program as P
 from ..ir.dims import Sym
 from ..ir.nodes import ArrayVar, Gather, ScalarVar, Storage, View, topo_order
-from .loop_terms import assigned, block_nodes, decompose, is_check, leaf_vids, local_vids, single_assignments
+from .loop_terms import assigned, block_nodes, decompose, leaf_vids, local_vids, single_assignments
 
 
 def mark_parallel(block, program):
@@ -67,13 +69,13 @@ def independent(loop, program):
         return None
     for s in P.walk(loop.body):
         if isinstance(s, (P.While, P.Check, P.PickSlot, P.SetArrays)) or \
-                (isinstance(s, P.For) and (s.checked or not isinstance(s.step, int))) or \
+                (isinstance(s, P.For) and not isinstance(s.step, int)) or \
                 (isinstance(s, P.Store) and isinstance(s.target, Gather)):
             return None
     if _leaves_loop(loop.body):
         return None
     nodes = block_nodes(loop.body)
-    if any(is_check(n) or isinstance(n, ArrayVar) for n in nodes):
+    if any(isinstance(n, ArrayVar) for n in nodes):
         return None
     # arrays written: the program's own buffers only (arguments may alias one another)
     written = []

@@ -19,8 +19,8 @@ from dataclasses import replace
 import numpy as np
 
 from ..ir import program as P
-from ..ir.dims import DimOp, symbols
-from ..ir.nodes import Const, DimValue, Elementwise, ScalarVar, topo_order
+from ..ir.dims import DimOp, Sym, symbols
+from ..ir.nodes import Const, DimValue, Elementwise, ScalarParam, ScalarVar, topo_order
 from ..ir.ops import Op
 
 I64 = np.dtype(np.int64)
@@ -106,12 +106,100 @@ def block_nodes(block):
 
 
 def single_assignments(block):
-    """vid -> the one value a scalar is assigned in ``block`` (None if more than once)."""
+    """vid -> the one value a scalar is assigned in ``block`` (None if two values are: a
+    loop's checked body assigns the same value as its body, its alternative).
+
+    >>> from npaccel.ir.nodes import ScalarVar
+    >>> i, k = (ScalarVar(vid=v, name=n, dtype=I64) for v, n in ((1, "i"), (2, "k")))
+    >>> twice = (P.SetScalars(((k, i),)), P.SetScalars(((k, i),)))
+    >>> single_assignments(twice)[2] is i, single_assignments(twice + (P.SetScalars(((k, k),)),))[2]
+    (True, None)
+    """
     out = {}
     for s in P.walk(block):
         if isinstance(s, P.SetScalars):
             for var, x in s.pairs:
-                out[var.vid] = None if var.vid in out else x
+                out[var.vid] = x if out.get(var.vid, x) is x else None
         elif isinstance(s, P.For):
             out[s.var.vid] = None
     return out
+
+
+# ---- range facts: vid -> the For whose counter it is (bounds unchanged in its body) ---------
+
+def key(node, find):
+    if isinstance(node, ScalarVar):
+        return ("sv", node.vid)
+    if isinstance(node, DimValue):
+        return ("dim", repr(find(node.dim)))
+    if isinstance(node, ScalarParam):
+        return ("sp", node.index)
+    return ("id", node)
+
+
+def _size(node):
+    """A DimValue of one symbolic size: never negative."""
+    return isinstance(node, DimValue) and isinstance(node.dim, Sym)
+
+
+def below(x, n, facts, find) -> bool:
+    """Is ``x < n`` wherever ``facts`` (vid -> For) hold?"""
+    base, c = decompose(x)
+    floors = _lower_chain(n, facts)      # n >= nb + nc for each (nb, nc)
+    for _ in range(64):
+        for nb, nc in floors:
+            if base is None and c < nc and (nb is None or _size(nb)):
+                return True
+            if base is not None and nb is not None and key(base, find) == key(nb, find) and c < nc:
+                return True
+        if base is None:
+            return False
+        loop = facts.get(base.vid) if isinstance(base, ScalarVar) else None
+        if loop is None:
+            return False
+        if loop.step > 0:
+            base, c2 = decompose(loop.stop)
+            c += c2 - 1
+        else:
+            base, c2 = decompose(loop.start)
+            c += c2
+    return False
+
+
+def _lower_chain(y, facts):
+    """[(base, c), ...]: ``y >= base + c`` for each, following loop starts (j >= i in
+    ``for j in range(i, n)``)."""
+    base, c = decompose(y)
+    out = [(base, c)]
+    for _ in range(64):
+        loop = facts.get(base.vid) if isinstance(base, ScalarVar) else None
+        if loop is None:
+            break
+        if loop.step > 0:
+            base, c2 = decompose(loop.start)
+            c += c2
+        else:
+            base, c2 = decompose(loop.stop)
+            c += c2 + 1
+        out.append((base, c))
+        if base is None:
+            break
+    return out
+
+
+def nonnegative(x, facts) -> bool:
+    """Is ``x >= 0`` wherever ``facts`` hold?"""
+    base, c = decompose(x)
+    for _ in range(64):
+        if base is None or _size(base):
+            return c >= 0
+        loop = facts.get(base.vid) if isinstance(base, ScalarVar) else None
+        if loop is None:
+            return False
+        if loop.step > 0:
+            base, c2 = decompose(loop.start)
+            c += c2
+        else:
+            base, c2 = decompose(loop.stop)
+            c += c2 + 1
+    return False
