@@ -28,6 +28,10 @@ from .c_parallel import parallel_threshold, serial_or_parallel
 
 # a Python-loop iteration of scalar code: a few ns of loads, arithmetic and stores
 ITERATION_NS = 1.0
+# the trip count guessed for an inner loop whose bounds change with the parallel loop's
+# counter: csr_matvec's rows (16 entries on average) then go parallel from about 15k rows;
+# a loop of empty rows that size costs one parallel region (~40 us) more than serial
+UNKNOWN_TRIPS = 4
 
 
 def trip_count(start, stop, step) -> str:
@@ -87,7 +91,7 @@ def parallel_lines(sw, s, bounds, depth):
         sw.error_label = label
         for key, buf in saved.items():
             gen.buffers[key] = buf
-    if any("npa_done" in x or "omp parallel" in x or "return" in x or "break" in x for x in body):
+    if any("npa_done" in x or "omp parallel" in x or "return" in x for x in body):
         return None
     fails = any("npa_err" in x for x in body)
     start, stop = bounds
@@ -99,6 +103,9 @@ def parallel_lines(sw, s, bounds, depth):
         """C for the iterations of ``loops`` and of the loops nested in them, plus one."""
         terms = ["1.0"]
         for a, b, step, inner in loops:
+            if a is None:       # bounds known only inside an iteration (a CSR row's entries)
+                terms.append(f"{UNKNOWN_TRIPS:.1f} * ({work(inner)})")
+                continue
             ends = []
             for x in (a, b):
                 if isinstance(x, int):

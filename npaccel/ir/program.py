@@ -76,8 +76,9 @@ class Parallel:
     its own: ``private`` scalar locals (each assigned before it is read, in every iteration),
     ``lastprivate`` those of them read after the loop (assigned in every iteration: the last
     iteration's value is the serial one), ``storages`` 0-d buffers written then read within
-    an iteration, ``work``: the inner loops whose bounds are known at the loop's entry, as
-    (start, stop, step, their own such loops), which the size threshold multiplies in."""
+    an iteration, ``work``: the inner loops, as (start, stop, step, their own inner loops),
+    which the size threshold multiplies in (start and stop None where they change from one
+    iteration to the next: codegen/c_loops.py guesses their trip count)."""
     private: tuple
     lastprivate: tuple
     storages: tuple

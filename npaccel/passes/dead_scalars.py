@@ -28,9 +28,8 @@ from __future__ import annotations
 import dataclasses
 
 from ..ir import program as P
-from ..ir.dims import DimOp, SliceDim, Sym
-from ..ir.nodes import Const, DimValue, ScalarVar, topo_order
-from .loop_terms import local_vids
+from ..ir.nodes import Const, DimValue, ScalarVar
+from .loop_terms import dims_vids, nodes_vids
 
 _COPY = (ScalarVar, Const, DimValue)
 
@@ -76,32 +75,7 @@ def statement_vids(s) -> set:
     a loop's bounds and guards), not those of its nested blocks."""
     vids = nodes_vids([n for n in P.statement_nodes(s) if not isinstance(n, int)])
     if isinstance(s, P.Check):
-        vids |= _dims_vids(s.check)
+        vids |= dims_vids(s.check)
     if isinstance(s, P.For):
         vids |= nodes_vids([n for g in s.guards for n in (g.index, g.n) if not isinstance(n, int)])
     return vids
-
-
-def nodes_vids(nodes) -> set:
-    """vids of the locals ``nodes`` read: ScalarVars, and ``sv<vid>`` in any dim they hold."""
-    out = set()
-    for n in topo_order([n for n in nodes if not isinstance(n, (int, float, complex, bool))]):
-        if isinstance(n, ScalarVar):
-            out.add(n.vid)
-        out |= _dims_vids(n)
-    return out
-
-
-def _dims_vids(record) -> set:
-    out = set()
-    for f in dataclasses.fields(record):
-        out |= _value_vids(getattr(record, f.name))
-    return out
-
-
-def _value_vids(v) -> set:
-    if isinstance(v, (Sym, DimOp, SliceDim)):
-        return local_vids(v)
-    if isinstance(v, tuple):
-        return set().union(*(_value_vids(x) for x in v)) if v else set()
-    return set()

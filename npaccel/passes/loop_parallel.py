@@ -129,10 +129,12 @@ def independent(loop, program):
 
 
 def _work(block, varying):
-    """The inner loops of ``block`` whose bounds are known at the parallel loop's entry, as
-    (start, stop, step, their own inner loops): what the work estimate multiplies."""
-    return tuple((s.start, s.stop, s.step, _work(s.body, varying)) for s in block if isinstance(s, P.For) and
-                 not ((leaf_vids(s.start) | leaf_vids(s.stop)) & varying))
+    """The inner loops of ``block`` as (start, stop, step, their own inner loops): what the
+    work estimate multiplies; start and stop None where they change from one iteration of
+    the parallel loop to the next (``range(indptr[i], indptr[i + 1])``: a guess is used)."""
+    return tuple((None, None, s.step, _work(s.body, varying)) if (leaf_vids(s.start) | leaf_vids(s.stop)) & varying
+                 else (s.start, s.stop, s.step, _work(s.body, varying))
+                 for s in block if isinstance(s, P.For))
 
 
 def _leaves_loop(block, depth=0):

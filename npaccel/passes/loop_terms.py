@@ -13,13 +13,14 @@ index checks in it. Pure functions of ir/program.py statements.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import replace
 
 import numpy as np
 
 from ..ir import program as P
-from ..ir.dims import DimOp, Sym, symbols
+from ..ir.dims import DimOp, SliceDim, Sym, symbols
 from ..ir.nodes import Const, DimValue, Elementwise, ScalarParam, ScalarVar, topo_order
 from ..ir.ops import Op
 
@@ -79,15 +80,36 @@ def assigned(block) -> set:
 
 
 def leaf_vids(node):
+    """vids of the locals ``node`` reads (nodes_vids)."""
     if isinstance(node, int) or node is None:
         return set()
+    return nodes_vids([node])
+
+
+def nodes_vids(nodes) -> set:
+    """vids of the locals ``nodes`` read: ScalarVars, and ``sv<vid>`` in any dim they hold."""
     out = set()
-    for n in topo_order([node]):
+    for n in topo_order([n for n in nodes if not isinstance(n, (int, float, complex, bool))]):
         if isinstance(n, ScalarVar):
             out.add(n.vid)
-        for d in n.shape:
-            out |= local_vids(d)
+        out |= dims_vids(n)
     return out
+
+
+def dims_vids(record) -> set:
+    """vids of ``sv<vid>`` in the dims a node or a check record holds (any field)."""
+    out = set()
+    for f in dataclasses.fields(record):
+        out |= _value_vids(getattr(record, f.name))
+    return out
+
+
+def _value_vids(v) -> set:
+    if isinstance(v, (Sym, DimOp, SliceDim)):
+        return local_vids(v)
+    if isinstance(v, tuple):
+        return set().union(*(_value_vids(x) for x in v)) if v else set()
+    return set()
 
 
 def local_vids(dim):
