@@ -210,18 +210,6 @@ def _lower_chain(y, facts):
 
 
 def nonnegative(x, facts) -> bool:
-    """Is ``x >= 0`` wherever ``facts`` hold?"""
-    base, c = decompose(x)
-    for _ in range(64):
-        if base is None or _size(base):
-            return c >= 0
-        loop = facts.get(base.vid) if isinstance(base, ScalarVar) else None
-        if loop is None:
-            return False
-        if loop.step > 0:
-            base, c2 = decompose(loop.start)
-            c += c2
-        else:
-            base, c2 = decompose(loop.stop)
-            c += c2 + 1
-    return False
+    """Is ``x >= 0`` wherever ``facts`` hold? (its chain of lower bounds reaches a constant
+    or a size, plus a constant >= 0)"""
+    return any((base is None or _size(base)) and c >= 0 for base, c in _lower_chain(x, facts))
