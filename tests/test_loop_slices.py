@@ -283,3 +283,41 @@ def test_slice_bounds_of_every_integer_type(n):
             check_same(_arrays_of_any_integer, lambda: (np.arange(8.0), n))
         else:     # an array whose size only the kernel knows is returned: that statement runs in Python
             check_same_default(_arrays_of_any_integer, lambda: (np.arange(8.0), n))
+
+
+def flipped_in_place(y, alpha, k):
+    y[:k] += alpha * np.flip(y[:k])
+    return y
+
+
+def durbin(r):
+    """npbench's durbin: ``y[:k] += alpha * np.flip(y[:k])`` reads what it writes, reversed."""
+    y = np.empty_like(r)
+    alpha = -r[0]
+    beta = 1.0
+    y[0] = -r[0]
+    for k in range(1, r.shape[0]):
+        beta *= 1.0 - alpha * alpha
+        alpha = -(r[k] + np.dot(np.flip(r[:k]), y[:k])) / beta
+        y[:k] += alpha * np.flip(y[:k])
+        y[k] = alpha
+    return y
+
+
+def transposed_in_place(a, k):
+    a[:k, :k] = a[:k, :k].T * 2.0
+    return a
+
+
+@pytest.mark.parametrize("k", [0, 1, 4, 7, 9, -2], ids=["0", "1", "4", "7", "past-end", "negative"])
+def test_a_write_that_reads_its_target_through_a_view_computes_the_right_side_first(k):
+    """NumPy evaluates the right side into a temporary before it writes: a reversed or
+    transposed view of the slice being written must see the old values."""
+    check_same(flipped_in_place, lambda: (np.arange(1.0, 8.0), 0.5, k))
+    check_same(transposed_in_place, lambda: (np.arange(49.0).reshape(7, 7), k))
+    check_same_default(flipped_in_place, lambda: (np.arange(1.0, 8.0), 0.5, k))
+
+
+@pytest.mark.parametrize("n", [1, 2, 8, 40])
+def test_durbin(n):
+    check_same(durbin, lambda: (np.random.default_rng(n).random(n) * 0.1,), rtol=1e-12)

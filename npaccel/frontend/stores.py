@@ -187,22 +187,24 @@ class StoreLowering:
 
     def reads_elsewhere(self, value, target, base) -> list:
         """The buffers ``value`` reads that may be ``base``, other than at the very element
-        it is stored to. (Reductions are computed before the store's loop, so they may.)"""
-        seen, stack, found = set(), [value], []
+        it is stored to: the target itself, reached through elementwise operations only (a
+        view of it, ``np.flip(y[:k])``, reads other elements). (Reductions are computed
+        before the store's loop, so they may.)"""
+        seen, stack, found = set(), [(value, True)], []
         while stack:
-            n = stack.pop()
-            if not isinstance(n, Node) or n in seen:
+            n, direct = stack.pop()
+            if not isinstance(n, Node) or (n, direct) in seen:
                 continue
-            seen.add(n)
+            seen.add((n, direct))
             if isinstance(n, Reduce):
                 continue
-            if n is target and n.shape == target.shape:
+            if direct and n is target and n.shape == target.shape:
                 continue
             if isinstance(n, MUTABLE_LEAVES) and may_alias(n, base):
                 if n not in found:
                     found.append(n)
                 continue
-            stack.extend(n.children())
+            stack.extend((c, direct and isinstance(n, Elementwise)) for c in n.children())
         return found
 
     def cast_to(self, value, dtype):
