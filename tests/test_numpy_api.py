@@ -279,3 +279,21 @@ def test_searchsorted_nan_layouts_and_errors():
     check_same(searches, lambda: (np.zeros(0), np.ones((1, 0))))
     check_same(searches, lambda: (np.ones((2, 2)), np.ones((1, 3))))                # 2-d a: ValueError
     check_same(lambda a, v: np.searchsorted(a, v, side="middle"), (np.ones(2), np.ones(3)))
+
+
+# ---- np.ndarray as a constructor -------------------------------------------------------------------
+def ndarray_filled(x, n):
+    a = np.ndarray((n, 3), dtype=x.dtype)        # values unspecified until written, as np.empty's
+    a[:] = x[:n, None]
+    b = np.ndarray(shape=(2,), order="F")
+    b[:] = 1
+    return a, b, np.ndarray((0, n)).shape[1]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.complex128])
+def test_ndarray_constructor_is_empty(dtype):
+    check_same(ndarray_filled, lambda: (sample(dtype, 6), 4))
+    check_same(ndarray_filled, lambda: (sample(dtype, 6), 0))
+    check_same(lambda n: np.ndarray((n,), order="X"), lambda: (3,))           # NumPy's ValueError
+    check_same(lambda n: np.ndarray((n, -1)), lambda: (3,))                   # negative dimensions
+    check_same_default(lambda x: np.ndarray((2,), buffer=x), lambda: (np.arange(2.0),))    # runs in Python

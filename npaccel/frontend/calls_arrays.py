@@ -100,6 +100,21 @@ register(np.ones)(_filled("ones", 1))
 register(np.empty)(_filled("empty", 0))
 
 
+@register(np.ndarray)
+def _ndarray(lw, args, kwargs, node):
+    """``np.ndarray(shape, dtype)``: an array whose values are unspecified, as np.empty's
+    (zeros here); over a buffer, or with strides, it runs in Python."""
+    b = bind(lw, node, "ndarray", args, kwargs, [("shape", _REQ), ("dtype", None), ("buffer", None), ("offset", 0),
+                                                   ("strides", None), ("order", None)],
+             unsupported=("buffer", "strides"))
+    if b["offset"] != 0 or isinstance(b["offset"], Node):
+        raise lw.unsupported("np.ndarray(..., offset=...)", node)
+    shape = shape_arg(lw, b["shape"], node)
+    dt = dtype_arg(lw, b["dtype"], np.float64, node)
+    probe(np.ndarray, (0,), dt, order=b["order"])        # NumPy's error for a bad order
+    return fill(lw, const(lw, 0, dt), shape)
+
+
 def _fill_value(lw, fv, dtype, like, node):
     """The fill value of full/full_like converted as NumPy's copyto(..., casting='unsafe')."""
     if isinstance(fv, Node):
