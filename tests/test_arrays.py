@@ -291,6 +291,18 @@ def test_reshape_sizes_known_at_run_time_are_checked():
         accelerate(lambda x: np.squeeze(x[:1]), fallback="raise")(X)
 
 
+@pytest.mark.parametrize("p, q", [(3, 4), (-1, 4), (3, -1), (-1, -1), (5, 4), (0, 4), (2, 6), (-2, 6)])
+def test_reshape_with_several_int_arguments(p, q):
+    """npbench's doitgen: ``np.reshape(A[r], (NQ, 1, NP))``. Non-negative sizes compile; a
+    negative one (NumPy's -1, or its error) runs the call in Python."""
+    from harness import check_same, check_same_default
+
+    def f(a, p, q):
+        return np.reshape(a, (p, 1, q)) * 2
+    check_same(f, lambda: (np.arange(12.0), p, q))
+    check_same_default(f, lambda: (np.arange(12.0), p, q))
+
+
 def test_flatten_and_ravel_of_1d_do_not_alias_wrongly():
     flat = accelerate(lambda x: x.flatten(), fallback="raise")(V)
     assert flat is not V and np.array_equal(flat, V)

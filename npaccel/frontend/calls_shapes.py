@@ -15,6 +15,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ..ir.dims import DimOp, dim_add, dim_floordiv, dim_max, dim_min, dim_mul, dim_sub, shape_size
+from ..ir.checks import NonNegativeGuard
 from ..ir.nodes import INDEXED_VALUES, Node, Param, Reshape, View
 from .array_build import as_array, bind, exact_quotient, fail, nonnegative, require, same_size, surely_differ, to_dim
 from .calls import register, register_method
@@ -88,13 +89,18 @@ def reshape(lw, a, newshape, order, node, copy=None):
 
 def _run_time_unknown(lw, dims, maybe, has_unknown, total, message, values, node):
     """Sizes computed at run time that may be negative: NumPy reads one negative size as
-    the unknown one (-1), and refuses two unknowns. With one such size d, the dim is
+    the unknown one (-1), and refuses two unknowns. With several such sizes (and no -1
+    given), a call where one is negative runs in Python. With one such size d, the dim is
     d if d >= 0 else total // (product of the others), in dim arithmetic: with
     neg = min(max(-d, 0), 1), max(d, 0) + neg * (total // max(others, 1))."""
     one_unknown = "can only specify one unknown dimension"
-    if has_unknown or len(maybe) > 1:
-        if len(maybe) > 1 and not has_unknown:
-            raise lw.unsupported("a reshape with several sizes that may be negative at run time", node)
+    if len(maybe) > 1 and not has_unknown:
+        # a negative one among them: NumPy's -1 or its error; such a call runs in Python
+        for k in maybe:
+            if NonNegativeGuard(dims[k]) not in lw.state.checks:
+                lw.state.checks.append(NonNegativeGuard(dims[k]))
+        return
+    if has_unknown:
         for k in maybe:
             require(lw, dims[k], ">=", 0, "ValueError", one_unknown)
         return
