@@ -213,3 +213,47 @@ def test_unique_shapes_and_nan():
     check_same(unique_counts, lambda: (np.zeros(0),))
     check_same(unique, lambda: (np.array([5]),))
     check_same_default(unique, lambda: (values("float64"),))
+
+
+# ---- x[m] = f(x[m], y[m]): a value per selected element, by the same mask ---------------------------
+def mandelbrot(c, maxiter):
+    """npbench's mandelbrot1: ``Z[I] = Z[I]**2 + C[I]``, where(I, Z**2 + C, Z)."""
+    N = np.zeros(c.shape, dtype=np.int64)
+    Z = np.zeros(c.shape, dtype=np.complex128)
+    for n in range(maxiter):
+        I = np.less(abs(Z), 2.0)
+        N[I] = n
+        Z[I] = Z[I] ** 2 + c[I]
+    N[N == maxiter - 1] = 0
+    return Z, N
+
+
+def safe_reciprocal(a, b):
+    """The mask is computed from a value the target stores first (npbench's nbody)."""
+    r = np.sqrt(a * a + b * b)
+    r[r > 0] = 1.0 / r[r > 0]
+    a[a > 1] = a[a > 1] * 2 + b[a > 1]
+    return r, a
+
+
+def different_masks(a, b):
+    a[a > 0] = b[b > 0]          # NumPy: sizes must match; runs in Python
+    return a
+
+
+@pytest.mark.parametrize("shape", [(12, 9), (1, 1), (0, 4), (40,)], ids=["2d", "one", "empty", "1d"])
+def test_assigning_a_value_per_selected_element(shape):
+    rng = np.random.default_rng(3)
+    grid = lambda: (rng.uniform(-2, 0.5, shape) + 1j * rng.uniform(-1.2, 1.2, shape), 12)     # noqa: E731
+    check_same(mandelbrot, grid, rtol=1e-12)
+    check_same_default(mandelbrot, grid, rtol=1e-12)
+    pair = lambda: (np.where(rng.random(shape) < 0.3, 0.0, rng.standard_normal(shape)),     # noqa: E731
+                    rng.standard_normal(shape))
+    check_same(safe_reciprocal, pair)
+    check_same_default(safe_reciprocal, pair)
+    check_same(safe_reciprocal, lambda: tuple(x.T[::-1] for x in pair()))
+
+
+def test_assigning_through_different_masks_runs_in_python():
+    check_same_default(different_masks, lambda: (np.array([1.0, -1, 2]), np.array([3.0, 4, -1])))
+    check_same_default(different_masks, lambda: (np.array([1.0, -1, 2]), np.array([3.0, 4, 5])))  # ValueError

@@ -55,6 +55,7 @@ class Lowering:
         self.loops = []              # their LoopFrames, innermost last
         self.control_depth = 0       # run-time loops and branches around it
         self.rerun_only = ""         # what a Check only a rerun in Python answers is (RerunOnly)
+        self.stored_last = (None, None)   # (value, buffer) of the last stores.ensure_stored
 
 
 class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, CallLowering, NodeBuilding):

@@ -4,6 +4,8 @@ with a snapshot of deferred values that read the buffer and a temporary for a ri
 that reads the target elsewhere (NumPy computes the right side before the write)."""
 from __future__ import annotations
 
+import dataclasses
+
 import gast
 import numpy as np
 
@@ -96,6 +98,7 @@ class StoreLowering:
             raise self.unsupported(f"writing into a 0-d value '{name}'")
         self.emit(P.Store(buf, root))
         self.rebind_everywhere({root: buf})
+        self.state.stored_last = (root, buf)
         return self.env_view_of(value, root, buf)
 
     def env_view_of(self, value, root, buf):
@@ -299,11 +302,13 @@ class StoreLowering:
         base, mask = sel.base, sel.mask
         value = new_value(base)
         from .masks import is_data_sized, is_selection
-        if is_selection(value) and value.mask is mask and value.base.ndim == base.ndim:
+        aligned = is_selection(value) and value.base.ndim == base.ndim and (
+            value.mask is mask or self.restored(value.mask) is mask)
+        if aligned:
             value = value.base            # x[m] = f(x)[m]: where(m, f(x), x), element by element
         elif is_data_sized(value):
             raise self.unsupported("assigning a selection through a different boolean mask", node)
-        if not elementwise and isinstance(value, Node) and value.ndim and not value.weak:
+        if not elementwise and not aligned and isinstance(value, Node) and value.ndim and not value.weak:
             raise self.unsupported("assigning an array through a boolean mask", node)
         m = mask
         if base.ndim > mask.ndim:
@@ -317,6 +322,19 @@ class StoreLowering:
                 np.zeros(1, base.dtype)[...] = value.value if isinstance(value, Const) else np.zeros((), value.dtype)
             value = self.cast_to(value, base.dtype)
         return base, self.where(m, value, base, node)
+
+    def restored(self, value):
+        """``value`` computed from the buffer the last ``ensure_stored`` gave a value it had
+        computed (``x[x > 0] = 1 / x[x > 0]``: the right side's mask read ``x`` before the
+        target stored it): elementwise operations over it, rebuilt, else ``value``."""
+        old, new = self.state.stored_last
+        if value is old:
+            return new
+        if isinstance(value, Elementwise) and old is not None:
+            args = tuple(self.restored(a) for a in value.args)
+            if any(a is not b for a, b in zip(args, value.args)):
+                return self.intern(dataclasses.replace(value, args=args))
+        return value
 
     def augassign_array(self, target, rhs, op_kind, node):
         """``x op= v`` on an array: NumPy's in-place ufunc with out=x (same_kind casting)."""
