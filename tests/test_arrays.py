@@ -469,3 +469,42 @@ def _copies_of_0d(x):
 def test_0d_copies_and_fills_are_arrays():
     check_same(_copies_of_0d, lambda: (np.array(3.0),))
     check_same(_copies_of_0d, lambda: (np.arange(3.0),))
+
+
+def unpacked(pos, R):
+    i, j = np.mgrid[0:R, 0:R]
+    x, y, z = pos.T
+    a, b = pos[:, :2].T
+    (u, v), w = pos[:, 1:].T, 3
+    return i * 2 + j, x + y * z, a - b, u * v + w
+
+
+def test_unpacking_an_array_whose_first_dim_is_known():
+    """Rows of an array, as NumPy's iteration gives them (views): npbench's stockham_fft
+    (``i_coord, j_coord = np.mgrid[0:R, 0:R]``), ``x, y, z = pos.T``; a wrong count is
+    Python's ValueError, a 0-d array NumPy's TypeError."""
+    from harness import check_same, check_same_default
+    check_same(unpacked, lambda: (np.arange(12.0).reshape(4, 3), 3))
+    check_same(unpacked, lambda: (np.arange(12.0).reshape(4, 3)[::-1], 1))
+
+    def too_many(p):
+        x, y = p.T
+        return x
+
+    def too_few(t):
+        a, b, c = (t, t)
+        return a
+
+    def zero_d(p):
+        a, b = p.sum()
+        return a
+    check_same(too_many, lambda: (np.ones((4, 3)),))
+    check_same(too_few, lambda: (1.0,))
+    check_same(zero_d, lambda: (np.ones(3),))
+    check_same_default(lambda p: p[:, 0], lambda: (np.ones((4, 3)),))
+
+    def run_time_length(p):     # the first dim known only at run time: runs in Python
+        a, b = p
+        return a + b
+    check_same_default(run_time_length, lambda: (np.ones((2, 3)),))
+    check_same_default(run_time_length, lambda: (np.ones((5, 3)),))

@@ -183,12 +183,25 @@ class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, 
             raise self.unsupported(f"assignment to {type(target).__name__.lower()}", target)
 
     def unpack(self, value, n, where):
-        if isinstance(value, (tuple, list)):
-            if len(value) != n:
+        """``a, b = value``: a tuple or list, or an array whose first dim is known when
+        compiling (``i, j = np.mgrid[0:R, 0:R]``, ``x, y, z = pos.T``): its rows, as views."""
+        if isinstance(value, Node) and not value.weak:
+            if value.ndim == 0:
                 with numpy_semantics():
-                    raise ValueError(f"cannot unpack {len(value)} values into {n} names")
-            return list(value)
-        raise self.unsupported("unpacking a value that is not a tuple", where)
+                    raise TypeError("iteration over a 0-d array")
+            if not isinstance(value.shape[0], int):
+                raise self.unsupported("unpacking an array whose length is known only at run time", where)
+            items = [self.basic_index(value, k, where) for k in range(min(value.shape[0], n))]
+            count = value.shape[0]
+        elif isinstance(value, (tuple, list)):
+            items, count = list(value), len(value)
+        else:
+            raise self.unsupported("unpacking a value that is not a tuple", where)
+        if count != n:
+            with numpy_semantics():
+                raise ValueError(f"too many values to unpack (expected {n})" if count > n else
+                                 f"not enough values to unpack (expected {n}, got {count})")
+        return items
 
     def truth(self, value, where):
         if is_internal(value) and not isinstance(value, (Node, ListValue)):
