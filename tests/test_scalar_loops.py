@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from harness import check_same, check_same_default, quiet_fixture
+from npaccel import accelerate
 
 _quiet = quiet_fixture()
 rng = np.random.default_rng(15)
@@ -340,6 +341,22 @@ def _sqrt_domain(x, out):
     for i in range(x.shape[0]):
         out[i] = math.sqrt(x[i])             # ValueError at the first negative
     return out
+
+
+def _powers(alpha):
+    """npbench's deriche: ``2.0 ** (-alpha)``, a constant base > 0 and any exponent."""
+    return 2.0 ** (-alpha), 3 ** alpha, 0.5 ** alpha + alpha ** 2.0
+
+
+@pytest.mark.parametrize("alpha", [0.25, -3.0, 0.0, 2000.0, -2000.0, float("nan"), float("inf"), -float("inf")],
+                         ids=["quarter", "negative", "zero", "overflow", "overflow-negative", "nan", "inf", "-inf"])
+def test_power_of_a_positive_constant(alpha):
+    """Python's values, and its OverflowError with its own message (the call reruns)."""
+    check_same(_powers, lambda: (alpha,))
+    check_same_default(_powers, lambda: (alpha,))
+    if abs(alpha) == 2000.0:
+        with pytest.raises(OverflowError, match=r"^\(34, 'Numerical result out of range'\)$"):
+            accelerate(_powers, fallback="raise")(alpha)
 
 
 def test_math_functions():

@@ -129,19 +129,24 @@ class OperatorLowering:
 
     def python_power(self, kind, base, exponent, node):
         """``**`` of Python floats known at run time, by C's pow as Python does, with its
-        OverflowError; exponents that can give a complex number or ZeroDivisionError, and
+        OverflowError: a constant exponent that is a whole number >= 0 (or any, of a size),
+        or any exponent of a constant base > 0 (``2.0 ** -alpha``: never complex, never a
+        division by zero). Exponents that can give a complex number or ZeroDivisionError, and
         ``<<`` of Python ints (never wrapping in Python), run in Python."""
         k = exponent.value if isinstance(exponent, Const) else exponent
         size = isinstance(base, DimValue)       # never negative: no complex result (n ** -0.5)
-        if kind is gast.LShift or isinstance(k, Node) or isinstance(k, complex) or \
-                not (size or float(k).is_integer() and k >= 0) or (isinstance(base, Node) and base.dtype.kind == "c"):
+        c = base.value if isinstance(base, Const) else base
+        positive = isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool) and c > 0
+        if kind is gast.LShift or (isinstance(k, Node) and not positive) or isinstance(k, complex) or \
+                not (size or positive or float(k).is_integer() and k >= 0) or \
+                (isinstance(base, Node) and base.dtype.kind == "c") or (isinstance(k, Node) and k.dtype.kind == "c"):
             op = "<<" if kind is gast.LShift else "**"
             raise self.unsupported(f"'{op}' of Python numbers known only at run time", node)
         f8 = np.dtype(np.float64)
         b = self.cast_to(self.as_node(base, node), f8)
-        value = self.intern(Elementwise(op=Op.POWER, args=(b, self.as_node(float(k))), in_dtypes=(f8, f8),
-                                           dtype=f8, shape=(), weak=True))
-        return self.python_math(value, [b], True)
+        e = self.cast_to(k, f8) if isinstance(k, Node) else self.as_node(float(k))
+        value = self.intern(Elementwise(op=Op.POWER, args=(b, e), in_dtypes=(f8, f8), dtype=f8, shape=(), weak=True))
+        return self.python_math(value, [b, e] if isinstance(k, Node) else [b], True)
 
     def python_math(self, value, inputs, can_overflow):
         """``value`` computed from Python floats ``inputs`` in C, with Python's errors: nan

@@ -46,6 +46,7 @@ _ERRORS.update({16: (np.linalg.LinAlgError, "Singular matrix"),
                 21: (np.linalg.LinAlgError, "SVD did not converge"),
                 22: (np.linalg.LinAlgError, "SVD did not converge in Linear Least Squares")})
 PY_INT_OVERFLOW = 11     # a Python int left 64 bits: Python's own arithmetic gives the answer
+PY_MATH_DOMAIN, PY_MATH_RANGE = 12, 13      # math.* / ** of Python floats: Python's error and message
 LOOP_INDEX = 4           # an index computed at run time is outside its axis
 
 
@@ -55,8 +56,9 @@ CHECK_BASE = 3000        # NPA_ERR_CHECK: 3000 + k, the k-th Check statement of 
 def python_reruns(code) -> bool:
     """Does the plain function run instead after this kernel error, when the kernel wrote no
     argument? (Then Python computes the answer, or raises NumPy's exact error and message:
-    "index 8 is out of bounds for axis 0 with size 8".)"""
-    return code in (PY_INT_OVERFLOW, LOOP_INDEX) or code >= CHECK_BASE
+    "index 8 is out of bounds for axis 0 with size 8", or the OverflowError of ``2.0 ** x``,
+    "(34, 'Numerical result out of range')", where math.pow says "math range error".)"""
+    return code in (PY_INT_OVERFLOW, LOOP_INDEX, PY_MATH_DOMAIN, PY_MATH_RANGE) or code >= CHECK_BASE
 
 
 def in_kernel_checks(graph) -> tuple:
