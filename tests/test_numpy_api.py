@@ -234,6 +234,30 @@ def test_histogram_bad_arguments():
     check_same(lambda a: np.histogram(a, 3, range=(0, np.inf)), (x,))
 
 
+def azimint_hist(data, radius, npt):
+    """npbench's azimint_hist: bins from an int argument, weighted counts."""
+    histu = np.histogram(radius, npt)[0]
+    histw = np.histogram(radius, npt, weights=data)[0]
+    within = np.histogram(radius[::-1], 7, range=(0.2, 0.8), weights=data[::-1])
+    return histw / histu, within[0], within[1]
+
+
+@pytest.mark.parametrize("n, npt", [(400, 20), (10, 1), (100, 3), (0, 5), (7, 0), (7, -2)],
+                         ids=["400x20", "one-bin", "100x3", "empty", "zero-bins", "negative-bins"])
+@pytest.mark.parametrize("wdtype", [np.float64, np.float32, np.int64])
+def test_histogram_run_time_bins_and_weights(n, npt, wdtype):
+    rng = np.random.default_rng(n)
+    make = lambda: ((rng.random(n) * 10).astype(wdtype), rng.random(n), npt)     # noqa: E731
+    check_same(azimint_hist, make, rtol={np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6})
+    check_same_default(azimint_hist, make, rtol={np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6})
+
+
+def test_histogram_weights_errors_are_numpys():
+    check_same(lambda a, w: np.histogram(a, 3, weights=w), (np.arange(5.0), np.ones(4)))
+    check_same(lambda a, w: np.histogram(a, 3, weights=w), (np.arange(6.0).reshape(2, 3), np.ones((3, 2))))
+    check_same_default(lambda a, w: np.histogram(a, 3, weights=w), (np.arange(5.0), np.ones(5, complex)))
+
+
 # ---- sort, argsort ------------------------------------------------------------------------------------
 def sorts(x):
     return (np.sort(x), np.sort(x, axis=0), np.sort(x * 1, axis=None), np.argsort(x, kind="stable"),

@@ -3,7 +3,9 @@
 widened by 0.5 each way when equal; edges by np.linspace in the data's float type (float64
 for integers); each value's bin from ``(x - first) / (last - first) * bins`` cast to intp,
 the last edge closed, then corrected by one against the edges either way; the counts an
-unbuffered scatter-add (``np.add.at``) of 1 per value inside the range.
+unbuffered scatter-add (``np.add.at``) of 1 per value inside the range (with weights, of
+the weight, summed in float64 as np.bincount does, then cast to the weights' dtype). The
+number of bins may be known only at run time (an int argument: checked >= 1).
 
 The bin-index arithmetic follows NumPy's types step by step (float32 data is binned in
 float32; the width of an integer range is an exact unsigned difference).
@@ -17,10 +19,10 @@ import inspect
 
 import numpy as np
 
-from ..ir.dims import shape_size
+from ..ir.dims import dim_add, dim_sub, shape_size
 from ..ir.nodes import Elementwise, Gather, Node, Reduce
 from ..ir.ops import Op
-from .array_build import as_array, bind, cast, const, dim_node, ew
+from .array_build import as_array, bind, cast, const, dim_node, ew, fail, require, surely_differ, to_dim
 from .calls import CALL_HANDLERS, register
 from .calls_arrays import fill, probe
 from .calls_shapes import ravel
@@ -38,20 +40,34 @@ def numpy_bins(a, bins):
 def _histogram(lw, args, kwargs, node):
     b = bind(lw, node, "histogram", args, kwargs,
              [("a", _REQ), ("bins", 10), ("range", None), ("density", None), ("weights", None)])
-    for what in ("bins", "range", "density", "weights"):
+    for what in ("range", "density"):
         value = b[what]
         if isinstance(value, Node) or isinstance(value, (tuple, list)) and any(isinstance(v, Node) for v in value):
             raise lw.unsupported(f"np.histogram(..., {what}=<run-time value>)", node)
-    if b["weights"] is not None or b["density"]:
-        raise lw.unsupported("np.histogram with weights or density", node)
-    bins, rng = b["bins"], b["range"]
-    if not isinstance(bins, (int, np.integer)) or isinstance(bins, bool):
+    if b["density"]:
+        raise lw.unsupported("np.histogram with density", node)
+    bins, rng, weights = b["bins"], b["range"], b["weights"]
+    run_time = isinstance(bins, Node) and bins.ndim == 0 and bins.dtype.kind in "iu"
+    if not run_time and (not isinstance(bins, (int, np.integer)) or isinstance(bins, bool)):
         raise lw.unsupported("np.histogram with bin edges or a bin rule", node)
     a = as_array(lw, b["a"], node)
     if a.dtype.kind not in "iuf":
         raise lw.unsupported(f"np.histogram of {a.dtype} values", node)
-    probe(np.histogram, np.zeros(1, a.dtype), bins, rng)      # NumPy's errors for bins and range
-    return histogram(lw, ravel(lw, a, node), int(bins), rng, node)
+    if weights is not None:
+        weights = as_array(lw, weights, node)
+        if weights.dtype.kind not in "iuf":
+            raise lw.unsupported(f"np.histogram with {weights.dtype} weights", node)
+        if len(weights.shape) != len(a.shape) or any(surely_differ(x, y) for x, y in zip(weights.shape, a.shape)):
+            fail(ValueError("weights should have the same shape as a."))
+        for x, y in zip(weights.shape, a.shape):
+            require(lw, x, "==", y, "ValueError", "weights should have the same shape as a.")
+        weights = ravel(lw, weights, node)
+    probe(np.histogram, np.zeros(1, a.dtype), 1 if run_time else bins, rng)      # NumPy's errors for bins and range
+    if run_time:
+        bins = to_dim(lw, bins, node)
+        require(lw, bins, ">=", 1, "ValueError", "`bins` must be positive, when an integer")
+    return histogram(lw, ravel(lw, a, node), int(bins) if isinstance(bins, (int, np.integer)) else bins, rng, node,
+                     weights)
 
 
 def _outer_edges(lw, a, rng):
@@ -87,35 +103,46 @@ def _outer_edges(lw, a, rng):
     return first, last, None, width
 
 
-def histogram(lw, a, bins, rng, node):
+def histogram(lw, a, bins, rng, node, weights=None):
+    """(counts, edges) of ``a`` (1-d) in ``bins`` equal bins (an int, or a dim known at run
+    time); with ``weights``, the counts are their sums per bin, in float64 as np.bincount
+    adds them, then in the weights' dtype, as NumPy's fast path does."""
     first, last, keep, width = _outer_edges(lw, a, rng)
     edge_dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
-    edges = CALL_HANDLERS[np.linspace](lw, (first, last, bins + 1), {"endpoint": True, "dtype": edge_dtype}, node)
+    last_bin = bins - 1 if isinstance(bins, int) else dim_node(lw, dim_sub(bins, 1))
+    edges = CALL_HANDLERS[np.linspace](lw, (first, last, bins + 1 if isinstance(bins, int) else
+                                            lw.dim_value(dim_add(bins, 1))), {"endpoint": True, "dtype": edge_dtype},
+                                       node)
     if not isinstance(edges, Node):
         edges = lw.as_node(edges, node)
     x = cast(lw, a, edge_dtype)
-    scaled = lw.ufunc(np.multiply, (lw.ufunc(np.true_divide, (lw.ufunc(np.subtract, (x, first)), width)), bins))
+    fraction = lw.ufunc(np.true_divide, (lw.ufunc(np.subtract, (x, first)), width))
+    if isinstance(bins, int):
+        scaled = lw.ufunc(np.multiply, (fraction, bins))
+    else:       # NumPy multiplies by a Python int: in the fraction's float type
+        scaled = ew(lw, Op.MULTIPLY, (fraction, cast(lw, dim_node(lw, bins), fraction.dtype)), fraction.dtype)
     index = cast(lw, scaled, _INTP)
     # index == bins -> bins - 1; values outside the range (and NaN) index nothing: clamped
     # into [0, bins - 1] (no change for the others) and, with a range, counted nowhere
-    index = ew(lw, Op.MINIMUM, (ew(lw, Op.MAXIMUM, (index, 0), _INTP), bins - 1), _INTP)
+    index = ew(lw, Op.MINIMUM, (ew(lw, Op.MAXIMUM, (index, 0), _INTP), last_bin), _INTP)
     if keep is not None:
         index = ew(lw, Op.WHERE, (keep, index, 0), _INTP)
     below = lw.ufunc(np.less, (x, _gather(lw, edges, index)))
     index = ew(lw, Op.SUBTRACT, (index, cast(lw, below, _INTP)), _INTP)
     upper = _gather(lw, edges, ew(lw, Op.ADD, (index, 1), _INTP))
     above = ew(lw, Op.LOGICAL_AND, (lw.ufunc(np.greater_equal, (x, upper)),
-                                    ew(lw, Op.NOT_EQUAL, (index, bins - 1), _INTP)), bool)
+                                    ew(lw, Op.NOT_EQUAL, (index, last_bin), _INTP)), bool)
     index = ew(lw, Op.ADD, (index, cast(lw, above, _INTP)), _INTP)
-    one = const(lw, 1, _INTP)
+    total = np.dtype(np.float64) if weights is not None else _INTP
+    one = const(lw, 1, _INTP) if weights is None else cast(lw, weights, total)
     if keep is not None:
         index = ew(lw, Op.WHERE, (keep, index, 0), _INTP)
-        one = cast(lw, keep, _INTP)
-    counts = lw.materialise(fill(lw, const(lw, 0, _INTP), (bins,)), "counts", why="histogram counts")
+        one = ew(lw, Op.WHERE, (keep, one, 0), total)
+    counts = lw.materialise(fill(lw, const(lw, 0, total), (bins,)), "counts", why="histogram counts")
     from .calls_ufunc_methods import unbuffered_scatter
     region = _gather(lw, counts, index)
-    unbuffered_scatter(lw, region, ew(lw, Op.ADD, (region, one), _INTP), node)
-    return counts, edges
+    unbuffered_scatter(lw, region, ew(lw, Op.ADD, (region, one), total), node)
+    return (counts if weights is None else cast(lw, counts, weights.dtype)), edges
 
 
 def _gather(lw, a, index):
