@@ -433,3 +433,69 @@ def test_default_mode(n):
     check_same_default(_crc16, lambda: (rng.integers(0, 256, n).astype(np.uint8),))
     check_same_default(_insertion_sort, lambda: (sample("float64", n),))
     check_same_default(_return_type_depends_on_trips, lambda: (sample("float64", n, 2),))
+
+
+# ---- helpers called inside loops --------------------------------------------------------------------
+def _match(b1, b2):
+    return b1 + b2 == 3
+
+
+def _pair_score(t, i, j, seq):
+    best = max(t[i, j - 1], t[i + 1, j])
+    return max(best, t[i + 1, j - 1] + _match(seq[i], seq[j]))
+
+
+def _nussinov(seq):
+    """npbench's nussinov: helpers returning at their own top level, called in loops."""
+    n = seq.shape[0]
+    t = np.zeros((n, n), np.int32)
+    for i in range(n - 2, -1, -1):
+        for j in range(i + 1, n):
+            t[i, j] = _pair_score(t, i, j, seq)
+            for k in range(i + 1, j):
+                t[i, j] = max(t[i, j], t[i, k] + t[k + 1, j])
+    return t
+
+
+def _first_above(x, limit):
+    for k in range(x.shape[0]):
+        if x[k] > limit:
+            return k        # inside the helper's own loop: rewritten (returns.py)
+    return -1
+
+
+def _rows_first_above(a, limit):
+    out = np.empty(a.shape[0], np.int64)
+    for r in range(a.shape[0]):
+        out[r] = _first_above(a[r], limit)
+    return out
+
+
+def _sign_or_zero(v):
+    if v > 0:
+        return 1.0          # a return in a run-time branch of the helper: runs in Python
+    return 0.0
+
+
+def _branchy(x):
+    s = 0.0
+    for v in x:
+        s += _sign_or_zero(v)
+    return s
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 24])
+def test_helpers_returning_inside_a_loop(n):
+    seq = np.random.default_rng(n).integers(0, 4, n).astype(np.int32)
+    check_same(_nussinov, lambda: (seq,))
+    check_same_default(_nussinov, lambda: (seq,))
+    a = np.random.default_rng(n).standard_normal((n, 6))
+    check_same(_rows_first_above, lambda: (a, 0.5))
+    check_same(_rows_first_above, lambda: (a, 10.0))
+
+
+def test_a_helper_returning_from_a_branch_inside_a_loop_runs_in_python():
+    from npaccel import UnsupportedError
+    with pytest.raises(UnsupportedError, match="'return' inside"):
+        accelerate(_branchy, fallback="raise")(np.array([1.0, -2.0]))
+    check_same_default(_branchy, lambda: (np.array([1.0, -2.0, 3.0]),))

@@ -64,6 +64,7 @@ class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, 
         self.state = lowering
         self.env = {}
         self.current = src.tree
+        self.entry_depth = lowering.control_depth     # a helper inlined in a loop returns at its own top level
 
     def intern(self, node):
         """``node``, or the equal node already in the graph (one node per distinct value)."""
@@ -100,7 +101,7 @@ class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, 
         method(node)
 
     def stmt_Return(self, node):
-        if self.state.control_depth:
+        if self.state.control_depth > self.entry_depth:
             raise self.unsupported("'return' inside a compiled loop or run-time branch", node)
         raise FunctionReturn(None if node.value is None else self.expr(node.value))
 
