@@ -85,6 +85,16 @@ NPA_INLINE int64_t npa_py_mul(int64_t a, int64_t b, int *err) {
     return r;
 }
 
+/* << of Python ints: a negative count is ValueError (23); past 64 bits, NPA_ERR_PY_INT */
+NPA_INLINE int64_t npa_py_lshift(int64_t a, int64_t b, int *err) {
+    if (b < 0) { if (!*err) *err = 23; return 0; }
+    if (a == 0) return 0;
+    if (b > 63) { if (!*err) *err = NPA_ERR_PY_INT; return 0; }
+    int64_t r = (int64_t)((uint64_t)a << b);
+    if ((r >> b) != a && !*err) *err = NPA_ERR_PY_INT;
+    return r;
+}
+
 /* NPA_INLINE: the CUDA backend checks indexes on the host and in kernels alike */
 NPA_INLINE int64_t npa_check_index(int64_t i, int64_t n, int *err) {
     if (i < -n || i >= n) { *err = NPA_ERR_LOOP_INDEX; return 0; }

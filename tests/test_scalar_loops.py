@@ -499,3 +499,40 @@ def test_a_helper_returning_from_a_branch_inside_a_loop_runs_in_python():
     with pytest.raises(UnsupportedError, match="'return' inside"):
         accelerate(_branchy, fallback="raise")(np.array([1.0, -2.0]))
     check_same_default(_branchy, lambda: (np.array([1.0, -2.0, 3.0]),))
+
+
+def _crc16_npbench(data, poly=0x8408):
+    """npbench's crc16: ``crc << 8`` of a Python int known at run time."""
+    crc = 0xFFFF
+    for b in data:
+        cur_byte = 0xFF & b
+        for _ in range(0, 8):
+            if (crc & 0x0001) ^ (cur_byte & 0x0001):
+                crc = (crc >> 1) ^ poly
+            else:
+                crc >>= 1
+            cur_byte >>= 1
+    crc = (~crc & 0xFFFF)
+    crc = (crc << 8) | ((crc >> 8) & 0xFF)
+    return crc & 0xFFFF
+
+
+def _shifts(a, b):
+    return a << b, (a << 8) | ((a >> 8) & 0xFF)
+
+
+@pytest.mark.parametrize("a, b", [(3, 2), (0xFFFF, 8), (-5, 3), (1, 62), (1, 63), (1, 64), (0, 100), (3, -1),
+                                  (2 ** 40, 30), (-1, 63)],
+                         ids=["small", "crc", "negative", "62", "63", "64", "zero", "negative-count", "big", "-1<<63"])
+def test_left_shift_of_python_ints(a, b):
+    """Python's exact ints (the call reruns past 64 bits) and its ValueError."""
+    check_same(_shifts, lambda: (a, b))
+    check_same_default(_shifts, lambda: (a, b))
+    if b < 0:
+        with pytest.raises(ValueError, match="^negative shift count$"):
+            accelerate(_shifts, fallback="raise")(a, b)
+
+
+@pytest.mark.parametrize("n", [0, 1, 100])
+def test_crc16_npbench(n):
+    check_same(_crc16_npbench, lambda: (np.random.default_rng(n).integers(0, 256, n).astype(np.uint8),))

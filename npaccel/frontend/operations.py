@@ -107,7 +107,8 @@ class OperatorLowering:
             right = self.python_divisor(kind, left, right, node)
         if kind is gast.Pow and python_int(left) and python_int(right):
             return self.python_int_power(left, right, node)
-        if kind in (gast.Pow, gast.LShift) and python_scalar(left) and python_scalar(right) and \
+        shift_ints = kind is gast.LShift and python_int(left) and python_int(right)     # PY_LSHIFT below
+        if kind in (gast.Pow, gast.LShift) and not shift_ints and python_scalar(left) and python_scalar(right) and \
                 any(isinstance(v, Node) and not isinstance(v, Const) for v in (left, right)):
             return self.python_power(kind, left, right, node)
         if kind is gast.Pow and isinstance(left, Node) and isinstance(right, (int, float)) \
@@ -132,7 +133,7 @@ class OperatorLowering:
         OverflowError: a constant exponent that is a whole number >= 0 (or any, of a size),
         or any exponent of a constant base > 0 (``2.0 ** -alpha``: never complex, never a
         division by zero). Exponents that can give a complex number or ZeroDivisionError, and
-        ``<<`` of Python ints (never wrapping in Python), run in Python."""
+        ``<<`` of Python floats (Python's TypeError), run in Python."""
         k = exponent.value if isinstance(exponent, Const) else exponent
         size = isinstance(base, DimValue)       # never negative: no complex result (n ** -0.5)
         c = base.value if isinstance(base, Const) else base

@@ -29,7 +29,7 @@ PYUNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operat
             gast.Not: operator.not_}
 DIM_OPS = {gast.Add: dim_add, gast.Sub: dim_sub, gast.Mult: dim_mul}
 ZERO_DIVISION = (gast.Div, gast.FloorDiv, gast.Mod)
-PY_INT_OPS = {gast.Add: Op.PY_ADD, gast.Sub: Op.PY_SUB, gast.Mult: Op.PY_MUL}
+PY_INT_OPS = {gast.Add: Op.PY_ADD, gast.Sub: Op.PY_SUB, gast.Mult: Op.PY_MUL, gast.LShift: Op.PY_LSHIFT}
 MATH_OVERFLOWS = {"exp", "expm1", "exp2", "cosh", "sinh", "pow", "hypot", "ldexp"}   # CPython's can_overflow
 # np.<name> and array methods that are reductions: (op, NumPy function for typing)
 REDUCTIONS = {"sum": Op.SUM, "prod": Op.PROD, "max": Op.MAX, "amax": Op.MAX, "min": Op.MIN,

@@ -36,6 +36,7 @@ _ERRORS = {1: (ValueError, "Integers to negative integer powers are not allowed.
 _ERRORS.update({12: (ValueError, "math domain error"), 13: (OverflowError, "math range error"),
                 14: (ValueError, "cannot convert float NaN to integer"),
                 15: (OverflowError, "cannot convert float infinity to integer"),
+                23: (ValueError, "negative shift count"),
                 32: (ValueError, "'list' argument must have no negative elements")})     # np.bincount
 # np.linalg through LAPACK (runtime_c/npaccel_lapack.h): NumPy's LinAlgError messages
 _ERRORS.update({16: (np.linalg.LinAlgError, "Singular matrix"),
