@@ -473,14 +473,48 @@ def _rows_first_above(a, limit):
 
 def _sign_or_zero(v):
     if v > 0:
-        return 1.0          # a return in a run-time branch of the helper: runs in Python
+        return 1.0          # returns under the helper's own run-time branches (returns.branch_exit)
+    elif v < 0:
+        return -1.0
     return 0.0
+
+
+def _clamp(v, lo, hi):
+    if v < lo:
+        return lo
+    if v > hi:
+        return hi
+    return float(v)
+
+
+def _scaled(v):
+    if v > 0.2:
+        v = v * 2
+        if v > 1.0:
+            return 1.0      # a branch that returns on one of its paths only
+    return v * 1.0
 
 
 def _branchy(x):
     s = 0.0
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        s += _sign_or_zero(x[i]) + _scaled(float(x[i]))
+        out[i] = _clamp(x[i], -0.5, 0.5)
+    return s, out
+
+
+def _maybe_none(v):
+    if v > 0:
+        return v            # None where v <= 0: a type known only at run time
+
+
+def _mixed(x):
+    s = 0.0
     for v in x:
-        s += _sign_or_zero(v)
+        r = _maybe_none(v)
+        if r is not None:
+            s += r
     return s
 
 
@@ -494,11 +528,18 @@ def test_helpers_returning_inside_a_loop(n):
     check_same(_rows_first_above, lambda: (a, 10.0))
 
 
-def test_a_helper_returning_from_a_branch_inside_a_loop_runs_in_python():
+@pytest.mark.parametrize("make", [lambda: np.array([1.0, -2.0, 0.0, 0.3, -0.7]), lambda: np.zeros(0),
+                                  lambda: np.array([np.nan, 2.0])], ids=["mixed", "empty", "nan"])
+def test_a_helper_returning_from_its_branches_inside_a_loop(make):
+    check_same(_branchy, lambda: (make(),))
+    check_same_default(_branchy, lambda: (make(),))
+
+
+def test_a_helper_returning_none_on_some_paths_runs_in_python():
     from npaccel import UnsupportedError
-    with pytest.raises(UnsupportedError, match="'return' inside"):
-        accelerate(_branchy, fallback="raise")(np.array([1.0, -2.0]))
-    check_same_default(_branchy, lambda: (np.array([1.0, -2.0, 3.0]),))
+    with pytest.raises(UnsupportedError):
+        accelerate(_mixed, fallback="raise")(np.array([1.0, -2.0]))
+    check_same_default(_mixed, lambda: (np.array([1.0, -2.0, 3.0]),))
 
 
 def _crc16_npbench(data, poly=0x8408):

@@ -12,7 +12,7 @@ from ..ir.nodes import Elementwise, Node
 from ..ir.ops import Op
 from .calls import CALL_HANDLERS, METHOD_HANDLERS
 from . import masks
-from .source import function_source
+from .source import helper_source
 from .operators import MATH_OVERFLOWS, REDUCTIONS, BUILTIN_UFUNCS
 from .semantics import numpy_semantics, BoundMethod, is_internal
 
@@ -144,7 +144,7 @@ class CallLowering:
         """A plain Python helper: lower its body in place with the argument values bound."""
         if self.state.depth >= MAX_INLINE_DEPTH:
             raise self.unsupported(f"recursion deeper than {MAX_INLINE_DEPTH} inlining {func.__qualname__}", node)
-        src = function_source(func)
+        src = helper_source(func)
         import inspect
         try:
             bound = inspect.signature(func).bind(*args, **kwargs)

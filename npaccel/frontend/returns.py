@@ -21,7 +21,9 @@ order, and the function returns the same object. Where the two results have diff
 Python types, the lowering finds the join unsupported and that part runs in Python.
 
 Only returns inside ``for``/``while`` bodies are rewritten (a return in a top-level branch
-is handled by the per-statement fallback); loops with ``else`` clauses, returns inside
+of the decorated function is handled by the per-statement fallback; in an inlined helper,
+whose branches run at run time when it is called inside a loop, ``branch_exit`` rewrites
+returns under ifs into one result each path assigns); loops with ``else`` clauses, returns inside
 ``try``/``with``, and nested functions are left alone. ``__npa_ret`` is only read where
 ``__npa_done`` is true, so a loop that may not assign it needs no guard (loops.py).
 """
@@ -168,3 +170,58 @@ def single_exit(fdef):
             return fdef
         body.append(s)
     return fdef
+
+
+def _ends(stmts) -> bool:
+    """Does every path through ``stmts`` return?"""
+    return any(isinstance(s, gast.Return) or (isinstance(s, gast.If) and _ends(s.body) and _ends(s.orelse))
+               for s in stmts)
+
+
+def _tree(stmts, at):
+    """``stmts`` with every return under ifs an assignment of the result and what follows
+    an if that returns moved into its branches that may fall through (into both when
+    both may): each path assigns the result once (None where it falls off the end)."""
+    out = []
+    for i, s in enumerate(stmts):
+        if isinstance(s, gast.Return):
+            return out + [_assign(RESULT, _result_of(s), s)]
+        if isinstance(s, gast.If) and _has_return([s]):
+            rest = stmts[i + 1:]
+            if _ends(s.body):
+                s.body, s.orelse = _tree(s.body, s), _tree(s.orelse + rest, s)
+            elif _ends(s.orelse):
+                s.body, s.orelse = _tree(s.body + rest, s), _tree(s.orelse, s)
+            else:       # both may fall through: what follows runs after either
+                s.body, s.orelse = _tree(s.body + rest, s), _tree(s.orelse + copy.deepcopy(rest), s)
+            return out + [s]
+        out.append(s)
+    end = out[-1] if out else at
+    return out + [_assign(RESULT, _const(None, end), end)]
+
+
+def branch_exit(fdef):
+    """``fdef`` with returns under its ifs rewritten so that the function ends in one
+    return, of a result each path assigns once: for a helper inlined where its branches run
+    at run time (a call inside a compiled loop). What follows an if whose branch returns
+    moves into its other branch. The tree itself if no if returns, a loop does
+    (single_exit's), or a return is under ``try``/``with``.
+
+    >>> import gast
+    >>> src = "def clamp(v, lo):\\n    if v < lo:\\n        return lo\\n    return v\\n"
+    >>> print(gast.unparse(branch_exit(gast.parse(src).body[0])).strip())
+    def clamp(v, lo):
+        if v < lo:
+            __npa_ret = lo
+        else:
+            __npa_ret = v
+        return __npa_ret
+    """
+    if any(_returns_in_loop(s) for s in fdef.body) or not all(_convertible(s) for s in fdef.body) or \
+            not any(isinstance(s, gast.If) and _has_return([s]) for s in fdef.body):
+        return fdef
+    new = copy.deepcopy(fdef)
+    body = _tree(new.body, new.body[0])
+    at = _after(new.body[-1])
+    new.body = body + [gast.copy_location(gast.Return(value=_name(RESULT, gast.Load(), at)), at)]
+    return new

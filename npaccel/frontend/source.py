@@ -9,7 +9,7 @@ import gast
 
 from ..errors import UnsupportedError
 from .reads import lookup_name, note_read
-from .returns import single_exit
+from .returns import branch_exit, single_exit
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,23 @@ def function_source(fn) -> FunctionSource:
     src = FunctionSource(fn, tree, code.co_filename, first_line, text)
     _parsed[code] = src
     return src
+
+
+_helpers = {}
+
+
+def helper_source(fn) -> FunctionSource:
+    """``function_source(fn)`` for a helper the lowering inlines: returns under its top-level
+    ifs also rewritten (returns.branch_exit), since a call inside a compiled loop runs its
+    branches at run time. (The decorated function's own branches fall back per statement.)"""
+    src = function_source(fn)
+    cached = _helpers.get(src.fn.__code__)
+    if cached is not None and cached.fn is fn and cached.text is src.text:
+        return cached
+    tree = branch_exit(src.tree)
+    helper = src if tree is src.tree else FunctionSource(src.fn, tree, src.filename, src.first_line, src.text)
+    _helpers[src.fn.__code__] = helper
+    return helper
 
 
 # where Python keeps no source text: co_filename of code compiled from a string
