@@ -200,12 +200,19 @@ def _tree(stmts, at):
     return out + [_assign(RESULT, _const(None, end), end)]
 
 
+def _recursive(fdef) -> bool:
+    """Does ``fdef`` call itself by name? (Its base case under a run-time branch would inline
+    both branches at every level: such a helper keeps its returns, and runs in Python.)"""
+    return any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == fdef.name
+               for s in fdef.body for n in _walk_code(s))
+
+
 def branch_exit(fdef):
     """``fdef`` with returns under its ifs rewritten so that the function ends in one
     return, of a result each path assigns once: for a helper inlined where its branches run
     at run time (a call inside a compiled loop). What follows an if whose branch returns
     moves into its other branch. The tree itself if no if returns, a loop does
-    (single_exit's), or a return is under ``try``/``with``.
+    (single_exit's), a return is under ``try``/``with``, or the helper calls itself.
 
     >>> import gast
     >>> src = "def clamp(v, lo):\\n    if v < lo:\\n        return lo\\n    return v\\n"
@@ -218,10 +225,11 @@ def branch_exit(fdef):
         return __npa_ret
     """
     if any(_returns_in_loop(s) for s in fdef.body) or not all(_convertible(s) for s in fdef.body) or \
-            not any(isinstance(s, gast.If) and _has_return([s]) for s in fdef.body):
+            not any(isinstance(s, gast.If) and _has_return([s]) for s in fdef.body) or _recursive(fdef):
         return fdef
     new = copy.deepcopy(fdef)
     body = _tree(new.body, new.body[0])
     at = _after(new.body[-1])
     new.body = body + [gast.copy_location(gast.Return(value=_name(RESULT, gast.Load(), at)), at)]
-    return new
+    size = lambda f: sum(1 for s in f.body for _ in _walk_code(s))      # noqa: E731
+    return new if size(new) <= 4 * size(fdef) + 64 else fdef      # (code copied into both branches)
