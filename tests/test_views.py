@@ -1,8 +1,12 @@
 """Basic indexing as views (slices with steps, ints, None, Ellipsis, .T), std/var, angles."""
+import re
+
 import numpy as np
 import pytest
 
 from harness import check_same
+
+from npaccel import accelerate
 
 X = np.random.default_rng(3).random((7, 9))
 
@@ -83,3 +87,25 @@ def test_slices_of_one_row_broadcast(rows):
     from harness import check_same_default
     check_same(one_row_slices, lambda: (np.arange(12.0).reshape(3, 4), np.arange(rows * 4.0).reshape(rows, 4)))
     check_same_default(one_row_slices, lambda: (np.arange(12.0).reshape(3, 4), np.arange(rows * 4.0).reshape(rows, 4)))
+
+
+def store_mismatch(a, b):
+    a[1:-1, 1:-1] = b * 2.0
+    return a
+
+
+def test_a_store_of_the_wrong_shape_raises_numpys_setitem_message():
+    """NumPy's setitem message (not the one of an operation's broadcast)."""
+    acc = accelerate(store_mismatch, fallback="raise")
+    for b in (np.ones((3, 3)), np.ones((2, 3)), np.ones(3), np.ones((1, 3))):
+        a = np.zeros((5, 5))
+        try:
+            store_mismatch(a.copy(), b)
+            expected = None
+        except ValueError as exc:
+            expected = str(exc)
+        if expected is None:
+            np.testing.assert_array_equal(acc(a.copy(), b), store_mismatch(a.copy(), b))
+        else:
+            with pytest.raises(ValueError, match=re.escape(expected)):
+                acc(a.copy(), b)

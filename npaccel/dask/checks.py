@@ -23,7 +23,7 @@ import numpy as np
 from ..ir.dims import evaluate
 from ..ir.nodes import Param, ScalarParam
 from ..ir.checks import (ComplexCastWarning, DimCheck, DimsEqual, IndexInRange,
-                         MaskMatches, NonEmpty, NonNegativeGuard, ScalarFits, ShapeGuard)
+                         MaskMatches, NonEmpty, NonNegativeGuard, ScalarFits, ShapeGuard, StoreDimsEqual)
 
 _CMP = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
         ">=": operator.ge}
@@ -50,7 +50,11 @@ def raise_numpy_errors(checks, env, values) -> None:
     for c in checks:
         if isinstance(c, ShapeGuard) or isinstance(c, NonNegativeGuard):
             continue
-        if isinstance(c, DimsEqual):
+        if isinstance(c, StoreDimsEqual):
+            if evaluate(c.a, env) != evaluate(c.b, env):
+                target, value = (_shape_text(tuple(evaluate(d, env) for d in s)) for s in c.shapes[:2])
+                raise ValueError(f"could not broadcast input array from shape {value} into shape {target}")
+        elif isinstance(c, DimsEqual):
             if evaluate(c.a, env) != evaluate(c.b, env):
                 shapes = " ".join(_shape_text(tuple(evaluate(d, env) for d in s)) for s in c.shapes)
                 raise ValueError(f"operands could not be broadcast together with shapes {shapes} ")

@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from ..ir.checks import BroadcastDims, DimsEqual, FitsInto
+from ..ir.checks import BroadcastDims, DimsEqual, FitsInto, StoreDimsEqual
 from ..ir.dims import Sym, dim_bcast, may_be_one
 
 _WEAK_TYPE = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
@@ -66,7 +66,7 @@ def broadcast_shapes(shapes, checks: list, into=False) -> tuple:
                 continue
             if isinstance(d, int) and isinstance(first, int):
                 raise broadcast_error(shapes)
-            check = DimsEqual(first, d, tuple(tuple(s) for s in shapes))
+            check = (StoreDimsEqual if into else DimsEqual)(first, d, tuple(tuple(s) for s in shapes))
             if check not in checks:
                 checks.append(check)
         # prefer a known size when one is known

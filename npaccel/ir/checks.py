@@ -19,6 +19,13 @@ class DimsEqual:
 
 
 @dataclass(frozen=True)
+class StoreDimsEqual(DimsEqual):
+    """A DimsEqual of a store ``target[...] = value`` (``shapes``: the target's, then the
+    value's): NumPy's setitem ValueError, "could not broadcast input array from shape ...
+    into shape ..."."""
+
+
+@dataclass(frozen=True)
 class BroadcastDims:
     """A run-time check on dims that may be 1 at run time (slice lengths known at run time):
     equal, or one of them 1 (NumPy broadcasts it), else NumPy's ValueError. Not a

@@ -18,7 +18,7 @@ from ..errors import PythonIntOverflow, RerunInPython
 from ..ir.dims import DimOp, SliceDim, render_py, symbols
 from ..ir.nodes import DATA_DEPENDENT, Const, DimValue, Param, ScalarParam
 from ..ir.checks import (BroadcastDims, ComplexCastWarning, DimCheck, DimsEqual, FitsInto,
-                         IndexInRange, MaskMatches, NonEmpty, NonNegativeGuard, ScalarFits, ShapeGuard)
+                         IndexInRange, MaskMatches, NonEmpty, NonNegativeGuard, ScalarFits, ShapeGuard, StoreDimsEqual)
 from . import forking, outputs
 
 _ERRORS = {1: (ValueError, "Integers to negative integer powers are not allowed."),
@@ -74,7 +74,7 @@ def in_kernel_checks(graph) -> tuple:
 def _in_kernel_error(c):
     """The exception NumPy raises where check ``c`` fails inside the program (its sizes
     were known only there, so the message cannot name them)."""
-    if isinstance(c, FitsInto):
+    if isinstance(c, (FitsInto, StoreDimsEqual)):
         return ValueError("could not broadcast input array into the shape of the slice it is stored to "
                           "(shapes computed inside a loop)")
     if isinstance(c, (DimsEqual, BroadcastDims)):
@@ -119,6 +119,11 @@ def _check_lines(checks, names):
             else:
                 lines.append(f"    raise ValueError('operands could not be broadcast together with shapes ' + "
                              f"{' + chr(32) + '.join(shapes)} + ' ')")
+        elif isinstance(c, StoreDimsEqual):
+            shapes = [f"_shape_text({_shape_expr(s)})" for s in c.shapes]
+            lines.append(f"if {render_py(c.a)} != {render_py(c.b)}:")
+            lines.append(f"    raise ValueError('could not broadcast input array from shape ' + {shapes[1]} + "
+                         f"' into shape ' + {shapes[0]})")
         elif isinstance(c, DimsEqual):
             shapes = " + ' ' + ".join(f"_shape_text({_shape_expr(s)})" for s in c.shapes)
             lines.append(f"if {render_py(c.a)} != {render_py(c.b)}:")
