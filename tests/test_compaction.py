@@ -257,3 +257,17 @@ def test_assigning_a_value_per_selected_element(shape):
 def test_assigning_through_different_masks_runs_in_python():
     check_same_default(different_masks, lambda: (np.array([1.0, -1, 2]), np.array([3.0, 4, -1])))
     check_same_default(different_masks, lambda: (np.array([1.0, -1, 2]), np.array([3.0, 4, 5])))  # ValueError
+
+
+def mask_from_before_a_write(a):
+    """``m`` read ``r`` before ``r[0] = -1`` changed it: not the target's mask."""
+    r = np.sqrt(a)
+    m = r > 0
+    r[0] = -1.0
+    r[r > 0] = 1.0 / r[m]
+    return r
+
+
+def test_a_mask_computed_before_a_write_is_not_the_targets():
+    check_same_default(mask_from_before_a_write, lambda: (np.array([4.0, 0.0, 9.0, 1.0]),))     # sizes differ
+    check_same_default(mask_from_before_a_write, lambda: (np.array([0.0, 0.0, 9.0, 1.0]),))     # they match

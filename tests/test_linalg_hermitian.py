@@ -116,6 +116,8 @@ def test_take_along_axis(dtype):
         a = RNG.standard_normal((3, 4)) if dtype != "bool" else RNG.random((3, 4)) > 0.5
         return a.astype(dtype), np.argsort(a, axis=1, kind="stable")
     check_same(along, make)
+    check_same_default(along, make)
+    check_same_default(along, lambda: (make()[0].tolist(), make()[1]))     # a list: NumPy converts it
     check_same(along, lambda: tuple(x[::-1, ::-1] for x in make()))      # negative strides
     check_same(along, lambda: (make()[0][:, :0], make()[1][:, :0]))      # empty
 

@@ -187,6 +187,9 @@ def test_dict_widths():
         return (np.pad(x, {1: 2}), np.pad(x, {-1: (0, 1)}, mode="edge"), np.pad(x, {0: 1, 1: (2, 0)}, mode="reflect"),
                 np.pad(x, {}))
     check_same(f, lambda: (sample(np.float64, 3, 4),))
+    from harness import check_same_default
+    check_same_default(f, lambda: (sample(np.int64, 3, 4)[::-1],))
+    check_same_default(f, lambda: (sample(np.float64, 3, 4).tolist(),))      # a list: NumPy converts it
 
     def bad_width(x):
         return np.pad(x, {0: 1.5})

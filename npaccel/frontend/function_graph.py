@@ -95,8 +95,9 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
                     # Python runs the statement: its own error, or (if the prediction was
                     # npaccel's mistake) its result
                     raise SegmentStop(current, PredictedError(err.original, src.where(stmt))) from None
-                if _cannot_rerun(lw, src.where(stmt)):
-                    raise SegmentStop(current, _cannot_rerun(lw, src.where(stmt)))
+                stop = _cannot_rerun(lw, src.where(stmt))
+                if stop:
+                    raise SegmentStop(current, stop)
                 for k, v in lowerer.env.items():
                     if before.get(k) != id(v):
                         assigned_at[k] = current
@@ -110,10 +111,11 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
         folded.append(not isinstance(ret.value, Node) or isinstance(ret.value, Const))
     except UserError as err:
         pending = err.original
-    if _cannot_rerun(lw, src.where(src.tree)):
+    stop = _cannot_rerun(lw, src.where(stmts[current] if live_out is not None else src.tree))
+    if stop:
         if live_out is not None:
-            raise SegmentStop(current, _cannot_rerun(lw, src.where(stmts[current])))
-        raise _cannot_rerun(lw, src.where(src.tree))
+            raise SegmentStop(current, stop)
+        raise stop
     lw.checks[:] = list(dict.fromkeys(lw.checks))      # probing a loop body twice records checks twice
     info = {"names": dict(lowerer.env), "function": fn.__qualname__, "where": src.where(src.tree),
             "written_params": tuple(sorted(lw.written_params)), "returned": returned}

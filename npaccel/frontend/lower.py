@@ -55,7 +55,7 @@ class Lowering:
         self.loops = []              # their LoopFrames, innermost last
         self.control_depth = 0       # run-time loops and branches around it
         self.rerun_only = ""         # what a Check only a rerun in Python answers is (RerunOnly)
-        self.stored_last = (None, None)   # (value, buffer) of the last stores.ensure_stored
+        self.stored_last = (None, None)   # (value, buffer) of this statement's stores.ensure_stored
 
 
 class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, CallLowering, NodeBuilding):
@@ -95,6 +95,7 @@ class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, 
     # ---- statements ---------------------------------------------------------------
     def stmt(self, node):
         self.current = node
+        self.state.stored_last = (None, None)      # stores.restored: within one statement only
         method = getattr(self, "stmt_" + type(node).__name__, None)
         if method is None:
             raise self.unsupported(f"'{type(node).__name__.lower()}' statement", node)

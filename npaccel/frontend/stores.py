@@ -324,9 +324,10 @@ class StoreLowering:
         return base, self.where(m, value, base, node)
 
     def restored(self, value):
-        """``value`` computed from the buffer the last ``ensure_stored`` gave a value it had
-        computed (``x[x > 0] = 1 / x[x > 0]``: the right side's mask read ``x`` before the
-        target stored it): elementwise operations over it, rebuilt, else ``value``."""
+        """``value`` computed from the buffer this statement's ``ensure_stored`` gave a value
+        it had computed (``x[x > 0] = 1 / x[x > 0]``: the right side's mask read ``x`` before
+        the target stored it, nothing written in between): elementwise operations over it,
+        rebuilt, else ``value``."""
         old, new = self.state.stored_last
         if value is old:
             return new
