@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from ..errors import UnsupportedError
 from ..ir.dims import dim_add, dim_mul, render_c
-from ..ir.nodes import Broadcast, Concat, Gather, Iota, Param, Reshape, Storage
+from ..ir.nodes import Broadcast, Concat, Gather, Iota, Param, Reshape, Storage, Table
 from .c_renderer import C
 
 FLAT = "FLAT"      # codegen.c_source.FLAT: the flat loop index of a flat kernel
@@ -180,4 +180,23 @@ def gather(w, node, idx):
     return var
 
 
-ARRAY_EXPRS = {Iota: iota, Broadcast: broadcast, Concat: concat, Reshape: reshape, Gather: gather}
+def table(w, node, idx):
+    """A constant array: a block-scope ``static const`` C array, read at the C-order
+    position of the index."""
+    r = _renderer(w)
+    if r is not C:
+        raise NotImplementedError("CUDA backend: a constant array (a global or np.array of constants)")
+    name = _name(w, "tab")
+    items = ", ".join(r.literal(v, node.dtype) for v in node.values) or r.literal(0, node.dtype)
+    w.lines.append(f"static const {r.ctype(node.dtype)} {name}[{max(len(node.values), 1)}] = {{{items}}};")
+    if idx == FLAT:
+        return f"{name}[i]"
+    terms, stride = [], 1
+    for d in reversed(range(node.ndim)):
+        if node.shape[d] != 1:
+            terms.append(f"({idx[d]}) * {stride}" if stride != 1 else f"({idx[d]})")
+        stride *= node.shape[d]
+    return f"{name}[{' + '.join(reversed(terms)) or '0'}]"
+
+
+ARRAY_EXPRS = {Iota: iota, Broadcast: broadcast, Concat: concat, Reshape: reshape, Gather: gather, Table: table}

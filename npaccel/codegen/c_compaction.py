@@ -90,6 +90,31 @@ def compaction_kernel(gen, node, number):
     return lines + ["}", "}"]
 
 
+def compaction_store(gen, node, dest, label):
+    """``dest = arg[mask]`` where ``dest`` already has the selected rows' room (a buffer of
+    a loop variable, sized by the count of the mask: frontend/masks.py ``stored``): one
+    pass in C order, the selected rows written at the next position."""
+    arg, mask = node.arg, node.mask
+    R = renderer_of(gen)
+    m, r = mask.ndim, arg.ndim
+    dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
+    full = tuple(f"i{d}" for d in range(r))
+    wm = KernelWriter(gen, False)
+    picked = wm.value(mask, full[:m])
+    wv = KernelWriter(gen, False)
+    value = R.cast(wv.value(arg, full), arg.dtype, node.dtype)
+    store = f"{dest.at(('npa_k',) + full[m:])} = {value};"
+    lines = [f"/* {label}: compaction x[mask] into a buffer (selected rows in C order) */", "{",
+             "int64_t npa_k = 0;"]
+    lines += loop_opens(range(m), dims, 0)
+    inner = wm.lines + [f"if ({picked}) {{"] + \
+        ["    " + x for x in loop_opens(range(m, r), dims, 0)] + \
+        ["    " * (r - m + 1) + x for x in wv.lines + [store]] + \
+        ["    " + x for x in loop_closes(r - m, 0)] + ["    npa_k++;", "}"]
+    lines += ["    " * m + x for x in inner]
+    return lines + loop_closes(m, 0) + ["}"]
+
+
 def bincount_kernel(gen, node, number):
     R = renderer_of(gen)
     dims = {0: f"({render_c(node.arg.shape[0])})"}

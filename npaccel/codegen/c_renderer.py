@@ -138,6 +138,8 @@ class CRenderer:
             return f"npa_nonzero_{'f' if kind == 'f' else 'i'}({args[0]}, {args[1]}, {err})"
         if op in (Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_LSHIFT, Op.PY_MATH, Op.PY_INT):
             return f"npa_{op.value}({', '.join(args)}, {err})"
+        if op is Op.MAKE_COMPLEX:
+            return f"{'CMPLXF' if out == np.complex64 else 'CMPLX'}({args[0]}, {args[1]})"
         if op is not Op.WHERE and any(np.dtype(d).kind == "c" for d in in_dtypes):
             return complex_op(self, op, in_dtypes, out, args)
         if op in (Op.CONJUGATE, Op.REAL):      # of a real number: itself

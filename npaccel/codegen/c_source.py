@@ -14,8 +14,8 @@ from dataclasses import replace
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..ir.dims import loop_variant, render_c
-from ..ir.nodes import DATA_DEPENDENT, ArrayVar, Param, ScalarParam, ScalarVar, Scan, Sort, Storage
+from ..ir.dims import loop_variant, render_c, shape_size
+from ..ir.nodes import DATA_DEPENDENT, ArrayVar, kernel_allocated, Param, ScalarParam, ScalarVar, Scan, Sort, Storage
 from ..ir.ops import Op
 from ..passes.records import KernelKind, Why
 from .c_renderer import C
@@ -38,6 +38,7 @@ class CSourceGenerator:
         self.out_buffers = {}  # node -> Buffer it is copied out to, for loop variables
         self.scalars = {}     # node -> C variable name (scalar params, 0-d temporaries)
         self.result_slots = {}  # node -> I slot of a data-dependent result's address (c_compaction.py)
+        self.late = {}        # node -> C lines allocating its buffer just before its kernel
         self.out = []
 
     # ---- prologue -------------------------------------------------------------------
@@ -70,9 +71,20 @@ class CSourceGenerator:
         outputs = []
         returned = {n for n, why in self.plan.materialised if why is Why.RETURNED}
         for pos, node in enumerate(self.graph.outputs):
-            if any(loop_variant(d) for d in node.shape):
-                raise NotImplementedError("a returned array whose shape is known only inside the function")
-            if node in returned and node not in self.buffers and isinstance(node, DATA_DEPENDENT):
+            if kernel_allocated(node) and not isinstance(node, DATA_DEPENDENT) and node not in self.buffers:
+                if node not in returned:
+                    raise NotImplementedError("a returned array whose shape is known only inside the function")
+                # an array whose size a loop changed: allocated where it is written (sized_result)
+                ct = self.renderer.ctype(node.dtype)
+                define(f"{ct} *", f"o{pos}", "NULL")
+                self.result_slots[node] = slot
+                slot += 1 + node.ndim
+                # (a buffer of the program keeps its own memory, sized as it runs, and is copied out)
+                where = self.out_buffers if isinstance(node, (ArrayVar, Storage)) else self.buffers
+                where[node] = Buffer(f"o{pos}", node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+                self.late[node] = self.sized_result(node, f"o{pos}")
+                outputs.append(pos)
+            elif node in returned and node not in self.buffers and isinstance(node, DATA_DEPENDENT):
                 # its kernel allocates it, and writes its address and length back to I
                 ct = self.renderer.ctype(node.dtype)
                 define(f"{ct} *", f"o{pos}", "NULL")
@@ -114,6 +126,17 @@ class CSourceGenerator:
         header = ["const int npa_nt = (int)I[0];", "int npa_err = 0;", "(void)npa_nt; (void)F;"]
         return layout, header + [v.line() for v in values]
 
+    def sized_result(self, node, name):
+        """C lines allocating a returned array whose shape a loop changed, once its kernel is
+        about to write it (the shape is known then), and handing back its address and dims
+        (runtime/marshal.py adopts it: an address, then each dim)."""
+        slot, ct = self.result_slots[node], self.renderer.ctype(node.dtype)
+        size = render_c(shape_size(node.shape))
+        return ([f"{name} = ({ct} *)malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));",
+                 f"if (!{name}) {{ npa_err = NPA_ERR_NOMEM; goto npa_done; }}",
+                 f"((int64_t *)I)[{slot}] = (int64_t)(intptr_t){name};"] +
+                [f"((int64_t *)I)[{slot + 1 + d}] = (int64_t)({render_c(dim)});" for d, dim in enumerate(node.shape)])
+
     # ---- temporaries ----------------------------------------------------------------
     def temporaries(self):
         decl, free = [], []
@@ -121,6 +144,16 @@ class CSourceGenerator:
             if node in self.buffers:
                 continue
             name = f"t{len(decl)}"
+            if any(loop_variant(d) for d in node.shape):
+                # its size is known once the program has run: allocated before its kernel
+                ct = self.renderer.ctype(node.dtype)
+                decl.append(f"{ct} *{name} = NULL;")
+                free.append(f"free({name});")
+                self.buffers[node] = Buffer(name, node, [f"({render_c(s)})" for s in _strides_of(node.shape)])
+                size = render_c(shape_size(node.shape))
+                self.late[node] = [f"{name} = ({ct} *)npa_malloc(sizeof({ct}) * (size_t)({size} > 0 ? {size} : 1));",
+                                   f"if (!{name}) {{ npa_err = NPA_ERR_NOMEM; goto npa_done; }}"]
+                continue
             self.buffers[node] = declare_buffer(name, node, decl, free, "return NPA_ERR_NOMEM;")
         return decl, free
 
@@ -349,16 +382,17 @@ class CSourceGenerator:
         free = free2 + free
         for number, k in enumerate(self.plan.kernels):
             # a returned Storage already lives in its output buffer
-            k = replace(k, stores=tuple(n for n in k.stores if not isinstance(n, Storage)))
+            k = replace(k, stores=tuple(n for n in k.stores if not isinstance(n, Storage) or n in self.out_buffers))
             if not k.stores:
                 continue
+            body += [line for n in k.stores for line in self.late.get(n, ())]
             body += self.kernel_lines(k, number)
         fn = self.graph.function or "?"
         text = ["/* generated by npaccel for " + fn.replace("*/", "* /") + " */",
                 '#include "npaccel.h"', "",
                 f"int {name}(const int64_t *I, const double *F) {{"]
         text += ["    " + line for line in prologue + decl + body]
-        if self.graph.body:
+        if self.graph.body or self.late:
             text.append("npa_done: ;")
         text += ["    " + line for line in free]
         text += ["    return npa_err;", "}", ""]

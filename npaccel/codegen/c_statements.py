@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from ..ir import program as P
 from ..ir.dims import loop_variant, render_c, shape_size
-from ..ir.nodes import ArrayVar, Node, Param, ScalarVar, Storage, View, topo_order
+from ..ir.nodes import ArrayVar, Compact, Node, Param, ScalarVar, Storage, View, topo_order
 from ..ir.checks import (BroadcastDims, DimCheck, DimsEqual, FitsInto,
                          IndexInRange, MaskMatches, NonEmpty, dim_canonicaliser)
 from ..passes.plan import is_flat_store
 from . import c_loops, c_matvec
+from .c_compaction import compaction_store
 from .c_kernel import Buffer, _strides_of, declare_buffer
 from .c_renderer import C
 
@@ -161,6 +162,9 @@ class StatementWriter:
             return c_matvec.pair_lines(self, s.first, s.second, f"store {self.kernels}") + self.check_error(depth)
         if isinstance(s, P.Store) and type(s.target).__name__ == "Gather":
             return self.scatter(s) + self.check_error(depth)
+        if isinstance(s, P.Store) and isinstance(s.value, Compact):
+            self.kernels += 1
+            return self.compaction(s)
         if isinstance(s, P.Store):
             lines = list(self.growable.get(s.target, []))
             flat = is_flat_store(s.target, s.value, self.find)
@@ -254,6 +258,11 @@ class StatementWriter:
         if isinstance(s, P.Continue):
             return ["continue;"]
         raise NotImplementedError(f"no C for statement {type(s).__name__}")
+
+    def compaction(self, s):
+        """``target = x[mask]`` into a buffer sized by the mask's count (c_compaction.py)."""
+        return list(self.growable.get(s.target, [])) + \
+            compaction_store(self.gen, s.value, Region(s.target, self.gen, self.writer_cls), f"store {self.kernels}")
 
     def select(self, s):
         """An if-converted branch (passes/if_convert.py): both arms' values, then

@@ -41,6 +41,9 @@ class CudaStatementWriter(StatementWriter):
                 self.gen.params[f"av{n.vid}"] = f"{self.r.ctype(n.dtype)} *av{n.vid}"
         return decl, free
 
+    def compaction(self, s):
+        raise NotImplementedError("CUDA backend: a boolean-mask selection kept in a loop variable")
+
     def new_buffer(self, name, node, decl, free):
         return self.gen.scratch_buffer(name, node)       # device memory, freed with the scratch
 

@@ -94,7 +94,12 @@ def to_dim(lw, value, node=None):
         if isinstance(value, Elementwise) and value.op in _DIM_OPS and value.dtype.kind in "iu":
             a, b = (to_dim(lw, x, node) for x in value.args)
             return _DIM_OPS[value.op](a, b)
-        raise lw.unsupported("a size computed at run time from values other than shapes and int arguments", node)
+        if value.dtype == np.uint64:
+            raise lw.unsupported("a uint64 size known only at run time", node)
+        # any other integer known at run time (int(x), a loop's count): a C local read as the dim
+        if value.dtype != np.int64:
+            value = cast(lw, value, np.int64)
+        return Sym(f"sv{lw.materialise(value, 'size').vid}")
     try:
         return operator.index(value)
     except TypeError as exc:
@@ -235,6 +240,8 @@ def strong_dtype(value):
 
 def as_array(lw, value, node=None):
     """A value used as an array (np.asarray): weak scalars become strong 0-d values."""
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MaskedSelection":
+        value = lw.as_node(value, node)          # a list: NumPy's array of it
     if isinstance(value, Node):
         if value.weak:
             return cast(lw, value, value.dtype, force=True)

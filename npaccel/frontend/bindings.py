@@ -33,6 +33,9 @@ def may_alias(leaf, base) -> bool:
     if leaf is base:
         return True
     if isinstance(leaf, ArrayVar) or isinstance(base, ArrayVar):
+        slot_only = [v for v in (leaf, base) if isinstance(v, ArrayVar) and v.slot_only]
+        if slot_only and any(not isinstance(v, ArrayVar) for v in (leaf, base)):
+            return False        # a pool slot is never an argument's memory or a Storage
         return leaf.dtype == base.dtype
     return False
 

@@ -21,6 +21,7 @@ from . import infer
 from .calls import CALL_HANDLERS, register, register_method
 from .calls_math import _COMPILED_KINDS, bind, cast, has_node, is_array, run_numpy, static
 from .semantics import numpy_semantics, stand_in
+from .calls_joining import array_from_sequence, holds_node
 
 
 def _loop_for(uf, operand_types, dtype):
@@ -52,6 +53,12 @@ def _array_like(func, name):
     def handler(lw, args, kwargs, node):
         options = bind(func, args, kwargs)
         first = next(iter(options.values()))
+        if isinstance(first, (tuple, list)) and holds_node(first):
+            # np.array([x0, x1]): the items stacked, then as np.array of an array
+            first = array_from_sequence(lw, first, node)
+            options[next(iter(options))] = first
+            args, kwargs = (first,), {k: v for k, v in options.items() if k != next(iter(options))}
+            options = bind(func, args, kwargs)
         if not isinstance(first, Node):
             if previous is not None:
                 return previous(lw, args, kwargs, node)

@@ -23,6 +23,7 @@ from .calls import register
 from .calls_arrays import copy_of, fill, probe
 from .calls_shapes import atleast, ravel, reshape_value
 from .calls_tiling import PAD_MODES, as_pairs, pad_by_index
+from .masks import is_selection
 
 _REQ = inspect.Parameter.empty
 
@@ -84,6 +85,39 @@ def _concatenate(lw, args, kwargs, node):
     b = bind(lw, node, "concatenate", args, kwargs, [("arrays", _REQ), ("axis", 0), ("out", None)],
              [("dtype", None), ("casting", "same_kind")], unsupported=("out",))
     return concatenate(lw, b["arrays"], b["axis"], b["dtype"], b["casting"], node)
+
+
+def holds_node(value) -> bool:
+    """Does a (nested) list or tuple hold a value known only at run time?"""
+    if isinstance(value, (tuple, list)):
+        return any(holds_node(v) for v in value)
+    return isinstance(value, Node) or is_selection(value)
+
+
+def array_from_sequence(lw, seq, node):
+    """``np.array([a, b])`` of values known at run time (scalars, arrays, nested lists):
+    NumPy's coercion (a Python scalar counts as int64/float64/complex128/bool, not as a weak
+    value; its errors for ragged lists where the shapes are known), the items stacked."""
+    def stand_in(v):
+        if isinstance(v, (tuple, list)):
+            return [stand_in(x) for x in v]
+        a = as_array(lw, lw.as_node(v, node) if is_selection(v) else v, node)
+        return np.zeros(tuple(d if isinstance(d, int) else 1 for d in a.shape), a.dtype)
+    dtype = probe(np.array, stand_in(seq)).dtype
+
+    def build(v):
+        if not isinstance(v, (tuple, list)):
+            return as_array(lw, lw.as_node(v, node) if is_selection(v) else v, node)
+        items = [build(x) for x in v]
+        if not items:
+            fail(ValueError("a list of no items among items known at run time"))
+        for a in items[1:]:
+            for x, y in zip(items[0].shape, a.shape):
+                require(lw, x, "==", y, "ValueError", "setting an array element with a sequence. The requested "
+                        "array has an inhomogeneous shape")
+        expanded = [lw.basic_index(a, (None,) + (slice(None),) * a.ndim, node) for a in items]
+        return concatenate(lw, expanded, 0, dtype, "unsafe", node)
+    return build(seq)
 
 
 def _sequence(lw, arrays, name, node):

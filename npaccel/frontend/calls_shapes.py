@@ -139,12 +139,28 @@ def _c_ordered(a) -> bool:
     """Would NumPy's array for ``a`` be C-ordered? Views and strided arguments may not be,
     and an elementwise result takes its inputs' memory order."""
     if isinstance(a, View):
-        return False
+        # a[i] or a[i, j] of a C-ordered array: fixed leading indices, every later axis whole
+        f = len(a.fixed)
+        return tuple(k for k, _ in a.fixed) == tuple(range(f)) and len(a.axes) == a.arg.ndim - f and \
+            all(ax == (f + j, 0, 1) and a.shape[j] == a.arg.shape[f + j] for j, ax in enumerate(a.axes)) and \
+            _c_ordered(a.arg)
     if isinstance(a, Param):
         return a.contiguous
     if isinstance(a, (Reshape, *INDEXED_VALUES)):
         return True
     return all(_c_ordered(c) for c in a.children())
+
+
+def set_shape(lw, a, shape, node):
+    """``x.shape = shape``: the same object in a new shape, without a copy (NumPy's
+    AttributeError where no view has it). An argument's shape would change for the caller
+    too, which compiled code cannot do."""
+    from .bindings import view_root
+    if isinstance(view_root(a), Param):
+        raise lw.unsupported("setting the shape of an argument (the caller's array changes too)", node)
+    if not _c_ordered(a):
+        raise lw.unsupported("setting the shape of an array whose memory order is known only at run time", node)
+    return reshape(lw, a, shape, "C", node)
 
 
 def reshape_value(lw, a, shape):

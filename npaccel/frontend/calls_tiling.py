@@ -26,7 +26,7 @@ from numpy.lib.array_utils import normalize_axis_index
 from ..ir.dims import dim_add, dim_floordiv, dim_min, dim_mul, dim_sub, shape_size
 from ..ir.nodes import Concat, Gather, Node, View
 from ..ir.ops import Op
-from .array_build import as_array, bind, cast, dim_node, ew, fail, iota, require, to_dim
+from .array_build import as_array, bind, cast, dim_node, ew, fail, iota, nonnegative, require, to_dim
 from .calls import register, register_method
 from .calls_arrays import copy_of, fill, probe
 from .calls_shapes import ravel, reshape_value
@@ -102,10 +102,11 @@ def _tile(lw, args, kwargs, node):
     b = bind(lw, node, "tile", args, kwargs, [("A", _REQ), ("reps", _REQ)])
     a, reps = as_array(lw, b["A"], node), b["reps"]
     tup = tuple(reps) if isinstance(reps, (tuple, list)) else (reps,)
-    if any(isinstance(r, Node) for r in tup):
-        raise lw.unsupported("np.tile with counts known only at run time", node)
-    tup = tuple(probe(operator.index, r) for r in tup)
-    probe(np.tile, np.zeros((1,) * a.ndim, a.dtype), tup)       # NumPy's errors (negative counts)
+    # a count known at run time: a size from shapes (np.tile(x, (len(x), 1))), provably >= 0
+    tup = tuple(to_dim(lw, r, node) if isinstance(r, Node) else probe(operator.index, r) for r in tup)
+    if any(not isinstance(r, int) and not nonnegative(r) for r in tup):
+        raise lw.unsupported("np.tile with counts known only at run time that may be negative", node)
+    probe(np.tile, np.zeros((1,) * a.ndim, a.dtype), tuple(r if isinstance(r, int) else 1 for r in tup))
     if len(tup) > a.ndim:
         a = reshape_value(lw, a, (1,) * (len(tup) - a.ndim) + tuple(a.shape))
     tup = (1,) * (a.ndim - len(tup)) + tup

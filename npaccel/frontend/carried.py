@@ -1,17 +1,40 @@
 """Names a loop or a branch rebinds: the one type each settles on (probing the body until the
 types stop changing; a Python and a NumPy scalar join as ``EitherScalar``), and the C
-variables that hold them (``ScalarVar`` locals, ``ArrayVar`` pointers into pool slots)."""
+variables that hold them (``ScalarVar`` locals, ``ArrayVar`` pointers into pool slots).
+
+An array whose size a loop or a branch changes (``x = x[1:]``, ``x = x[::2] + x[1::2]``,
+``x = np.append(x, v)``) keeps one ``ArrayVar`` whose changing dims are C locals
+(``VARIES`` in its settled type; a ``ScalarVar`` each, read as the dim ``sv<id>``), set
+with the pointer at every back edge. Two sizes known when the function is called (an
+argument's, an int argument) instead stay one dim under a ``ShapeGuard``: ``a, b = b, a``
+keeps the sizes it has at entry, and what is computed with them keeps its static facts.
+
+>>> from npaccel.ir.dims import dim_sub
+>>> plain_dim(3), plain_dim(Sym("a0_d0")), plain_dim(Sym("sv4")), plain_dim(dim_sub(Sym("a0_d0"), 1))
+(True, True, False, False)
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from ..ir.checks import ShapeGuard, dim_canonicaliser
+from ..ir.dims import Sym, loop_variant
 from ..ir import program as P
-from ..ir.nodes import ArrayVar, Node, Param, ScalarVar, Storage
+from ..ir.nodes import ArrayVar, Node, Param, ScalarVar, Storage, View
+from .bindings import shown, view_root
+from .masks import is_selection, stored
 from .scalars import EitherScalar, either_kind_ok
 from .loops import Jump, LoopFrame
 
 PROBE_ROUNDS = 4          # bodies lowered to learn the types of rebound names, at most
+VARIES = "varies"         # a dim of a settled array type that the loop or branch changes
+_I64 = np.dtype(np.int64)
+
+
+def plain_dim(d) -> bool:
+    """A size known when the function is called: a constant, an argument's dim, an int
+    argument (not an expression, not a value computed inside the function)."""
+    return isinstance(d, int) or (isinstance(d, Sym) and not loop_variant(d))
 
 
 class CarriedLowering:
@@ -35,6 +58,7 @@ class CarriedLowering:
                 finally:
                     self.state.loops.pop()
                 after = {n: self.type_of(self.env[n]) if n in self.env else None for n in carried}
+                self.refuse_shrinking_views(vars_, after)
             merged = dict(types)
             for reached in ([after] if ended else []) + frame.at_jumps:
                 merged = {n: self.merge_type(n, merged[n], reached.get(n)) for n in carried}
@@ -43,15 +67,28 @@ class CarriedLowering:
             types = merged
         raise self.unsupported("a loop whose variables do not settle on one type")
 
+    def refuse_shrinking_views(self, vars_, after):
+        """``x = x[1:]`` in a loop: NumPy moves a pointer, a compiled loop would copy the
+        rest of ``x`` at every trip (a pointer variable points at a whole buffer), which is
+        slower than NumPy for long arrays; such a loop runs in Python."""
+        for name, var in vars_.items():
+            value = self.env.get(name)
+            if isinstance(var, ArrayVar) and isinstance(value, View) and view_root(value) is var and \
+                    after[name] is not None and VARIES in self.merged_shape(var.shape, value.shape, guard=False):
+                raise self.unsupported(f"'{name}' rebound to a slice of itself in a loop (a view whose size "
+                                       "changes each trip)")
+
     def type_of(self, value):
+        if is_selection(value):        # x[mask]: kept as an array of run-time length (masks.stored)
+            return ("array", value.base.dtype, False, (VARIES,) + tuple(value.base.shape[value.mask.ndim:]))
         if isinstance(value, EitherScalar):
             return ("either", value.dtype, False, ())
         if isinstance(value, Node):
             kind = "array" if value.ndim and not value.weak else "scalar"
             return (kind, value.dtype, value.weak and kind == "scalar", value.shape if kind == "array" else ())
-        if isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, (np.ndarray,)):
+        if isinstance(value, (bool, int, float, complex, np.generic)) and not isinstance(value, (np.ndarray,)):
             return ("static", value)
-        return ("other", id(value))
+        return ("other", id(value), type(value).__name__)
 
     def merge_type(self, name, before, after):
         if before is None:
@@ -62,7 +99,8 @@ class CarriedLowering:
             # a Python scalar that changes: a C local of the type Python values take
             return self.type_of(self.as_node(after[1]))
         if "other" in (before[0], after[0]):
-            raise self.unsupported(f"'{name}' holds a {type(after).__name__} that changes in a loop")
+            what = after[2] if after[0] == "other" else before[2]
+            raise self.unsupported(f"{shown(name)} holds a {what} that changes in a loop")
         b = before if before[0] != "static" else self.type_of(self.as_node(before[1]))
         after = after if after[0] != "static" else self.type_of(self.as_node(after[1]))
         if b == after:
@@ -77,16 +115,26 @@ class CarriedLowering:
             if after[2] and np.can_cast(after[1], b[1], "same_kind"):
                 return b
         if b[0] == after[0] == "array" and b[1] == after[1] and len(b[3]) == len(after[3]):
-            if not self.same_shape(b[3], after[3]):
-                # e.g. two arguments swapped each step: their sizes must agree for one C variable
-                find = dim_canonicaliser(self.state.checks)
-                for x, y in zip(b[3], after[3]):
-                    if find(x) != find(y):
-                        if isinstance(x, int) and isinstance(y, int):
-                            raise self.unsupported(f"'{name}' changes shape in a loop")
-                        self.state.checks.insert(0, ShapeGuard(x, y, (b[3], after[3])))
-            return b
+            return b[:3] + (self.merged_shape(b[3], after[3]),)
         raise self.unsupported(f"'{name}' changes type in a loop ({self.describe(b)} -> {self.describe(after)})")
+
+    def merged_shape(self, before, after, guard=True) -> tuple:
+        """One shape for an array variable that holds ``before`` and ``after``: equal dims
+        stay; two sizes known at the call become one under a guard (two arguments swapped
+        each step must agree in size, else the call runs in Python); any other change is a
+        dim the variable carries at run time (``VARIES``)."""
+        find = dim_canonicaliser(self.state.checks)
+        shape = []
+        for x, y in zip(before, after):
+            if x is VARIES or find(x) == find(y):
+                shape.append(x)
+            elif plain_dim(x) and plain_dim(y) and not (isinstance(x, int) and isinstance(y, int)):
+                if guard:
+                    self.state.checks.insert(0, ShapeGuard(x, y, (before, after)))
+                shape.append(x)
+            else:
+                shape.append(VARIES)
+        return tuple(shape)
 
     @staticmethod
     def either_join(a, b):
@@ -115,12 +163,16 @@ class CarriedLowering:
             return either
         if a[0] == b[0] == "scalar" and a[1] == b[1] and a[2] != b[2] and either_kind_ok(a[1]):
             return ("either", a[1], False, ())
-        raise self.unsupported(f"'{name}' has a type that depends on the branch taken "
+        raise self.unsupported(f"{shown(name)} has a type that depends on the branch taken "
                                f"({self.describe(a)} or {self.describe(b)})")
 
     def describe(self, t):
         if t[0] == "either":
             return f"{t[1]} (a Python or a NumPy scalar)"
+        if t[0] == "other":
+            return "None" if t[2] == "NoneType" else f"a {t[2]}"
+        if t[0] == "static":
+            return f"the Python value {t[1]!r}"
         return f"{t[1]}{list(t[3])}" if t[0] == "array" else f"{'weak ' if t[2] else ''}{t[1]}"
 
     def same_shape(self, a, b):
@@ -150,10 +202,18 @@ class CarriedLowering:
                         init = self.cast_to(init, var.dtype)
                     scalars.append((var, init))
             else:
-                var = ArrayVar(vid=self.new_id(), name=name, dtype=t[1], shape=t[3],
-                               why="array rebound in a loop or branch (a pointer)")
+                dims = tuple(ScalarVar(vid=self.new_id(), name=f"{name}.shape[{axis}]", dtype=_I64, weak=True)
+                             if d is VARIES else None for axis, d in enumerate(t[3]))
+                shape = tuple(d if v is None else Sym(f"sv{v.vid}") for d, v in zip(t[3], dims))
+                var = ArrayVar(vid=self.new_id(), name=name, dtype=t[1], shape=shape,
+                               why="array rebound in a loop or branch (a pointer)" +
+                               (", of a size it changes" if any(dims) else ""))
+                if any(dims):
+                    self.state.var_dims[var] = dims
                 if current is not None:
-                    arrays.append((var, self.pointer_source(current, name)))
+                    source = self.pointer_source(current, name)
+                    arrays.append((var, source))
+                    scalars += self.dim_settings(var, source)
             made[name] = var
         if scalars:
             self.emit(P.SetScalars(tuple(scalars)))
@@ -163,8 +223,17 @@ class CarriedLowering:
             self.env[name] = EitherScalar(self, var) if types[name][0] == "either" else var
         return made
 
+    def dim_settings(self, var, value) -> list:
+        """(dim local, value) pairs giving an array variable's changing dims the sizes of
+        ``value``, set together with its pointer."""
+        dims = self.state.var_dims.get(var, ())
+        return [(v, self.as_node(self.dim_value(d))) for v, d in zip(dims, value.shape)
+                if v is not None and d != Sym(f"sv{v.vid}")]
+
     def pointer_source(self, value, name):
         """What a pointer variable can point at for ``value``: a contiguous whole buffer."""
+        if is_selection(value):
+            return stored(self, value, name)
         if not isinstance(value, Node) or value.ndim == 0 or value.weak:
             raise self.unsupported(f"'{name}' changes from a scalar to an array in a loop")
         if isinstance(value, (ArrayVar, Storage)) or (isinstance(value, Param) and value.contiguous):
@@ -176,6 +245,7 @@ class CarriedLowering:
     def sync_vars(self, names):
         """At a loop's back edge (or a break/continue, or the end of a branch): give the
         variables the values their names hold now, all at once."""
+        self.state.mask_counts = {}
         scalars, arrays = [], []
         for name, var in names.items():
             value = self.env.get(name)
@@ -183,6 +253,8 @@ class CarriedLowering:
                 value = value.strong
             if value is None or value is var:
                 continue
+            if is_selection(value) and isinstance(var, ArrayVar):
+                value = stored(self, value, name)
             if isinstance(var, ScalarVar):
                 node = self.as_node(value)
                 if node.ndim != 0:
@@ -193,11 +265,13 @@ class CarriedLowering:
                     node = self.cast_to(node, var.dtype)
                 scalars.append((var, node))
             else:
-                if not isinstance(value, Node) or value.dtype != var.dtype or not self.same_shape(value.shape, var.shape) \
-                        or value.weak or value.ndim == 0:
+                fixed = [i for i, v in enumerate(self.state.var_dims.get(var, (None,) * var.ndim)) if v is None]
+                if not isinstance(value, Node) or value.dtype != var.dtype or value.weak or value.ndim != var.ndim \
+                        or not self.same_shape([value.shape[i] for i in fixed], [var.shape[i] for i in fixed]):
                     what = value.dtype if isinstance(value, Node) else type(value).__name__
                     raise self.unsupported(f"'{name}' changes type or shape in a loop ({var.dtype}{list(var.shape)} -> {what})")
                 arrays.append((var, value))
+                scalars += self.dim_settings(var, value)
         # a new array value goes to a free slot first; then all pointers move together
         pointers, homes = [], {}
         for var, value in arrays:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from ..errors import UnsupportedError, internal_errors
-from ..ir.nodes import ArrayVar, Const, Elementwise, Graph, Node, Param, ScalarParam, Storage, View
+from ..ir.nodes import ArrayVar, Const, Elementwise, Graph, Node, Param, ScalarParam, StaticArg, Storage, View
 from ..ir.ops import Op
-from ..ir.signature import ArraySpec, ScalarSpec
+from ..ir.signature import ArraySpec, ScalarSpec, StaticSpec
 from . import infer
 from .bindings import view_root
 from .lower import FunctionLowerer, FunctionReturn, Lowering
@@ -69,6 +71,11 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
                          contiguous=spec.contiguous)
         elif isinstance(spec, ScalarSpec):
             node = ScalarParam(index=index, name=name, dtype=spec.dtype, weak=spec.weak)
+        elif isinstance(spec, StaticSpec):       # a constant of this signature
+            node = lw.intern(StaticArg(index=index, name=name, value=spec.value, dtype=np.dtype(object)))
+            lowerer.env[name] = spec.value
+            param_nodes.append(node)
+            continue
         else:
             raise UnsupportedArgument(f"argument '{name}' of type {spec.type_name}", src.where(src.tree))
         node = lw.intern(node)

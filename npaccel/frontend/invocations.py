@@ -13,6 +13,7 @@ from ..ir.ops import Op
 from .calls import CALL_HANDLERS, METHOD_HANDLERS
 from . import masks
 from .source import helper_source
+from .ufunc_out import split_out, store_out
 from .operators import MATH_OVERFLOWS, REDUCTIONS, BUILTIN_UFUNCS
 from .semantics import numpy_semantics, BoundMethod, is_internal
 
@@ -70,27 +71,47 @@ class CallLowering:
                 return self.transpose(func.node, tuple(order) if order else None, node)
             return self.reduction(func.name, func.node, args, kwargs, node)
         if isinstance(func, np.ufunc):
-            bad = set(kwargs) - {"dtype"}
-            if bad:
-                raise self.unsupported(f"np.{func.__name__}(..., {sorted(bad)[0]}=...)", node)
-            if "dtype" in kwargs and kwargs["dtype"] is not None:
-                from .calls_casts import ufunc_with_dtype
-                return ufunc_with_dtype(self, func, tuple(args), kwargs["dtype"], node)
-            if not any(isinstance(a, Node) for a in args):     # NumPy's own result: np.sin(2.0) is an np.float64
-                self.python_values(*args, node=node)
-                with numpy_semantics():
-                    return func(*args)
-            return self.ufunc(func, tuple(args), node)
+            args, kwargs, out = split_out(func, tuple(args), kwargs)
+            if out is not None:
+                return store_out(self, func, args, self.ufunc_call(func, args, kwargs, node), out, node)
+            return self.ufunc_call(func, args, kwargs, node)
         if func in BUILTIN_UFUNCS and not kwargs:
             return self.ufunc(BUILTIN_UFUNCS[func], tuple(args), node)
+        return self.other_call(func, args, kwargs, node)
+
+    def ufunc_call(self, func, args, kwargs, node):
+        """``func(*args)`` for a NumPy ufunc (no ``out``)."""
+        bad = set(kwargs) - {"dtype"}
+        if bad:
+            raise self.unsupported(f"np.{func.__name__}(..., {sorted(bad)[0]}=...)", node)
+        if "dtype" in kwargs and kwargs["dtype"] is not None:
+            from .calls_casts import ufunc_with_dtype
+            return ufunc_with_dtype(self, func, tuple(args), kwargs["dtype"], node)
+        if not any(isinstance(a, Node) for a in args):     # NumPy's own result: np.sin(2.0) is an np.float64
+            self.python_values(*args, node=node)
+            with numpy_semantics():
+                return func(*args)
+        return self.ufunc(func, tuple(args), node)
+
+    def other_call(self, func, args, kwargs, node):
+        """A call of anything but a ufunc or a registered handler."""
         if func is np.where and len(args) == 3 and not kwargs:
             return self.where(*args, node=node)
+        if func is np.where and len(args) == 1 and not kwargs and isinstance(args[0], Node):
+            return CALL_HANDLERS[np.nonzero](self, tuple(args), kwargs, node)
         name = getattr(func, "__name__", None)
         if func is np.transpose and args and isinstance(args[0], Node):
             order = args[1] if len(args) > 1 else kwargs.get("axes")
             return self.transpose(args[0], tuple(order) if order is not None else None, node)
         if getattr(func, "__module__", "") == "numpy" and name in (*REDUCTIONS, "mean", "std", "var") and args:
             return self.reduction(name, args[0], args[1:], kwargs, node)
+        module = getattr(func, "__module__", None) or ""
+        if module.startswith(("numpy", "math")) and any(_holds_node(a) for a in (*args, *kwargs.values())) or \
+                func in (min, max, sum, sorted) and any(_holds_node(a) and not isinstance(a, Node) for a in args):
+            # (x.shape holds sizes known only at run time: NumPy's own code cannot take them)
+            name = getattr(func, "__name__", "function")
+            raise self.unsupported(f"{'np.' if module.startswith('numpy') else ''}{name}() of sizes or values "
+                                   "known only at run time", node)
         if isinstance(func, types.FunctionType):
             if not any(is_internal(a) for a in (*args, *kwargs.values())) and \
                     getattr(func, "__module__", "").startswith(("numpy", "math")):
@@ -120,6 +141,14 @@ class CallLowering:
                 return self.intern(Elementwise(op=Op.PY_INT, args=(value,), in_dtypes=(value.dtype,),
                                                   dtype=np.dtype(np.int64), shape=(), weak=True))
             return value
+        if func is complex and 1 <= len(args) <= 2 and not kwargs and any(isinstance(a, Node) for a in args) and \
+                all(isinstance(a, Node) and a.ndim == 0 and a.dtype.kind in "biuf" or
+                    isinstance(a, (bool, int, float)) for a in args):
+            # a Python complex from two real values known at run time: exactly (x, y)
+            f8 = np.dtype(np.float64)
+            parts = [self.cast_to(self.as_node(a, node), f8) for a in (*args, 0.0)][:2]
+            return self.intern(Elementwise(op=Op.MAKE_COMPLEX, args=tuple(parts), in_dtypes=(f8, f8),
+                                           dtype=np.dtype(np.complex128), shape=(), weak=True))
         if func in (float, int) and len(args) == 1 and not kwargs and isinstance(args[0], Node) \
                 and args[0].ndim == 0 and (func is float and args[0].dtype.kind != "c" or args[0].dtype.kind in "biu"):
             # a Python scalar from a 0-d value (exact: no NaN/inf to int here)
@@ -165,3 +194,12 @@ class CallLowering:
         finally:
             self.state.frames.pop()
             self.state.depth -= 1
+
+
+def _holds_node(value) -> bool:
+    """A container (tuple, list, dict) holding a graph node at any depth."""
+    if isinstance(value, (tuple, list)):
+        return any(isinstance(v, Node) or _holds_node(v) for v in value)
+    if isinstance(value, dict):
+        return any(isinstance(v, Node) or _holds_node(v) for v in value.values())
+    return False

@@ -13,6 +13,9 @@ no Python code can spell, and ``<k>`` a hidden counter. ``enumerate(x, start)`` 
 element of each. A ``range(...)`` among zip's or enumerate's arguments gives
 ``start + <k> * step``. Everything else about the loop (carried names, Python's value of
 ``v`` after it, zero trips, break/continue) is the ``range`` loop's.
+
+``for pos in np.ndindex(shape)`` is one loop over the product of the sizes, ``pos`` the
+tuple ``(<k> // (n1 * n2) % n0, <k> // n2 % n1, <k> % n2)`` of Python ints (C order).
 """
 from __future__ import annotations
 
@@ -123,3 +126,46 @@ def _element_reader(lowerer, source, hidden, counter, node):
         with numpy_semantics():
             iter(np.zeros((), value.dtype))        # NumPy's TypeError for a 0-d array
     raise lowerer.unsupported("'for' over something other than an array, range() or a static sequence", node)
+
+
+def lower_ndindex(lowerer, node):
+    """``for pos in np.ndindex(*shape)`` (or ``np.ndindex(shape)``)."""
+    from .array_build import to_dim
+    from ..ir.dims import dim_mul
+    it = node.iter
+    if it.keywords or any(isinstance(a, gast.Starred) for a in it.args):
+        raise lowerer.unsupported("np.ndindex() with keywords or starred arguments", node)
+    args = [lowerer.expr(a) for a in it.args]
+    sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else tuple(args)
+    dims = [to_dim(lowerer, d, node) for d in sizes]
+    from .array_build import nonnegative, require
+    for d in dims:           # NumPy's ValueError for a negative size, before the loop
+        if isinstance(d, int) or not nonnegative(d):
+            require(lowerer, d, ">=", 0, "ValueError", "negative dimensions are not allowed")
+    uid = lowerer.new_id()
+    counter = f".k{uid}"
+    total = 1
+    for d in dims:
+        total = dim_mul(total, d)
+    lowerer.env[f".n{uid}"] = lowerer.dim_value(total)
+    items, stride = [], 1
+    for axis in reversed(range(len(dims))):
+        lowerer.env[f".d{uid}_{axis}"] = lowerer.dim_value(dims[axis])
+        lowerer.env[f".s{uid}_{axis}"] = lowerer.dim_value(stride)
+        quotient = gast.BinOp(left=_name(counter), op=gast.FloorDiv(), right=_name(f".s{uid}_{axis}"))
+        items.append(gast.BinOp(left=quotient, op=gast.Mod(), right=_name(f".d{uid}_{axis}")))
+        stride = dim_mul(stride, dims[axis])
+    pos = gast.Tuple(elts=list(reversed(items)), ctx=gast.Load())
+    bind = gast.Assign(targets=[node.target], value=pos)
+    loop = gast.For(target=gast.Name(id=counter, ctx=gast.Store(), annotation=None, type_comment=None),
+                    iter=gast.Call(func=gast.Constant(value=range, kind=None), args=[_name(f".n{uid}")], keywords=[]),
+                    body=[bind] + list(node.body), orelse=[], type_comment=None)
+    for n in gast.walk(loop):
+        if isinstance(n, (gast.stmt, gast.expr)) and not hasattr(n, "lineno"):
+            gast.copy_location(n, node)
+    loop.end_lineno = bind.end_lineno = node.end_lineno
+    try:
+        lowerer.stmt_For(loop)
+    finally:
+        for name in [k for k in lowerer.env if k.startswith((f".n{uid}", f".d{uid}_", f".s{uid}_"))]:
+            lowerer.env.pop(name, None)

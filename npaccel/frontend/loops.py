@@ -65,6 +65,9 @@ class LoopLowering:
         if wrapper is not None:
             return lower_iteration(self, node, wrapper)
         func = self.expr(it.func) if isinstance(it, gast.Call) else None
+        if func is np.ndindex:
+            from .iteration import lower_ndindex
+            return lower_ndindex(self, node)
         if func is not range:
             if not (isinstance(it, gast.Call) or isinstance(it, (gast.Tuple, gast.List))) and \
                     isinstance(self.expr(it), Node):

@@ -28,6 +28,7 @@ from .operations import OperatorLowering
 from .subscripts import SubscriptLowering
 from .calls import METHOD_HANDLERS
 from .reads import note_read
+from .simple_statements import SimpleStatementLowering
 from .operators import REDUCTIONS
 from .semantics import (PY_SCALARS, Unavailable, ListValue, UserError, numpy_semantics, BoundMethod, is_internal)
 
@@ -56,9 +57,12 @@ class Lowering:
         self.control_depth = 0       # run-time loops and branches around it
         self.rerun_only = ""         # what a Check only a rerun in Python answers is (RerunOnly)
         self.stored_last = (None, None)   # (value, buffer) of this statement's stores.ensure_stored
+        self.var_dims = {}           # ArrayVar -> its dims a loop or branch changes (carried.py)
+        self.mask_counts = {}        # mask -> C local of its count, in this statement (masks.stored)
 
 
-class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, CallLowering, NodeBuilding):
+class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, CallLowering, NodeBuilding,
+                      SimpleStatementLowering):
     def __init__(self, src, lowering: Lowering):
         self.src = src
         self.state = lowering
@@ -96,6 +100,7 @@ class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, 
     def stmt(self, node):
         self.current = node
         self.state.stored_last = (None, None)      # stores.restored: within one statement only
+        self.state.mask_counts = {}                 # masks.stored: within one statement only
         method = getattr(self, "stmt_" + type(node).__name__, None)
         if method is None:
             raise self.unsupported(f"'{type(node).__name__.lower()}' statement", node)
@@ -181,8 +186,22 @@ class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, 
                 self.bind(t, v)
         elif isinstance(target, gast.Subscript):
             self.assign_subscript(target, value)
+        elif isinstance(target, gast.Attribute) and target.attr == "shape" and isinstance(target.value, gast.Name) \
+                and isinstance(self.env.get(target.value.id), Node) and not self.env[target.value.id].weak:
+            self.set_shape(target, value)
         else:
             raise self.unsupported(f"assignment to {type(target).__name__.lower()}", target)
+
+    def set_shape(self, target, value):
+        """``x.shape = s``: every name bound to that array object sees the new shape (views
+        taken before keep theirs, as in NumPy)."""
+        from .calls_shapes import set_shape
+        old = self.env[target.value.id]
+        new = set_shape(self, old, value, target)
+        for f in self.frames():
+            for name, v in list(f.env.items()):
+                if v is old:
+                    f.env[name] = new
 
     def unpack(self, value, n, where):
         """``a, b = value``: a tuple or list, or an array whose first dim is known when
@@ -300,6 +319,11 @@ class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, 
             if isinstance(base, types.ModuleType):     # mymod.CONST: for the warm index (frontend/reads.py)
                 note_read(base, "attr", attr, True, value)
             return value
+        if isinstance(base, np.ndarray) and base.dtype.kind in "biufc":       # a constant table (a global)
+            if attr in ("fill", "sort", "put", "resize", "itemset", "setfield", "setflags", "partition", "byteswap"):
+                raise self.unsupported(f"'.{attr}' of a constant array (a global, or np.array of constants: "
+                                       "Python changes that object itself)", node)
+            return self.array_attribute(self.as_node(base, node), attr, node)
         raise self.unsupported(f"attribute '{attr}' of {type(base).__name__}", node)
 
     def array_attribute(self, base, attr, node):

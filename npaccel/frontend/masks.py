@@ -115,6 +115,26 @@ def as_result(lw, value):
     return compacted(lw, value) if isinstance(value, MaskedSelection) else value.node
 
 
+def stored(lw, sel, name):
+    """The selection kept as an array (a loop rebinding ``z = z[keep]``): the mask's count
+    into a C local first, then the selected rows compacted into a buffer of that many rows
+    (a pool slot inside a loop), whose first dim reads the local."""
+    from types import SimpleNamespace
+    from ..ir import program as P
+    from ..ir.dims import Sym
+    k = sel.mask.ndim
+    var = lw.state.mask_counts.get(sel.mask)     # (one count per mask in a statement: i[m], j[m] agree)
+    if var is None:
+        count = lw.intern(Reduce(op=Op.SUM, arg=sel.mask, axes=tuple(range(k)), keepdims=False,
+                                 dtype=np.dtype(np.int64), shape=()))
+        var = lw.state.mask_counts[sel.mask] = lw.materialise(count, f"len({name})")
+    shape = (Sym(f"sv{var.vid}"),) + tuple(sel.base.shape[k:])
+    buf = lw.new_buffer(SimpleNamespace(dtype=sel.base.dtype, shape=shape), name, "a boolean-mask selection")
+    lw.emit(P.Store(buf, lw.intern(Compact(op=Op.COMPACT, arg=sel.base, mask=sel.mask, axes=tuple(range(k)),
+                                           keepdims=False, dtype=sel.base.dtype, shape=shape))))
+    return buf
+
+
 def elementwise(lw, apply, args, node):
     """``apply(*args)`` with each selection replaced by its base, selected by the same mask:
     elementwise ops commute with selecting rows when every other operand broadcasts only
@@ -188,3 +208,17 @@ def compacted(lw, sel):
     k = sel.mask.ndim        # (>= 1: lower.py selects by masks of at least one dim)
     return lw.intern(Compact(op=Op.COMPACT, arg=sel.base, mask=sel.mask, axes=tuple(range(k)), keepdims=False,
                                 dtype=sel.base.dtype, shape=(SELECTED,) + tuple(sel.base.shape[k:])))
+
+
+def nonzero(lw, a, node):
+    """np.nonzero(a) / np.where(a): per dim, the indices of the nonzero elements in C order:
+    selections of an index array by ``a != 0`` (compacted where they are used)."""
+    from .semantics import numpy_semantics
+    from ..ir.nodes import Iota
+    if a.ndim == 0:
+        with numpy_semantics():
+            raise ValueError("Calling nonzero on 0d arrays is not allowed. Use np.atleast_1d(scalar).nonzero() "
+                             "instead.")
+    mask = a if a.dtype.kind == "b" else lw.ufunc(np.not_equal, (a, 0), node)
+    return tuple(MaskedSelection(lw.intern(Iota(axis=d, shape=a.shape, dtype=np.dtype(np.int64))), mask)
+                 for d in range(a.ndim))

@@ -7,11 +7,12 @@ import numpy as np
 
 from ..ir.checks import NonEmpty, ScalarFits
 from ..ir.dims import dim_max, dim_mul, dim_sub
-from ..ir.nodes import Const, Elementwise, Node, Reduce, ScalarParam
+from ..ir.nodes import Const, Elementwise, Node, Reduce, ScalarParam, Table
 from ..ir.ops import COMPLEX_OPS, UFUNC_OPS, Op
 from . import infer
 from . import masks
 from .operators import REDUCTIONS
+from .reads import MAX_CONSTANT_ARRAY as MAX_TABLE
 from .semantics import PY_SCALARS, numpy_semantics, kind_name
 
 
@@ -22,10 +23,26 @@ class NodeBuilding:
     def as_node(self, value, where=None):
         if isinstance(value, Node):
             return value
+        if masks.is_selection(value):       # x[mask] as an array: compacted where it is used
+            return masks.stored(self, value, "selection")
+        if isinstance(value, (list, tuple)):     # NumPy reads a list (or tuple) operand as an array
+            from .calls_joining import array_from_sequence, holds_node
+            if holds_node(value):
+                return array_from_sequence(self, value, where)
+            with numpy_semantics():
+                value = np.asarray(value)
+            if value.dtype.kind not in "biufc":
+                raise self.unsupported(f"a sequence of {value.dtype} where an array or number is expected", where)
+            return self.as_node(value, where)
         if isinstance(value, np.generic) and value.dtype.kind in "biufc":   # np.float64 is a float, but strong
             return self.intern(Const(value=value, dtype=value.dtype, weak=False))
         if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biufc":   # np.asarray(2.5)
             return self.intern(Const(value=value[()], dtype=value.dtype, weak=False, array0d=True))
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":    # a global table, np.array([1, 2])
+            if value.size > MAX_TABLE:
+                raise self.unsupported(f"a constant array of more than {MAX_TABLE} elements (pass it as an "
+                                       "argument)", where)
+            return self.intern(Table(values=tuple(value.ravel().tolist()), dtype=value.dtype, shape=value.shape))
         if isinstance(value, bool):
             return self.intern(Const(value=value, dtype=np.dtype(bool), weak=True))
         if isinstance(value, int):

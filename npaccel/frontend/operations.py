@@ -47,7 +47,7 @@ class OperatorLowering:
     def expr_Compare(self, node):
         left = self.expr(node.left)
         result = None
-        for op, right_node in zip(node.ops, node.comparators):
+        for k, (op, right_node) in enumerate(zip(node.ops, node.comparators)):
             right = self.expr(right_node)
             kind = type(op)
             from .scalars import has_either
@@ -55,9 +55,10 @@ class OperatorLowering:
                     masks.is_selection(left) or masks.is_selection(right):
                 if kind not in CMPOPS:
                     raise self.unsupported(f"'{kind.__name__}' comparison of arrays", node)
-                if len(node.ops) > 1:
-                    raise self.unsupported("chained comparison of arrays", node)
-                return self.ufunc(CMPOPS[kind], (left, right), node)
+                value = self.ufunc(CMPOPS[kind], (left, right), node)
+                if k + 1 < len(node.ops):
+                    return self.chained_compare(node, k, value)
+                return value
             self.python_values(left, right, node=node)
             with numpy_semantics():
                 value = PYCMP[kind](left, right)
@@ -65,6 +66,19 @@ class OperatorLowering:
                 return value
             result, left = value, right
         return result
+
+    def chained_compare(self, node, k, first):
+        """``a < b < c`` from its k-th comparison on, known only at run time: Python's
+        ``(a < b) and (b < c)`` (b evaluated once: the same node), short-circuited."""
+        if not isinstance(first, Node) or (first.ndim and not first.weak):
+            raise self.unsupported("chained comparison of arrays", node)
+        left_ast = node.left if k == 0 else node.comparators[k - 1]
+        head = gast.Compare(left=left_ast, ops=[node.ops[k]], comparators=[node.comparators[k]])
+        rest = gast.Compare(left=node.comparators[k], ops=node.ops[k + 1:], comparators=node.comparators[k + 1:])
+        both = gast.BoolOp(op=gast.And(), values=[head, rest])
+        for n in (head, rest, both):
+            gast.copy_location(n, node)
+        return self.expr(both)
 
     def expr_BoolOp(self, node):
         value = None

@@ -41,6 +41,8 @@ def operand(lw, x, node):
         arr = np.asarray(x)
         if arr.dtype.kind in KINDS:
             return interned(lw, Const(value=arr.item(), dtype=arr.dtype, weak=False))
+    if isinstance(x, (np.ndarray, list, tuple)):      # a constant table, a list: np.asarray's array
+        return operand(lw, lw.as_node(x, node), node)
     raise lw.unsupported(f"a {type(x).__name__} operand of a matrix product", node)
 
 

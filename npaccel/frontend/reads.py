@@ -43,7 +43,7 @@ import types
 import numpy as np
 
 MISSING = "missing"
-_MAX_ARRAY = 4096            # elements of a constant array fingerprinted by content
+MAX_CONSTANT_ARRAY = 4096            # elements of a constant array fingerprinted by content
 _LIBRARIES = ("numpy", "math", "cmath", "builtins", "operator")     # identity by import path
 _NOT_LIBRARIES = ("numpy.random",)                                  # state, not constants
 _active = contextvars.ContextVar("npaccel_read_log", default=None)
@@ -173,7 +173,7 @@ def fingerprint(value) -> str:
     if isinstance(value, np.generic) and t.__module__ == "numpy":
         return f"np:{fingerprint(value.dtype)[6:]}:{value.tobytes().hex()}"
     if t is np.ndarray:
-        if value.size > _MAX_ARRAY or value.dtype.kind not in "biufc":
+        if value.size > MAX_CONSTANT_ARRAY or value.dtype.kind not in "biufc":
             raise Unfingerprintable(f"an array of {value.size} {value.dtype}")
         return (f"ndarray:{value.dtype.str}:{value.shape}:{value.flags.writeable}:"
                 f"{_digest(np.ascontiguousarray(value).tobytes())}")

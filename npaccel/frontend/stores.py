@@ -60,7 +60,7 @@ class StoreLowering:
         if self.state.loop_depth == 0:
             return Storage(sid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape, why=why)
         var = ArrayVar(vid=self.new_id(), name=name, dtype=like.dtype, shape=like.shape,
-                       why=why + ", in a pool slot")
+                       why=why + ", in a pool slot", slot_only=True)
         self.emit(P.PickSlot(var))
         return var
 
@@ -82,6 +82,14 @@ class StoreLowering:
     def ensure_stored(self, value, name):
         """The value as a buffer or a view of one, giving its root a buffer if needed; every
         name bound to the old root (or a view of it) is rebound to the new one."""
+        from .masks import is_selection, stored
+        if is_selection(value):           # y = x[m]; y[0] = 1: y is an array of its own
+            buf = stored(self, value, name)
+            for frame in self.frames():
+                for key, v in list(frame.env.items()):
+                    if v is value:
+                        frame.env[key] = buf
+            return buf
         root = view_root(value)
         if isinstance(root, MUTABLE_LEAVES):
             return value
@@ -124,9 +132,22 @@ class StoreLowering:
                         continue
                     if reads_any(node, hit):
                         mapping[node] = self.materialise(node, name)
+        self.snapshot_selections(hit)
         if mapping:
             self.rebind_everywhere(mapping)
         return mapping
+
+    def snapshot_selections(self, hit):
+        """``y = x[m]`` then a write to ``x`` (or ``m``): ``y`` keeps the rows selected before
+        it, compacted into a buffer of its own now."""
+        from .masks import is_selection, stored
+        done = {}
+        for frame in self.frames():
+            for name, v in list(frame.env.items()):
+                if is_selection(v) and (id(v) in done or reads_any(v.base, hit) or reads_any(v.mask, hit)):
+                    if id(v) not in done:
+                        done[id(v)] = stored(self, v, name)
+                    frame.env[name] = done[id(v)]
 
     # ---- stores ---------------------------------------------------------------------
     def store_into(self, target, value, node):
@@ -162,7 +183,11 @@ class StoreLowering:
             if isinstance(value, Const):
                 with numpy_semantics():
                     np.zeros(1, target.dtype)[0] = value.value
+            elif value.weak and value.dtype.kind in "iu":
+                self.python_int_fits(value, target.dtype)
             elif not is_ndarray(value):
+                # (a NumPy integer scalar: NumPy wraps it into an unsigned array, raises
+                # OverflowError from a signed one, by rules of its own)
                 raise self.unsupported(f"storing a {value.dtype} scalar into a {target.dtype} array "
                                        "(NumPy raises OverflowError where it does not fit)", node)
         if value.dtype != target.dtype:
@@ -187,6 +212,22 @@ class StoreLowering:
             cond = same if cond is None else self.intern(Elementwise(
                 op=Op.LOGICAL_OR, args=(cond, same), in_dtypes=(np.dtype(bool),) * 2, dtype=np.dtype(bool)))
         self.emit(P.If(cond=cond, then=through_temp, orelse=(P.Store(target, value),)))
+
+    def python_int_fits(self, value, dtype):
+        """A Python int stored into an array of a narrower integer dtype: where it does not
+        fit, the program stops; the call reruns in Python, which raises NumPy's OverflowError
+        ("Python integer 300 out of bounds for uint8"), or where an argument was written
+        already, raises that OverflowError without the value."""
+        from .array_build import stop_if
+        info = np.iinfo(dtype)
+        bad = None
+        if info.min > np.iinfo(value.dtype).min:
+            bad = self.ufunc(np.less, (value, int(info.min)), None)
+        if info.max < np.iinfo(value.dtype).max:
+            over = self.ufunc(np.greater, (value, int(info.max)), None)
+            bad = over if bad is None else self.ufunc(np.logical_or, (bad, over), None)
+        if bad is not None:
+            stop_if(self, bad, "OverflowError", f"Python integer out of bounds for {dtype}")
 
     def reads_elsewhere(self, value, target, base) -> list:
         """The buffers ``value`` reads that may be ``base``, other than at the very element
@@ -239,6 +280,9 @@ class StoreLowering:
 
     def assign_subscript(self, target_node, value):
         base = self.expr(target_node.value)
+        from .masks import is_selection
+        if is_selection(base):
+            base = self.ensure_stored(base, getattr(target_node.value, "id", "array"))
         if not isinstance(base, Node) or base.weak or base.ndim == 0 and not is_stored(base):
             raise self.unsupported("assignment to an item of a non-array", target_node)
         name = target_node.value.id if isinstance(target_node.value, gast.Name) else "array"

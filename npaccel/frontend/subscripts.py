@@ -12,7 +12,7 @@ from ..ir.nodes import DimValue, Elementwise, Node, ScalarParam, View
 from ..ir.ops import Op
 from .indexing import expand_index, slice_bounds
 from . import masks
-from .semantics import ListValue, UserError, numpy_semantics
+from .semantics import ListValue, UserError, is_internal, numpy_semantics
 
 
 class SubscriptLowering:
@@ -29,6 +29,12 @@ class SubscriptLowering:
         if isinstance(base, (tuple, list, str)) and not isinstance(index, Node):
             with numpy_semantics():
                 return base[index]
+        if isinstance(base, np.ndarray):      # a constant array (a global table)
+            items = index if isinstance(index, tuple) else (index,)
+            if not any(isinstance(i, Node) or is_internal(i) for i in items):
+                with numpy_semantics():
+                    return base[index]
+            base = self.as_node(base, node)
         if isinstance(base, Node) and not base.weak:
             return self.basic_index(base, index, node)
         if masks.is_selection(base):
@@ -41,6 +47,9 @@ class SubscriptLowering:
     def basic_index(self, base, index, node):
         from .loop_shapes import is_runtime_bound, runtime_slice
         items = index if isinstance(index, tuple) else (index,)
+        if any(masks.is_selection(i) for i in items):       # x[i[m]]: the selected indices, compacted
+            items = tuple(self.as_node(i, node) if masks.is_selection(i) else i for i in items)
+            index = items if isinstance(index, tuple) else items[0]
         if len(items) == 1 and isinstance(items[0], Node) and items[0].ndim and items[0].dtype.kind == "b":
             from .masks import select          # x[mask]: only as the input of a reduction
             return select(self, base, items[0], node)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .dims import Sym
+from .dims import Sym, loop_variant
 from .ops import Op
 
 
@@ -50,6 +50,15 @@ class ScalarParam(Node):
     """A scalar argument (Python scalar: weak; NumPy scalar: strong)."""
     index: int
     name: str
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class StaticArg(Node):
+    """An argument compiled as the constant ``value`` it has in this signature (a small
+    tuple of ints: ir/signature.py StaticSpec): nothing of it is passed to the kernel."""
+    index: int
+    name: str
+    value: Any
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -145,6 +154,13 @@ class Unique(Reduce):
 
 
 DATA_DEPENDENT = (Compact, BinCount, Unique)
+
+
+def kernel_allocated(node) -> bool:
+    """Is ``node`` a result the kernel allocates and hands back (its address, then its
+    length, then any further dims: runtime/marshal.py)? One whose length depends on the data,
+    or one whose shape a loop changed (known only once the program has run)."""
+    return isinstance(node, DATA_DEPENDENT) or any(not isinstance(d, int) and loop_variant(d) for d in node.shape)
 SELECTED = Sym("npa_selected")
 
 
@@ -227,10 +243,13 @@ class Storage(Node):
 @dataclass(frozen=True, eq=False, kw_only=True)
 class ArrayVar(Node):
     """An array name rebound inside a run-time loop or branch: a C pointer that points at a
-    Param, a Storage or a pool slot. Reading it reads what it points at now."""
+    Param, a Storage or a pool slot. Reading it reads what it points at now. ``slot_only``:
+    it only ever points at a pool slot it picked (a value computed inside a loop), never at
+    an argument or a Storage."""
     vid: int
     name: str
     why: str = ""
+    slot_only: bool = False
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -318,7 +337,16 @@ class Gather(Node):
         return (self.arg, *self.args)
 
 
-INDEXED_VALUES = (Iota, Broadcast, Concat, Reshape, Gather)
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Table(Node):
+    """A constant array (a module global, a closure's array, np.array of constants) used
+    with values known at run time: its elements in C order (``values``), read by position
+    from a static C array (codegen/c_arrays.py)."""
+    values: tuple
+    contiguous = True
+
+
+INDEXED_VALUES = (Iota, Broadcast, Concat, Reshape, Gather, Table)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

@@ -112,6 +112,7 @@ class Op(enum.Enum):
     PY_LSHIFT = "py_lshift"       # << of Python ints: a negative count is ValueError, past 64 bits Python runs
     PY_MATH = "py_math"           # (result, input, can_overflow): Python's math errors at run time
     PY_INT = "py_int"             # int() of a Python float: NaN/inf raise, past 64 bits Python runs
+    MAKE_COMPLEX = "make_complex"  # complex(x, y) of two floats: exactly x + yj (C's CMPLX)
     CAST = "cast"
     # reductions
     SUM = "sum"
@@ -194,6 +195,7 @@ def _table():
         table[op] = OpInfo(2, "elementwise")
     table[Op.PY_MATH] = OpInfo(3, "elementwise")
     table[Op.PY_INT] = OpInfo(1, "elementwise")
+    table[Op.MAKE_COMPLEX] = OpInfo(2, "elementwise")
     table[Op.CAST] = OpInfo(1, "elementwise")
     table[Op.REAL] = OpInfo(1, "elementwise")
     table[Op.IMAG] = OpInfo(1, "elementwise")

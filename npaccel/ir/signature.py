@@ -2,7 +2,8 @@
 
 Arrays: dtype, ndim, which dims are 1 (so broadcasting is decided at compile time) and
 whether the array is C-contiguous (contiguous kernels index flat). Python scalars by type
-(weak, NEP 50); NumPy scalars by dtype (strong).
+(weak, NEP 50); NumPy scalars by dtype (strong); small tuples of ints (a mask, a shape,
+axes) by value.
 
 >>> import numpy as np
 >>> signature_of((np.ones((3, 1)), 2.0))
@@ -12,6 +13,7 @@ whether the array is C-contiguous (contiguous kernels index flat). Python scalar
 """
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +51,29 @@ class ScalarSpec:
 
 
 @dataclass(frozen=True)
+class StaticSpec:
+    """None, a small tuple of ints, bools, None and such tuples (a mask, a shape, axes), or a
+    function (a callback, inlined where it is called) or ufunc: compiled as the constant it
+    is, one specialisation per value (``text`` keeps ``1`` and ``True`` apart, which
+    compare equal; functions compare by identity)."""
+    value: tuple
+    text: str
+
+
+MAX_STATIC_ITEMS = 16        # atoms of a tuple argument compiled as a constant, at most
+
+
+def _static_atoms(value):
+    """The number of atoms of a tuple compiled as a constant, or None where it is not one."""
+    if isinstance(value, tuple):
+        counts = [_static_atoms(v) for v in value]
+        return None if None in counts else sum(counts)
+    if value is None or type(value) is bool or (type(value) is int and -2 ** 63 <= value < 2 ** 63):
+        return 1
+    return None
+
+
+@dataclass(frozen=True)
 class OtherSpec:
     """An argument compiled code cannot take (string, list, object array, ...)."""
     type_name: str
@@ -71,6 +96,13 @@ def spec_of(value):
         return ScalarSpec(_WEAK[t], True)
     if isinstance(value, np.generic) and value.dtype.kind in SUPPORTED_KINDS:
         return ScalarSpec(value.dtype, False)
+    if value is None:                                     # an optional argument left out
+        return StaticSpec(None, "None")
+    if t is tuple and (_static_atoms(value) or 0) <= MAX_STATIC_ITEMS and _static_atoms(value) is not None:
+        return StaticSpec(value, repr(value))
+    if t is types.FunctionType or t is np.ufunc:       # a callback: inlined (compared by identity)
+        return StaticSpec(value, f"{getattr(value, '__module__', None) or '?'}.{value.__qualname__}"
+                          if t is types.FunctionType else f"np.{value.__name__}")
     device = _device_spec(value)
     return device if device is not None else OtherSpec(t.__name__)
 
@@ -109,6 +141,9 @@ def describe_spec(spec) -> str:
         if spec.weak:
             return {"b": "bool", "i": "int", "f": "float", "c": "complex"}[spec.dtype.kind]
         return f"np.{spec.dtype}"
+    if isinstance(spec, StaticSpec):
+        return f"tuple {spec.text}" if isinstance(spec.value, tuple) else \
+            "None" if spec.value is None else f"function {spec.text}"
     return spec.type_name
 
 

@@ -52,7 +52,7 @@ from dataclasses import replace
 from ..ir import program as P
 from ..ir.checks import dim_canonicaliser
 from ..ir.dims import loop_variant
-from ..ir.nodes import (ArrayVar, Const, DimValue, Elementwise, Graph, MatMul, Node, Param, ScalarParam,
+from ..ir.nodes import (ArrayVar, Compact, Const, DimValue, Elementwise, Graph, MatMul, Node, Param, ScalarParam,
                         ScalarVar, Storage, View)
 from .if_convert import if_convert
 from .loop_facts import optimise_loops
@@ -84,6 +84,8 @@ def for_target(plan: Plan, target: str) -> Plan:
 # ---- what a statement reads that is computed first ------------------------------------------
 def roots_of(s) -> tuple:
     """The values statement ``s`` reads when it runs (not those of nested blocks)."""
+    if isinstance(s, P.Store) and isinstance(s.value, Compact):
+        return s.value.children()          # (the statement compacts: c_compaction.compaction_store)
     if isinstance(s, P.Store):
         return (s.value,)
     if isinstance(s, P.SetScalars):

@@ -41,7 +41,7 @@ import numpy as np
 
 from ..ir.signature import ArraySpec, DeviceArraySpec, ScalarSpec
 from ..ir.dims import DimOp, SliceDim, Sym
-from ..ir.nodes import DATA_DEPENDENT, Const, DimValue, Param, ScalarParam
+from ..ir.nodes import Const, DimValue, Param, ScalarParam, kernel_allocated
 from ..ir.checks import (BroadcastDims, DimCheck, DimsEqual, FitsInto,
                          IndexInRange, MaskMatches, NonEmpty, NonNegativeGuard, ScalarFits)
 from . import outputs
@@ -204,8 +204,8 @@ def call_program(graph, layout, checks, entry, namespace, signature, opcodes):
                     prog.emit("DISJOINT", w, other)
     for c in checks:
         _check(prog, c)
-    if any(isinstance(graph.outputs[pos], DATA_DEPENDENT) for pos in layout.outputs):
-        raise NoPlan("an output whose length depends on the data (its kernel allocates it)")
+    if any(kernel_allocated(graph.outputs[pos]) for pos in layout.outputs):
+        raise NoPlan("an output whose length depends on the data or a loop (its kernel allocates it)")
     out_of = {}                                     # node -> output slot
     if len(layout.outputs) > MAX_OUTS:
         raise NoPlan("too many outputs")

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import PythonIntOverflow, RerunInPython
 from ..ir.dims import DimOp, SliceDim, render_py, symbols
-from ..ir.nodes import DATA_DEPENDENT, Const, DimValue, Param, ScalarParam
+from ..ir.nodes import DATA_DEPENDENT, Const, DimValue, Param, ScalarParam, kernel_allocated
 from ..ir.checks import (BroadcastDims, ComplexCastWarning, DimCheck, DimsEqual, FitsInto,
                          IndexInRange, MaskMatches, NonEmpty, NonNegativeGuard, ScalarFits, ShapeGuard, StoreDimsEqual)
 from . import forking, outputs
@@ -302,7 +302,7 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
         node = graph.outputs[pos]
         var = f"o{pos}"
         out_names[node] = var
-        if not isinstance(node, DATA_DEPENDENT):     # (those the kernel allocates)
+        if not kernel_allocated(node):
             body.append(f"{var} = _empty({_shape_expr(node.shape)}, _dt{pos})")
     ints = ["_nt"]
     for index, ndim in layout.arrays:
@@ -315,10 +315,15 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
             ints += [f"_st{index}[{d}] // {item}" for d in range(ndim)]
     adopted = []         # a data-dependent result: its address and length come back in I
     for pos in layout.outputs:
-        if isinstance(graph.outputs[pos], DATA_DEPENDENT):
+        node = graph.outputs[pos]
+        if isinstance(node, DATA_DEPENDENT):
             adopted.append(f"o{pos} = _adopt(_I[{len(ints)}], _I[{len(ints) + 1}], _dt{pos}, "
-                           f"{_shape_expr(graph.outputs[pos].shape[1:])})")
+                           f"{_shape_expr(node.shape[1:])})")
             ints += ["0", "0"]
+        elif kernel_allocated(node):     # a shape a loop changed: every dim comes back
+            tail = "".join(f"_I[{len(ints) + 2 + d}], " for d in range(node.ndim - 1))
+            adopted.append(f"o{pos} = _adopt(_I[{len(ints)}], _I[{len(ints) + 1}], _dt{pos}, ({tail}))")
+            ints += ["0"] * (1 + node.ndim)
         else:
             ints.append(f"o{pos}.ctypes.data")
     for index in layout.int_scalars:
