@@ -45,6 +45,18 @@
 #define NPA_CGT(xr, xi, yr, yi) (((xr) > (yr) && !isnan(xi) && !isnan(yi)) || ((xr) == (yr) && (xi) > (yi)))
 #define NPA_CLT(xr, xi, yr, yi) (((xr) < (yr) && !isnan(xi) && !isnan(yi)) || ((xr) == (yr) && (xi) < (yi)))
 
+/* bit-level tests and selects for npa_cabs (vectorisable without -fno-trapping-math) */
+#define NPA_BITS(T, U, SFX, ABS, INF)                                                    \
+static inline U npa_ubits_##SFX(T x) { U u; __builtin_memcpy(&u, &x, sizeof u); return u; } \
+static inline int npa_isinf_##SFX(T x) { return (npa_ubits_##SFX(x) & ABS) == INF; }   \
+static inline int npa_isnan_##SFX(T x) { return (npa_ubits_##SFX(x) & ABS) > INF; }    \
+static inline T npa_pick_##SFX(int c, T a, T b) {                                       \
+    const U m = (U)0 - (U)(c != 0), r = (npa_ubits_##SFX(a) & m) | (npa_ubits_##SFX(b) & ~m); \
+    T t; __builtin_memcpy(&t, &r, sizeof t); return t;                                   \
+}
+NPA_BITS(double, uint64_t, d, UINT64_C(0x7fffffffffffffff), UINT64_C(0x7ff0000000000000))
+NPA_BITS(float, uint32_t, f, UINT32_C(0x7fffffff), UINT32_C(0x7f800000))
+
 #define NPA_COMPLEX(T, C, SFX, LSFX, MK)                                               \
 NPA_INLINE C npa_cmul_##SFX(C a, C b) {                                               \
     const T ar = creal##LSFX(a), ai = cimag##LSFX(a), br = creal##LSFX(b), bi = cimag##LSFX(b); \
@@ -89,15 +101,18 @@ NPA_INLINE C npa_creciprocal_##SFX(C z) {                                       
     return MK(q / d, (T)-1 / d);                                                         \
 }                                                                                        \
 NPA_INLINE T npa_cabs_##SFX(C z) {                                                    \
-    T re = fabs##LSFX(creal##LSFX(z)), im = fabs##LSFX(cimag##LSFX(z));                  \
-    const int re_inf = isinf(re), im_inf = isinf(im);                                    \
-    if (re_inf) im = (T)INFINITY;                                                        \
-    if (im_inf) re = (T)INFINITY;                                                        \
-    const int re_nan = isnan(re), im_nan = isnan(im);                                    \
-    if (re_nan) im = (T)NAN;                                                             \
-    if (im_nan) re = (T)NAN;                                                             \
-    const T larger = re > im ? re : im, smaller = im < re ? im : re;                     \
-    const T ratio = (larger == 0 || isinf(smaller)) ? (T)0 : smaller / larger;          \
+    /* (bit tests and selects, no branches or float compares, which gcc keeps as control \
+       flow where they might trap: the loop stays vectorised, as NumPy's SIMD loop) */   \
+    const T re0 = fabs##LSFX(creal##LSFX(z)), im0 = fabs##LSFX(cimag##LSFX(z));          \
+    const T im1 = npa_pick_##SFX(npa_isinf_##SFX(re0), (T)INFINITY, im0);               \
+    const T re1 = npa_pick_##SFX(npa_isinf_##SFX(im0), (T)INFINITY, re0);               \
+    const T im = npa_pick_##SFX(npa_isnan_##SFX(re1), (T)NAN, im1);                     \
+    const T re = npa_pick_##SFX(npa_isnan_##SFX(im1), (T)NAN, re1);                     \
+    const int gt = npa_ubits_##SFX(re) > npa_ubits_##SFX(im);  /* (>= 0: bits order) */ \
+    const T larger = npa_pick_##SFX(gt, re, im), smaller = npa_pick_##SFX(gt, im, re);   \
+    const int flat = (npa_ubits_##SFX(larger) == 0) | npa_isinf_##SFX(smaller);          \
+    const T q = smaller / npa_pick_##SFX(flat, (T)1, larger);                            \
+    const T ratio = npa_pick_##SFX(flat, (T)0, q);                                       \
     return sqrt##LSFX(NPA_MULADD(ratio, ratio, (T)1, LSFX)) * larger;                    \
 }                                                                                        \
 NPA_INLINE T npa_cabs_scalar_##SFX(C z) { return hypot##LSFX(creal##LSFX(z), cimag##LSFX(z)); } \

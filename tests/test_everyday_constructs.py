@@ -75,6 +75,29 @@ def test_copyto_errors_are_numpys():
         accelerate(copy_casting_error, fallback="raise")(np.ones(2))
 
 
+# ---- np.convolve, np.correlate ---------------------------------------------------------------------
+def filtered(x, v, mode):
+    return np.convolve(x, v, mode), np.correlate(x, v, mode=mode)
+
+
+def smoothed(x):
+    return np.convolve(x, WEIGHTS, mode="same")
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("sizes", [(7, 3), (4, 4), (2, 5), (1, 1), (0, 2), (3, 0)])
+def test_convolve_correlate(mode, sizes):
+    n1, n2 = sizes          # (sums in another order than NumPy's BLAS dot: 1e-12)
+    both(filtered, lambda: (RNG.random(n1), RNG.random(n2), mode), rtol=1e-12)
+    both(filtered, lambda: (RNG.random(n1) + 1j, RNG.random(n2) - 2j, mode), rtol=1e-12)
+    both(filtered, lambda: (RNG.integers(-9, 9, n1).astype(np.int8), RNG.integers(-9, 9, n2).astype(np.int8), mode))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 50])
+def test_convolve_with_a_constant_kernel(n):
+    both(smoothed, lambda: (RNG.random(n),), rtol=1e-12)      # n < 3: NumPy swaps them
+
+
 # ---- np.nonzero and its family --------------------------------------------------------------------
 def nonzeros(a):
     i = np.nonzero(a)

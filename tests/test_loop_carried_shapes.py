@@ -384,3 +384,33 @@ def test_overflow_after_an_argument_was_written():
         check_same_default(counts_into_argument, lambda: (np.zeros(3, np.uint8), k))
     with pytest.raises(OverflowError, match="Python integer out of bounds for uint8"):
         accelerate(counts_into_argument, fallback="raise")(np.zeros(3, np.uint8), 254)
+
+
+# ---- a named mask: computed once, updates only where it is set -------------------------------
+def escape_counts_by_mask(c, iters):
+    # numpy-benchmarks' mandelbrot: I is read by two masked updates each trip
+    N = np.zeros(c.shape, dtype=np.int64)
+    Z = np.zeros(c.shape, np.complex128)
+    for n in range(iters):
+        I = np.less(np.abs(Z), 2.0)
+        N[I] = n
+        Z[I] = Z[I] ** 2 + c[I]
+    N[N == iters - 1] = 0
+    return Z, N
+
+
+def sqrt_where_positive(x):
+    y = x.copy()
+    m = y > 0
+    y[m] = np.sqrt(y[m]) + np.exp(-y[m])
+    y[m] += 1
+    return y, m
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (1, 1), (7, 9)])
+def test_named_masks_in_updates(shape):
+    c = (RNG.random(shape) * 3 - 2) + 1j * (RNG.random(shape) * 2 - 1)
+    check_same(escape_counts_by_mask, lambda: (c, 12))
+    check_same_default(escape_counts_by_mask, lambda: (c * 10, 5))      # all escape at once
+    check_same(sqrt_where_positive, lambda: (RNG.random(shape) - 0.5,))
+    check_same(sqrt_where_positive, lambda: (-np.ones(shape),))

@@ -21,7 +21,7 @@ the block exists, so that the caller frees it whatever happens later.
 from __future__ import annotations
 
 from ..ir.dims import render_c, shape_size
-from ..ir.nodes import BinCount, Compact
+from ..ir.nodes import ArrayVar, BinCount, Compact, Param, Storage, View
 from ..ir.ops import Op
 from .c_parallel import omp, serial_or_parallel
 from .c_sorting import merge_sort_lines
@@ -90,6 +90,12 @@ def compaction_kernel(gen, node, number):
     return lines + ["}", "}"]
 
 
+def view_root(node):
+    while isinstance(node, View):
+        node = node.arg
+    return node
+
+
 def compaction_store(gen, node, dest, label):
     """``dest = arg[mask]`` where ``dest`` already has the selected rows' room (a buffer of
     a loop variable, sized by the count of the mask: frontend/masks.py ``stored``): one
@@ -106,6 +112,16 @@ def compaction_store(gen, node, dest, label):
     store = f"{dest.at(('npa_k',) + full[m:])} = {value};"
     lines = [f"/* {label}: compaction x[mask] into a buffer (selected rows in C order) */", "{",
              "int64_t npa_k = 0;"]
+    if m == r and not wv.lines and isinstance(view_root(arg), (Param, Storage, ArrayVar)):
+        # one element per row, read from memory: every element is written, the position moves
+        # on where the mask is set (no branch to mispredict); past the count (trailing
+        # unselected elements) into a local
+        ct = R.ctype(node.dtype)
+        lines += [f"const int64_t npa_cnt = {render_c(node.shape[0])};", f"{ct} npa_spare;"]
+        lines += loop_opens(range(m), dims, 0)
+        inner = wm.lines + [f"{ct} *npa_dst = npa_k < npa_cnt ? &{dest.at(('npa_k',))} : &npa_spare;",
+                            f"*npa_dst = {value};", f"npa_k += ({picked}) != 0;"]
+        return lines + ["    " * m + x for x in inner] + loop_closes(m, 0) + ["}"]
     lines += loop_opens(range(m), dims, 0)
     inner = wm.lines + [f"if ({picked}) {{"] + \
         ["    " + x for x in loop_opens(range(m, r), dims, 0)] + \

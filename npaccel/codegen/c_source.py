@@ -15,16 +15,17 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir.dims import loop_variant, render_c, shape_size
-from ..ir.nodes import DATA_DEPENDENT, ArrayVar, kernel_allocated, Param, ScalarParam, ScalarVar, Scan, Sort, Storage
+from ..ir.nodes import DATA_DEPENDENT, ArrayVar, Elementwise, kernel_allocated, Param, ScalarParam, ScalarVar, Scan, Sort, Storage
 from ..ir.ops import Op
 from ..passes.records import KernelKind, Why
 from .c_renderer import C
-from .c_parallel import above, by_size, omp, serial_or_parallel
+from .c_parallel import above, by_size, omp, op_cost, serial_or_parallel
 from .c_kernel import FLAT, ArgLayout, Buffer, EntryValue, KernelWriter, _strides_of, declare_buffer, loop_closes, loop_opens
 from .c_reductions import accumulator_dtype, reduction_text, simd_operator
 from .c_column_reductions import inner_kept_reduction
 from .c_compaction import data_dependent_kernel
 from .c_library import library_kernel
+from .c_arrays import scoped
 from .c_scans import index_or_scan_kernel
 from .c_statements import StatementWriter
 
@@ -188,8 +189,15 @@ class CSourceGenerator:
             idx = tuple(f"i{d}" for d in range(r))
         stores = []
         for node, dest in pairs:
+            at = idx if node.ndim == r and idx == FLAT else w.child_index(idx, r, node, shape)
+            kept = conditional_update(w, node, dest, at)
+            if kept is not None:        # x[m] = f(x[m]) with an expensive f: f only where m
+                cond, computed, value = kept
+                stores += [f"if ({cond}) {{"] + ["    " + x for x in computed] + \
+                    [f"    {dest.at(idx)} = {C.cast(value, node.dtype, dest.node.dtype)};", "}"]
+                continue
             # a value of fewer dims (or dims of 1) broadcasts against the loop's trailing dims
-            value = w.value(node, idx if node.ndim == r and idx == FLAT else w.child_index(idx, r, node, shape))
+            value = w.value(node, at)
             stores.append(f"{dest.at(idx)} = {C.cast(value, node.dtype, dest.node.dtype)};")
         body = w.lines + stores
         total = " * ".join(dims)
@@ -398,6 +406,49 @@ class CSourceGenerator:
         text += ["    return npa_err;", "}", ""]
         return "\n".join(text), layout
 
+
+def conditional_update(w, node, dest, idx):
+    """(condition, lines, value) where ``node`` is ``where(m, f, x)`` stored back into ``x``
+    itself (a boolean-mask update) and ``f`` is expensive (complex arithmetic, a math call)
+    or ``m`` a bool buffer: a branch computes and stores f only where m is set, as NumPy
+    does (the select form computes f and writes x everywhere; it stays where f is cheap and
+    m computed in the loop, and vectorises). None otherwise."""
+    if not (isinstance(node, Elementwise) and node.op is Op.WHERE and node.args[2] is dest.node
+            and node.shape == dest.node.shape and node.dtype == dest.node.dtype):
+        return None
+    cond, new = node.args[0], node.args[1]
+    # (a bool mask read from memory next to wider values: gcc does not vectorise the select)
+    stored_mask = isinstance(cond, (Storage, ArrayVar, Param)) and new.dtype.itemsize > 1
+    if expression_cost(new) < CONDITIONAL_NS and not stored_mask:
+        return None
+
+    def at(child):
+        if idx != FLAT:
+            return w.child_index(idx, node.ndim, child, node.shape)
+        return FLAT if tuple(child.shape) == tuple(node.shape) else () if child.ndim == 0 else None
+    if at(cond) is None or at(new) is None:
+        return None
+    c = w.value(cond, at(cond))
+    lines, value = scoped(w, lambda: w.value(new, at(new)))
+    if any("npa_err" in x for x in lines + [value]):
+        return None
+    return c, lines, value
+
+
+def expression_cost(node) -> float:
+    """Estimated ns per element of the elementwise ops computing ``node``."""
+    seen, stack, total = set(), [node], 0.0
+    while stack:
+        n = stack.pop()
+        if id(n) in seen or not isinstance(n, Elementwise):
+            continue
+        seen.add(id(n))
+        total += op_cost(n.op, n.in_dtypes, n.dtype)
+        stack.extend(n.args)
+    return total
+
+
+CONDITIONAL_NS = 1.0     # f at least this costly per element: computed only where the mask is set
 
 # kernel kind -> the method of a generator (this one, or a target's subclass) that renders it
 EMITTERS = {KernelKind.ELEMENTWISE: "elementwise_kernel", KernelKind.REDUCE: "reduce_kernel",

@@ -38,7 +38,7 @@ import re
 from dataclasses import replace
 
 from ..errors import UnsupportedError
-from ..ir.dims import render_c, shape_size
+from ..ir.dims import loop_variant, render_c, shape_size
 from ..ir.nodes import Storage
 from .c_kernel import FLAT, Buffer, KernelWriter, _strides_of
 from .c_source import CSourceGenerator
@@ -83,6 +83,8 @@ class CudaSourceGenerator(CSourceGenerator):
         """Every materialised value without a buffer gets one in the scratch block."""
         for node, _ in self.plan.materialised:
             if node not in self.buffers:
+                if any(loop_variant(d) for d in node.shape):
+                    raise NotImplementedError("CUDA backend: a value whose size is known only inside the function")
                 self.scratch_buffer(f"t{len(self.scratch)}", node)
         return [], []
 
@@ -220,6 +222,8 @@ class CudaSourceGenerator(CSourceGenerator):
     # ---- the translation unit ---------------------------------------------------------
     def generate(self, name=ENTRY):
         layout, prologue = self.layout_and_prologue()
+        if self.late:       # (the C generator allocates those results once their size is known)
+            raise NotImplementedError("CUDA backend: a result whose size is known only inside the function")
         self.collect_params()
         decl, body, frees = [], [], []
         if self.graph.body:

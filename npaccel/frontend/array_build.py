@@ -240,7 +240,7 @@ def strong_dtype(value):
 
 def as_array(lw, value, node=None):
     """A value used as an array (np.asarray): weak scalars become strong 0-d values."""
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "MaskedSelection":
+    if isinstance(value, (list, tuple, np.ndarray)) or type(value).__name__ == "MaskedSelection":
         value = lw.as_node(value, node)          # a list: NumPy's array of it
     if isinstance(value, Node):
         if value.weak:

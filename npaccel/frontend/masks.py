@@ -122,6 +122,7 @@ def stored(lw, sel, name):
     from types import SimpleNamespace
     from ..ir import program as P
     from ..ir.dims import Sym
+    sel = _mask_in_buffer(lw, sel)
     k = sel.mask.ndim
     var = lw.state.mask_counts.get(sel.mask)     # (one count per mask in a statement: i[m], j[m] agree)
     if var is None:
@@ -132,6 +133,32 @@ def stored(lw, sel, name):
     buf = lw.new_buffer(SimpleNamespace(dtype=sel.base.dtype, shape=shape), name, "a boolean-mask selection")
     lw.emit(P.Store(buf, lw.intern(Compact(op=Op.COMPACT, arg=sel.base, mask=sel.mask, axes=tuple(range(k)),
                                            keepdims=False, dtype=sel.base.dtype, shape=shape))))
+    return buf
+
+
+def _mask_in_buffer(lw, sel):
+    """``sel`` reading its mask from a bool buffer (a mask is read by its count and by each
+    compaction: ``abs(z) > 2`` would be computed again at each)."""
+    sel.mask = mask_buffer(lw, sel.mask)
+    return sel
+
+
+def mask_buffer(lw, mask):
+    """``mask`` computed once into a bool buffer (in this statement), every name holding it
+    rebound to the buffer, every selection of it reading the buffer (the same values:
+    selections keep their identity, names bound to them are found by it)."""
+    from .bindings import is_stored
+    if is_stored(mask) or type(mask).__name__ in ("Const", "Table", "Broadcast"):
+        return mask
+    buf = lw.state.mask_counts.get(("buffer", mask))     # (this statement computed it already)
+    if buf is None:
+        buf = lw.state.mask_counts[("buffer", mask)] = lw.materialise(mask, "mask", "a boolean mask, computed "
+                                                                       "once for its uses")
+        lw.rebind_everywhere({mask: buf})
+        for frame in lw.frames():
+            for v in frame.env.values():
+                if isinstance(v, MaskedSelection) and v.mask is mask:
+                    v.mask = buf
     return buf
 
 

@@ -354,6 +354,10 @@ class StoreLowering:
             raise self.unsupported("assigning a selection through a different boolean mask", node)
         if not elementwise and not aligned and isinstance(value, Node) and value.ndim and not value.weak:
             raise self.unsupported("assigning an array through a boolean mask", node)
+        if any(v is mask for frame in self.frames() for v in frame.env.values()):
+            # a mask kept in a name (I = abs(z) < 2; N[I] = n; Z[I] = ...): computed once
+            from .masks import mask_buffer
+            mask = mask_buffer(self, mask)
         m = mask
         if base.ndim > mask.ndim:
             m = self.intern(View(arg=mask, axes=tuple((d, 0, 1) for d in range(mask.ndim)) +

@@ -2,8 +2,8 @@
 
 Arrays: dtype, ndim, which dims are 1 (so broadcasting is decided at compile time) and
 whether the array is C-contiguous (contiguous kernels index flat). Python scalars by type
-(weak, NEP 50); NumPy scalars by dtype (strong); small tuples of ints (a mask, a shape,
-axes) by value.
+(weak, NEP 50); NumPy scalars by dtype (strong); None, short strings, small tuples of ints
+(a mask, a shape, axes) and functions by value.
 
 >>> import numpy as np
 >>> signature_of((np.ones((3, 1)), 2.0))
@@ -52,8 +52,8 @@ class ScalarSpec:
 
 @dataclass(frozen=True)
 class StaticSpec:
-    """None, a small tuple of ints, bools, None and such tuples (a mask, a shape, axes), or a
-    function (a callback, inlined where it is called) or ufunc: compiled as the constant it
+    """None, a short string (an option), a small tuple of ints, bools, None, strings and such
+    tuples (a mask, a shape, axes), or a function (a callback, inlined where it is called) or ufunc: compiled as the constant it
     is, one specialisation per value (``text`` keeps ``1`` and ``True`` apart, which
     compare equal; functions compare by identity)."""
     value: tuple
@@ -61,6 +61,7 @@ class StaticSpec:
 
 
 MAX_STATIC_ITEMS = 16        # atoms of a tuple argument compiled as a constant, at most
+MAX_STATIC_TEXT = 64         # characters of a string argument compiled as a constant, at most
 
 
 def _static_atoms(value):
@@ -68,7 +69,8 @@ def _static_atoms(value):
     if isinstance(value, tuple):
         counts = [_static_atoms(v) for v in value]
         return None if None in counts else sum(counts)
-    if value is None or type(value) is bool or (type(value) is int and -2 ** 63 <= value < 2 ** 63):
+    if value is None or type(value) is bool or (type(value) is int and -2 ** 63 <= value < 2 ** 63) or \
+            (type(value) is str and len(value) <= MAX_STATIC_TEXT):
         return 1
     return None
 
@@ -98,11 +100,15 @@ def spec_of(value):
         return ScalarSpec(value.dtype, False)
     if value is None:                                     # an optional argument left out
         return StaticSpec(None, "None")
+    if t is str and len(value) <= MAX_STATIC_TEXT:        # an option: mode="same", order="F"
+        return StaticSpec(value, repr(value))
     if t is tuple and (_static_atoms(value) or 0) <= MAX_STATIC_ITEMS and _static_atoms(value) is not None:
         return StaticSpec(value, repr(value))
-    if t is types.FunctionType or t is np.ufunc:       # a callback: inlined (compared by identity)
-        return StaticSpec(value, f"{getattr(value, '__module__', None) or '?'}.{value.__qualname__}"
-                          if t is types.FunctionType else f"np.{value.__name__}")
+    if (t is types.FunctionType and value.__closure__ is None) or t in (types.BuiltinFunctionType, np.ufunc) or \
+            t.__name__ == "_ArrayFunctionDispatcher":
+        # a callback (inlined), a NumPy or math function: compared by identity (a closure, made
+        # anew at each call with other captured values, is not: it runs in Python)
+        return StaticSpec(value, f"{getattr(value, '__module__', None) or '?'}.{getattr(value, '__qualname__', value.__name__)}")
     device = _device_spec(value)
     return device if device is not None else OtherSpec(t.__name__)
 
@@ -142,8 +148,8 @@ def describe_spec(spec) -> str:
             return {"b": "bool", "i": "int", "f": "float", "c": "complex"}[spec.dtype.kind]
         return f"np.{spec.dtype}"
     if isinstance(spec, StaticSpec):
-        return f"tuple {spec.text}" if isinstance(spec.value, tuple) else \
-            "None" if spec.value is None else f"function {spec.text}"
+        return f"tuple {spec.text}" if isinstance(spec.value, tuple) else f"str {spec.text}" \
+            if isinstance(spec.value, str) else "None" if spec.value is None else f"function {spec.text}"
     return spec.type_name
 
 
