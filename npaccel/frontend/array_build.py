@@ -77,8 +77,10 @@ def bind(lw, node, name, args, kwargs, positional, keyword=(), unsupported=()):
 
 
 # ---- sizes ------------------------------------------------------------------------------
-def to_dim(lw, value, node=None):
-    """The dim a size argument stands for (int, DimValue, int argument, arithmetic)."""
+def to_dim(lw, value, node=None, run_time=True):
+    """The dim a size argument stands for (int, DimValue, int argument, arithmetic); any
+    other integer known only at run time is computed into a C local first (``run_time``;
+    else unsupported: a caller with another plan for such a value)."""
     if isinstance(value, Node):
         if value.ndim:
             fail(TypeError("only integer scalar arrays can be converted to a scalar index"))
@@ -92,8 +94,11 @@ def to_dim(lw, value, node=None):
         if isinstance(value, ScalarParam) and value.dtype.kind in "iu":
             return Sym(f"s{value.index}")
         if isinstance(value, Elementwise) and value.op in _DIM_OPS and value.dtype.kind in "iu":
-            a, b = (to_dim(lw, x, node) for x in value.args)
+            a, b = (to_dim(lw, x, node, run_time) for x in value.args)
             return _DIM_OPS[value.op](a, b)
+        if not run_time:
+            raise lw.unsupported("a size computed at run time from values other than shapes and int arguments",
+                                 node)
         if value.dtype == np.uint64:
             raise lw.unsupported("a uint64 size known only at run time", node)
         # any other integer known at run time (int(x), a loop's count): a C local read as the dim

@@ -146,7 +146,7 @@ class LoopLowering:
         # an inner loop too, where its bounds do not change with the outer loops (then the
         # guard may send calls to Python whose outer loops make zero trips: correct, rare)
         try:
-            a, b = to_dim(self, start), to_dim(self, stop)
+            a, b = to_dim(self, start, run_time=False), to_dim(self, stop, run_time=False)
         except (UnsupportedError, UserError):
             return None
         first_missing = dim_sub(dim_sub(b, a), 1) if step > 0 else dim_sub(dim_sub(a, b), 1)

@@ -289,7 +289,11 @@ class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, 
             # both branches are computed and one is selected: only if neither can raise
             checks, block = len(self.state.checks), len(self.state.block)
             try:
-                a, b = self.as_node(self.expr(node.body), node), self.as_node(self.expr(node.orelse), node)
+                a, b = self.expr(node.body), self.expr(node.orelse)
+                if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+                    # Python's value is that tuple or list, not an array of it
+                    raise self.unsupported("a conditional expression choosing between sequences", node)
+                a, b = self.as_node(a, node), self.as_node(b, node)
             except UserError:
                 raise self.unsupported("a conditional expression one of whose branches raises", node) from None
             if len(self.state.checks) != checks or len(self.state.block) != block:

@@ -132,7 +132,7 @@ class SubscriptLowering:
         if isinstance(part, (ScalarParam, Elementwise)) and part.ndim == 0 and part.dtype.kind in "iu":
             from .array_build import to_dim
             try:
-                dim = to_dim(self, part)
+                dim = to_dim(self, part, run_time=False)
             except (UnsupportedError, UserError):
                 return part
             if "//" in repr(dim) or " / " in repr(dim):
