@@ -82,8 +82,8 @@ def op_cost(op, in_dtypes, out_dtype) -> float:
     (0.7, 0.02)
     """
     kinds = {np.dtype(d).kind for d in in_dtypes} | {np.dtype(out_dtype).kind}
-    if "c" in kinds:
-        return SCALAR_NS
+    if "c" in kinds:        # (abs of a complex: NumPy's SIMD formula, vectorised)
+        return VECTOR_MATH_NS if op is Op.ABSOLUTE else SCALAR_NS
     if op in _SCALAR or (op is Op.POWER and kinds <= set("biu")):
         return SCALAR_NS
     if op in _VECTOR_MATH or op in _DIVIDE:

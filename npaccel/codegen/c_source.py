@@ -429,7 +429,9 @@ def conditional_update(w, node, dest, idx):
     if at(cond) is None or at(new) is None:
         return None
     c = w.value(cond, at(cond))
+    cost = w.cost       # (f runs where the mask is set, how often is unknown: not counted for threads)
     lines, value = scoped(w, lambda: w.value(new, at(new)))
+    w.cost = cost
     if any("npa_err" in x for x in lines + [value]):
         return None
     return c, lines, value
