@@ -362,3 +362,23 @@ def test_comprehensions_over_known_lengths():
     with pytest.raises(UnsupportedError, match="comprehension"):
         accelerate(over_rows, fallback="raise")(np.ones((2, 2)), np.ones((3, 2)))
     check_same_default(over_rows, lambda: (np.ones((2, 2)), np.ones((3, 2))))
+
+
+def optional_scale(x, out=None, scale=None):
+    y = x * 2
+    if scale is not None:
+        y = y * scale
+    if out is None:
+        return y
+    out[...] = y
+    return out
+
+
+def test_none_arguments_and_is_none():
+    acc = check_same(optional_scale, lambda: (RNG.random(4),))
+    check_same(optional_scale, lambda: (RNG.random(4), None, 3.0), accelerated=acc)
+    check_same(optional_scale, lambda: (RNG.random(4), np.zeros(4), 0.5), accelerated=acc)
+    check_same_default(optional_scale, lambda: (RNG.random(4), None, np.float32(2)))
+    for _ in range(3):
+        acc(np.ones(3))
+    assert acc.stats()["memory_hits"] >= 3        # None matches in the C dispatcher

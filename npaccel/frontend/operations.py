@@ -53,6 +53,13 @@ class OperatorLowering:
             from .scalars import has_either
             if isinstance(left, Node) or isinstance(right, Node) or has_either((left, right)) or \
                     masks.is_selection(left) or masks.is_selection(right):
+                if kind in (gast.Is, gast.IsNot) and (left is None or right is None):
+                    # a value compiled code holds (an array, a number) is never None
+                    value = kind is gast.IsNot
+                    if not value:
+                        return value
+                    result, left = value, right
+                    continue
                 if kind not in CMPOPS:
                     raise self.unsupported(f"'{kind.__name__}' comparison of arrays", node)
                 value = self.ufunc(CMPOPS[kind], (left, right), node)

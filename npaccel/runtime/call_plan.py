@@ -39,7 +39,7 @@ import re
 
 import numpy as np
 
-from ..ir.signature import ArraySpec, DeviceArraySpec, ScalarSpec
+from ..ir.signature import ArraySpec, DeviceArraySpec, ScalarSpec, StaticSpec
 from ..ir.dims import DimOp, SliceDim, Sym
 from ..ir.nodes import Const, DimValue, Param, ScalarParam, kernel_allocated
 from ..ir.checks import (BroadcastDims, DimCheck, DimsEqual, FitsInto,
@@ -142,6 +142,8 @@ def _match(prog, index, spec):
             prog.emit("MATCH_INT64", index)
     elif isinstance(spec, ScalarSpec) and not spec.weak:
         prog.emit("MATCH_TYPE", index, prog.obj(spec.dtype.type))
+    elif isinstance(spec, StaticSpec) and spec.value is None:      # None is NoneType's only value
+        prog.emit("MATCH_TYPE", index, prog.obj(type(None)))
     else:
         raise NoPlan(f"argument {index} is {type(spec).__name__}")
 
