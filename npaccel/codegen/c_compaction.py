@@ -62,29 +62,39 @@ def _shrink(gen, node, used):
             f"  if (npa_fit) {out} = npa_fit; }}"]
 
 
-def compaction_kernel(gen, node, number):
+def _parts(gen, node):
+    """(mask dims m, arg dims r, dim texts, full index, mask writer, picked, value writer,
+    value) of ``arg[mask]``."""
     arg, mask = node.arg, node.mask
-    R = renderer_of(gen)
     m, r = mask.ndim, arg.ndim
     dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
     full = tuple(f"i{d}" for d in range(r))
     wm = KernelWriter(gen, False)
     picked = wm.value(mask, full[:m])
     wv = KernelWriter(gen, False)
-    value = R.cast(wv.value(arg, full), arg.dtype, node.dtype)
-    row = " * ".join(dims[d] for d in range(m, r)) or "1"
-    store = f"{gen.buffers[node].at(('npa_k',) + full[m:])} = {value};"
-    lines = [f"/* kernel {number}: compaction x[mask] (selected rows in C order) */", "{",
-             f"const int64_t npa_cap = {render_c(shape_size(arg.shape))};", "int64_t npa_k = 0;"]
-    lines += _alloc(gen, node, "npa_cap")
-    lines += _hand_back(gen, node, 0)[:1]
-    lines += loop_opens(range(m), dims, 0)
+    value = renderer_of(gen).cast(wv.value(arg, full), arg.dtype, node.dtype)
+    return m, r, dims, full, wm, picked, wv, value
+
+
+def _selected_rows(m, r, dims, wm, picked, wv, store):
+    """One pass in C order over the mask's dims: where it is set, the row is stored at
+    ``npa_k`` (``store``) and ``npa_k`` moves on."""
     inner = wm.lines + [f"if ({picked}) {{"] + \
         ["    " + x for x in loop_opens(range(m, r), dims, 0)] + \
         ["    " * (r - m + 1) + x for x in wv.lines + [store]] + \
         ["    " + x for x in loop_closes(r - m, 0)] + ["    npa_k++;", "}"]
-    lines += ["    " * m + x for x in inner]
-    lines += loop_closes(m, 0)
+    return loop_opens(range(m), dims, 0) + ["    " * m + x for x in inner] + loop_closes(m, 0)
+
+
+def compaction_kernel(gen, node, number):
+    m, r, dims, full, wm, picked, wv, value = _parts(gen, node)
+    row = " * ".join(dims[d] for d in range(m, r)) or "1"
+    store = f"{gen.buffers[node].at(('npa_k',) + full[m:])} = {value};"
+    lines = [f"/* kernel {number}: compaction x[mask] (selected rows in C order) */", "{",
+             f"const int64_t npa_cap = {render_c(shape_size(node.arg.shape))};", "int64_t npa_k = 0;"]
+    lines += _alloc(gen, node, "npa_cap")
+    lines += _hand_back(gen, node, 0)[:1]
+    lines += _selected_rows(m, r, dims, wm, picked, wv, store)
     lines += _shrink(gen, node, f"npa_k * {row}")
     lines += _hand_back(gen, node, "npa_k")
     return lines + ["}", "}"]
@@ -100,35 +110,20 @@ def compaction_store(gen, node, dest, label):
     """``dest = arg[mask]`` where ``dest`` already has the selected rows' room (a buffer of
     a loop variable, sized by the count of the mask: frontend/masks.py ``stored``): one
     pass in C order, the selected rows written at the next position."""
-    arg, mask = node.arg, node.mask
-    R = renderer_of(gen)
-    m, r = mask.ndim, arg.ndim
-    dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
-    full = tuple(f"i{d}" for d in range(r))
-    wm = KernelWriter(gen, False)
-    picked = wm.value(mask, full[:m])
-    wv = KernelWriter(gen, False)
-    value = R.cast(wv.value(arg, full), arg.dtype, node.dtype)
-    store = f"{dest.at(('npa_k',) + full[m:])} = {value};"
+    m, r, dims, full, wm, picked, wv, value = _parts(gen, node)
     lines = [f"/* {label}: compaction x[mask] into a buffer (selected rows in C order) */", "{",
              "int64_t npa_k = 0;"]
-    if m == r and not wv.lines and isinstance(view_root(arg), (Param, Storage, ArrayVar)):
+    if m == r and not wv.lines and isinstance(view_root(node.arg), (Param, Storage, ArrayVar)):
         # one element per row, read from memory: every element is written, the position moves
         # on where the mask is set (no branch to mispredict); past the count (trailing
         # unselected elements) into a local
-        ct = R.ctype(node.dtype)
+        ct = renderer_of(gen).ctype(node.dtype)
         lines += [f"const int64_t npa_cnt = {render_c(node.shape[0])};", f"{ct} npa_spare;"]
-        lines += loop_opens(range(m), dims, 0)
         inner = wm.lines + [f"{ct} *npa_dst = npa_k < npa_cnt ? &{dest.at(('npa_k',))} : &npa_spare;",
                             f"*npa_dst = {value};", f"npa_k += ({picked}) != 0;"]
-        return lines + ["    " * m + x for x in inner] + loop_closes(m, 0) + ["}"]
-    lines += loop_opens(range(m), dims, 0)
-    inner = wm.lines + [f"if ({picked}) {{"] + \
-        ["    " + x for x in loop_opens(range(m, r), dims, 0)] + \
-        ["    " * (r - m + 1) + x for x in wv.lines + [store]] + \
-        ["    " + x for x in loop_closes(r - m, 0)] + ["    npa_k++;", "}"]
-    lines += ["    " * m + x for x in inner]
-    return lines + loop_closes(m, 0) + ["}"]
+        return lines + loop_opens(range(m), dims, 0) + ["    " * m + x for x in inner] + loop_closes(m, 0) + ["}"]
+    store = f"{dest.at(('npa_k',) + full[m:])} = {value};"
+    return lines + _selected_rows(m, r, dims, wm, picked, wv, store) + ["}"]
 
 
 def bincount_kernel(gen, node, number):
