@@ -28,6 +28,12 @@ def doubling(x, n):
     return x.sum(), y, len(x)
 
 
+def appended(x, n):
+    for i in range(n):
+        x = np.append(x, x[-1:] * 2 + i)
+    return x, np.append(x.reshape(-1, 1), [[7.0]], axis=0)
+
+
 def grow_rows(a, n):
     for _ in range(n):
         a = np.vstack((a, a[-1:] + 1))
@@ -80,6 +86,8 @@ def test_growing_loop_and_what_follows_it(n, size):
     check_same(doubling, make)
     check_same_default(doubling, make)
     check_same(grow_rows, lambda: (RNG.random((2, 3)), n))
+    check_same(appended, lambda: (RNG.random(max(size, 1)), n))
+    check_same_default(appended, lambda: (RNG.random(size), n))
     check_same(grow_rows, lambda: (np.arange(6).reshape(2, 3), n))
 
 

@@ -120,6 +120,16 @@ def array_from_sequence(lw, seq, node):
     return build(seq)
 
 
+@register(np.append)
+def _append(lw, args, kwargs, node):
+    """np.append: both ravelled and joined (axis None), or joined along ``axis``."""
+    b = bind(lw, node, "append", args, kwargs, [("arr", _REQ), ("values", _REQ), ("axis", None)])
+    arr, values = as_array(lw, b["arr"], node), as_array(lw, b["values"], node)
+    if b["axis"] is None:
+        return concatenate(lw, [ravel(lw, arr, node), ravel(lw, values, node)], 0, None, "same_kind", node)
+    return concatenate(lw, [arr, values], b["axis"], None, "same_kind", node)
+
+
 def _sequence(lw, arrays, name, node):
     if isinstance(arrays, Node):
         raise lw.unsupported(f"{name}() of an array (pass a tuple or list of arrays)", node)

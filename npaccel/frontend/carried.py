@@ -2,12 +2,14 @@
 types stop changing; a Python and a NumPy scalar join as ``EitherScalar``), and the C
 variables that hold them (``ScalarVar`` locals, ``ArrayVar`` pointers into pool slots).
 
-An array whose size a loop or a branch changes (``x = x[1:]``, ``x = x[::2] + x[1::2]``,
-``x = np.append(x, v)``) keeps one ``ArrayVar`` whose changing dims are C locals
-(``VARIES`` in its settled type; a ``ScalarVar`` each, read as the dim ``sv<id>``), set
-with the pointer at every back edge. Two sizes known when the function is called (an
+An array whose size a loop or a branch changes (``x = x[::2] + x[1::2]``,
+``x = np.append(x, v)``, ``z = z[keep]``) keeps one ``ArrayVar`` whose changing dims are C
+locals (``VARIES`` in its settled type; a ``ScalarVar`` each, read as the dim ``sv<id>``),
+set with the pointer at every back edge. Two sizes known when the function is called (an
 argument's, an int argument) instead stay one dim under a ``ShapeGuard``: ``a, b = b, a``
-keeps the sizes it has at entry, and what is computed with them keeps its static facts.
+keeps the sizes it has at entry, and what is computed with them keeps its static facts. A
+view of itself of another size (``x = x[1:]``) is refused: NumPy moves a pointer there,
+where the pointer variable would copy the rest of ``x`` at every trip.
 
 >>> from npaccel.ir.dims import dim_sub
 >>> plain_dim(3), plain_dim(Sym("a0_d0")), plain_dim(Sym("sv4")), plain_dim(dim_sub(Sym("a0_d0"), 1))
