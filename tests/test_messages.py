@@ -31,13 +31,13 @@ def _fallback_texts(fn, *calls):
 
 def test_one_warning_per_distinct_reason_in_the_users_spelling():
     f = accelerate(two_reasons, fallback="warn")
-    args = (np.eye(5), np.ones(5), "x")
+    args = (np.eye(5), np.ones(5), ["x"])     # (a list: compiled code does not take it; a str it does)
     caught = _fallback_texts(f, args, args, args)
     texts = [str(w.message) for w in caught]
     first = inspect.getsourcelines(two_reasons)[1]
     assert len(texts) == 2, texts
     assert f"test_messages.py:{first + 2}: call to la.eigvals()" in texts[0]
-    assert f"test_messages.py:{first + 3}: 'mode' is a str" in texts[1] and "Suggestion:" in texts[1]
+    assert f"test_messages.py:{first + 3}: 'mode' is a list" in texts[1] and "Suggestion:" in texts[1]
     assert all("computed in Python" not in t and "the rest stays compiled" not in t for t in texts)
     # each warning points at the user's call, not at npaccel's own code
     assert all(w.filename == __file__ for w in caught), [w.filename for w in caught]
@@ -45,7 +45,7 @@ def test_one_warning_per_distinct_reason_in_the_users_spelling():
     assert stats["fallback_counts"] == {r: 3 for r in stats["fallback_reasons"]} and len(stats["fallback_reasons"]) == 2
     assert stats["fallbacks"] == 6
     assert stats["compile_times"] and all(
-        signature.startswith("float64[n,n] C, float64[n] C, str (segment, lines ") and len(times) == 1
+        signature.startswith("float64[n,n] C, float64[n] C, list (segment, lines ") and len(times) == 1
         for signature, times in stats["compile_times"].items())
 
 
@@ -74,11 +74,11 @@ def test_warning_location_for_whole_function_fallback():
 def test_logger_names_function_signature_and_duration(caplog):
     f = accelerate(two_reasons, fallback="silent")
     with caplog.at_level(logging.INFO, logger="npaccel"):
-        f(np.eye(5), np.ones(5), "y")
+        f(np.eye(5), np.ones(5), ["y"])
     messages = [r.getMessage() for r in caplog.records if r.name == "npaccel"]
     assert any(m.startswith("two_reasons(") and "segment at lines" in m and " ms" in m and
                ("compiled" in m or "disk cache hit" in m) for m in messages), messages
-    assert any("two_reasons(float64[n,n] C, float64[n] C, str): " in m and "la.eigvals" in m and
+    assert any("two_reasons(float64[n,n] C, float64[n] C, list): " in m and "la.eigvals" in m and
                "runs in Python" in m for m in messages), messages
     assert not any("/tmp/" in m and "kernel.so" in m for m in messages), messages
 
@@ -93,13 +93,13 @@ def partly(x, label):
 
 
 def test_explain_is_a_map_of_the_function():
-    text = accelerate(partly).explain(np.arange(6.0), "sum")
+    text = accelerate(partly).explain(np.arange(6.0), ["sum"])
     first = inspect.getsourcelines(partly)[1]
     lines = {int(line.split()[0]): line for line in text.splitlines()
              if line[:5].strip().isdigit()}
     assert lines[first + 1].split()[1] == "F"                      # the docstring
     assert lines[first + 3].split()[1] == "C" and "segment 1" in lines[first + 3]
-    assert lines[first + 4].split()[1] == "P" and "'label' is a str" in lines[first + 4]
+    assert lines[first + 4].split()[1] == "P" and "'label' is a list" in lines[first + 4]
     assert lines[first + 5].split()[1] == "P"
     assert lines[first + 6].split()[1] == "C" and "segment 2" in lines[first + 6]
     assert "2 compiled segment(s)" in text.splitlines()[0]
@@ -129,7 +129,7 @@ def test_explain_of_a_function_that_raises_for_the_signature():
 
 
 def test_explain_shows_as_html_in_notebooks():
-    text = accelerate(partly).explain(np.arange(6.0), "sum")
+    text = accelerate(partly).explain(np.arange(6.0), ["sum"])
     assert isinstance(text, str)
     page = text._repr_html_()
     assert page.startswith("<pre>") and "#fde2e1" in page and "#d7f5dd" in page and "&#x27;label&#x27;" in page
