@@ -21,7 +21,7 @@ the block exists, so that the caller frees it whatever happens later.
 from __future__ import annotations
 
 from ..ir.dims import render_c, shape_size
-from ..ir.nodes import ArrayVar, BinCount, Compact, Param, Storage, View
+from ..ir.nodes import ArrayVar, BinCount, Compact, Param, Storage, view_root
 from ..ir.ops import Op
 from .c_parallel import omp, serial_or_parallel
 from .c_sorting import merge_sort_lines
@@ -98,12 +98,6 @@ def compaction_kernel(gen, node, number):
     lines += _shrink(gen, node, f"npa_k * {row}")
     lines += _hand_back(gen, node, "npa_k")
     return lines + ["}", "}"]
-
-
-def view_root(node):
-    while isinstance(node, View):
-        node = node.arg
-    return node
 
 
 def compaction_store(gen, node, dest, label):

@@ -6,14 +6,8 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from ..ir.nodes import ArrayVar, MUTABLE_LEAVES, Node, Reduce, View
+from ..ir.nodes import ArrayVar, MUTABLE_LEAVES, Node, Reduce, View, view_root
 from .returns import RESULT
-
-
-def view_root(value):
-    while isinstance(value, View):
-        value = value.arg
-    return value
 
 
 def is_stored(value) -> bool:

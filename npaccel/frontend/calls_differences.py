@@ -19,6 +19,7 @@ from .calls import register, register_method
 from .calls_shapes import ravel
 from .calls_arrays import fill, probe
 from .calls_joining import concatenate
+from .ufunc_out import shown_value
 from .semantics import numpy_semantics
 
 _REQ = inspect.Parameter.empty
@@ -72,11 +73,8 @@ def _copyto(lw, args, kwargs, node):
     if b["where"] is not True:
         raise lw.unsupported("np.copyto(..., where=...)", node)
     value = lw.as_node(src, node)
-    stand = value.value if value.weak and value.ndim == 0 and hasattr(value, "value") else \
-        np.zeros((1,) * value.ndim, value.dtype) if not value.weak else \
-        {"b": False, "i": 0, "u": 0, "f": 0.0, "c": 0j}[value.dtype.kind]
     with numpy_semantics():
-        np.copyto(np.zeros((1,) * dst.ndim, dst.dtype), stand, casting=b["casting"])   # NumPy's casting error
+        np.copyto(np.zeros((1,) * dst.ndim, dst.dtype), shown_value(value), casting=b["casting"])   # NumPy's casting error
     target = lw.ensure_stored(dst, "dst")
     lw.store_into(target, value, node)
     return None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir.nodes import Node
-from .semantics import ListValue, numpy_semantics
+from .semantics import ListValue, numpy_semantics, stand_in
 from . import infer
 
 
@@ -38,13 +38,12 @@ def split_out(func, args, kwargs):
     return args, kwargs, out
 
 
-def _probe(value):
-    """A one-element stand-in with the dtype NumPy would see for ``value``."""
-    if isinstance(value, Node):
-        if value.weak and value.ndim == 0:
-            return {"b": False, "i": 0, "u": 0, "f": 0.0, "c": 0j}[value.dtype.kind]
-        return np.zeros((1,) * value.ndim, value.dtype)
-    return value
+def shown_value(value):
+    """What NumPy is shown of ``value`` to raise its casting errors: a Python scalar as
+    itself where its value is known (NumPy's out-of-bounds error), else ``stand_in``."""
+    if isinstance(value, Node) and value.weak and hasattr(value, "value"):
+        return value.value
+    return stand_in(value)
 
 
 def store_out(lw, func, inputs, value, out, node):
@@ -60,7 +59,7 @@ def store_out(lw, func, inputs, value, out, node):
                 raise TypeError("return arrays must be of ArrayType")
         raise lw.unsupported(f"np.{func.__name__}(..., out=) into this value", node)
     with numpy_semantics():
-        func(*[_probe(a) for a in inputs], out=np.zeros((1,) * out.ndim, out.dtype))   # NumPy's casting error
+        func(*[shown_value(a) for a in inputs], out=np.zeros((1,) * out.ndim, out.dtype))   # NumPy's casting error
     shapes = [a.shape for a in inputs if isinstance(a, Node)]
     if all(isinstance(d, int) for s in shapes + [out.shape] for d in s):
         full = np.broadcast_shapes(*shapes, out.shape)

@@ -263,6 +263,13 @@ class ScalarVar(Node):
 MUTABLE_LEAVES = (Param, Storage, ArrayVar)
 
 
+def view_root(node):
+    """The value a chain of views looks into (``node`` itself if it is not a view)."""
+    while isinstance(node, View):
+        node = node.arg
+    return node
+
+
 def is_ndarray(node) -> bool:
     """Whether NumPy holds ``node`` as an ndarray at run time (an array, a 0-d argument,
     buffer or copy) rather than a NumPy or Python scalar: NumPy computes some complex ops
