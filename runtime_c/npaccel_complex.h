@@ -85,6 +85,17 @@ NPA_INLINE C npa_cdiv_##SFX(C a, C b) {                                         
     const T scl = (T)1.0 / (bi + p);                                                     \
     return MK((q + ai) * scl, (r - ar) * scl);                                           \
 }                                                                                        \
+NPA_INLINE C npa_cdiv_real_##SFX(C a, T b) {                                         \
+    /* npa_cdiv(a, b + 0i) without branches: rat = +0 / b is +-0 (NaN where b is 0 or NaN, \
+       whose results are picked from elsewhere), so every product by it is exact and needs \
+       no NPA_OPAQUE (an asm would keep the loop scalar); 1 / (b + 0 * rat) is 1 / b */    \
+    const T ar = creal##LSFX(a), ai = cimag##LSFX(a);                                    \
+    const T rat = (T)0 / b, scl = (T)1 / b;                                              \
+    const T gr = (ar + ai * rat) * scl, gi = (ai - ar * rat) * scl;                       \
+    const T ab = fabs##LSFX(b);                                                          \
+    const int zero = npa_ubits_##SFX(ab) == 0;        /* b = +-0: (ar / +0, ai / +0) */  \
+    return MK(npa_pick_##SFX(zero, ar / ab, gr), npa_pick_##SFX(zero, ai / ab, gi));     \
+}                                                                                        \
 NPA_INLINE C npa_creciprocal_##SFX(C z) {                                             \
     const T r = creal##LSFX(z), i = cimag##LSFX(z);                                      \
     if (fabs##LSFX(i) <= fabs##LSFX(r)) {                                                \

@@ -119,6 +119,40 @@ def test_compiler_rewrites_keep_numpys_bits():
                lambda: (z, w, n), rtol=EXACT)
 
 
+@pytest.mark.parametrize("dtype", COMPLEX)
+def test_division_by_real_values_bit_for_bit(dtype):
+    """A complex array divided by real values (an array, a 0-d result, a Python or NumPy
+    scalar, integers): the branch-free Smith's division with the imaginary +0 folded in
+    (npa_cdiv_real) gives NumPy's bits, zeros, infinities and NaN of either sign included."""
+    z = SPECIAL.astype(dtype)
+    real = np.array(PARTS * 9)[:len(SPECIAL)]
+    rdt = np.float32 if dtype == "complex64" else np.float64
+    check_same(lambda a, b, n: (a / b, a / b[::-1], a / b.astype(np.float64), a / n, a / 2.5, a / -0.0,
+                                a / b[3], a / np.float32(3.0), a / b.max(), a[::-2] / b[1::2], np.true_divide(a, b)),
+               lambda: (z, real.astype(rdt), np.arange(-40, 41)), rtol=EXACT)
+    big = sample(dtype, 3000)
+    check_same(lambda a, b: (a / b, a / b.min(), (a - a.real.min() - 1j * a.imag.min()) / np.abs(a).max()),
+               lambda: (big, sample("float64", 3000)), rtol=EXACT)
+    check_same(lambda a, b: a / b, lambda: (sample(dtype, 0), sample("float32", 0)), rtol=EXACT)
+
+
+def test_costly_elements_of_a_scalar_fold_are_numpys():
+    """max/min of a costly element (complex abs, a complex offset by run-time scalars): the
+    elements are computed in SIMD blocks and folded in order (the NaN and the tie rules
+    of the scalar loop); a 0-d complex product is computed once, before the loop."""
+    z = sample("complex128", 1000)
+    z[[3, 700]] = [complex(np.nan, 1), complex(2, -np.inf)]
+    w = sample("complex128", 257)
+    check_same(lambda a: (np.abs(a).max(), np.abs(a[1:]).min(), np.abs(a - 1j * a.real.min()).max(),
+                          np.sqrt(np.abs(a[::3])).max(), np.abs(a.reshape(10, 100)).max()),
+               lambda: (z,), rtol=EXACT)
+    check_same(lambda a: (np.abs(a).max(), np.abs(a[:1]).max(), np.abs(a[:0]).max(initial=0.0),
+                          np.abs(a * (1j * a.imag.max())).min()), lambda: (w,), rtol=EXACT)
+    zeros = np.zeros(600, complex)
+    zeros[::7] = complex(-0.0, 0.0)
+    check_same(lambda a: (np.abs(a).max(), np.sqrt(a.real).min(), np.abs(a[::-1]).min()), lambda: (zeros,), rtol=EXACT)
+
+
 def test_broadcasting_and_mixed_operands():
     check_same(lambda z, x, s: (z * x, x / z, z + s, s * x, np.where(x > 0, z, s), z[:, None] * x[None, :4]),
                lambda: (sample("complex128", 4, 5), sample("float32", 5), 2 - 3j))

@@ -382,3 +382,22 @@ def test_none_arguments_and_is_none():
     for _ in range(3):
         acc(np.ones(3))
     assert acc.stats()["memory_hits"] >= 3        # None matches in the C dispatcher
+
+
+# ---- NumPy scalar types as casts: np.float32(x) ---------------------------------------------------
+def test_numpy_scalar_types_cast_run_time_values():
+    """np.float32(x), np.uint8(i), ...: NumPy's value of that type (an array for an array);
+    to an integer type from a float or a Python int (NumPy raises for NaN or out-of-range
+    values) the call runs in Python."""
+    x = RNG.standard_normal((6, 5))
+    i = np.arange(12, dtype=np.int64) * 40
+    both(lambda X: (np.float32(X.sum()), np.float64(np.float32(X[0, 0])), np.bool_(X.max()), np.complex64(X.min()),
+                    np.float32(X), np.float16(X[1]), np.complex128(X[0, 1] * 2)), lambda: (x,))
+    both(lambda I: (np.uint8(I.sum()), np.int32(I[3]), np.int8(I), np.uint16(I > 100), np.float32(len(I))),
+         lambda: (i,))
+    both(lambda I, n: np.float32(n) * I[0], lambda: (i, 3))
+    for fn, args in ((lambda X: np.int32(X.sum()), (x,)), (lambda I, n: np.uint8(n), (i, 300)),
+                     (lambda X: np.float64(X.sum() * 1j), (x,))):
+        check_same_default(fn, lambda: args)
+        with pytest.raises(UnsupportedError):
+            accelerate(fn, fallback="raise")(*args)

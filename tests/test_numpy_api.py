@@ -321,3 +321,27 @@ def test_ndarray_constructor_is_empty(dtype):
     check_same(lambda n: np.ndarray((n,), order="X"), lambda: (3,))           # NumPy's ValueError
     check_same(lambda n: np.ndarray((n, -1)), lambda: (3,))                   # negative dimensions
     check_same_default(lambda x: np.ndarray((2,), buffer=x), lambda: (np.arange(2.0),))    # runs in Python
+
+
+# ---- initial= of sum/prod/max/min ------------------------------------------------------------
+
+def test_reductions_with_initial():
+    """``initial`` folds in first, cast to the result's dtype as NumPy does (2.5 into int16 is
+    2, a Python int out of its range is NumPy's OverflowError); max/min of an empty axis with
+    one return it instead of raising; a run-time initial compiles too."""
+    a = np.arange(5, dtype=np.int16)
+    f = np.array([np.nan, 1.0])
+    e = np.zeros((2, 0))
+    z = np.array([-0.0, 0.0])
+    check_same(lambda a: (np.max(a, initial=2.5), np.min(a, initial=-1), np.sum(a, initial=2.5), a.max(initial=7),
+                          a.prod(initial=3), np.amax(a, None, None, False, 9), np.sum(a[:0], initial=4)), lambda: (a,))
+    check_same(lambda f, e, z: (np.max(e, axis=1, initial=-5), np.max(f, initial=5), np.min(e, initial=3),
+                                np.sum(e, axis=0, initial=2), z.max(initial=0.0), z.min(initial=-0.0),
+                                np.max(e, axis=0, keepdims=True, initial=1.5)), lambda: (f, e, z))
+    check_same(lambda a, v: (np.max(a, initial=v), a.min(initial=v), a.sum(initial=v), a[::-2].max(initial=v)),
+               lambda: (a, 3))
+    check_same(lambda a, v: (np.max(a, initial=v), a.min(initial=v), a[:0].max(initial=v)), lambda: (f, 0.5))
+    check_same(lambda a, v: np.max(a, initial=v), lambda: (a, 10 ** 6))      # OverflowError
+    check_same(lambda a: np.max(a, initial=10 ** 6), lambda: (a,))            # OverflowError
+    check_same(lambda a, v: np.max(a, initial=v), lambda: (a, np.ones(2)))    # ValueError: not a scalar
+    check_same_default(lambda a: np.max(a[:0]), lambda: (a,))                 # no initial: ValueError

@@ -66,6 +66,28 @@ def complex_op(r, op, in_dtypes, out_dtype, args, scalar=False) -> str:
     raise NotImplementedError(f"no C rendering of {op.value} for {in0}")
 
 
+def divides_by_real(node) -> bool:
+    """A complex array divided by a real value (NumPy casts it to complex, imaginary +0):
+    ``npa_cdiv_real``, Smith's algorithm with that zero folded in, which vectorises."""
+    return isinstance(node, Elementwise) and node.op is Op.TRUE_DIVIDE and \
+        np.dtype(node.in_dtypes[1]).kind == "c" and node.args[1].dtype.kind in "biuf" and \
+        not scalar_math(node) and node.ndim > 0
+
+
+def real_division(node, raw) -> str:
+    """C text of ``divides_by_real(node)`` from its operands' uncast text.
+
+    >>> from npaccel.ir.nodes import Param
+    >>> c8, f4 = np.dtype("complex64"), np.dtype("float32")
+    >>> a, b = Param(index=0, name="a", dtype=c8, shape=(3,)), Param(index=1, name="b", dtype=f4, shape=(3,))
+    >>> real_division(Elementwise(op=Op.TRUE_DIVIDE, args=(a, b), in_dtypes=(c8, c8), dtype=c8, shape=(3,)), ["x", "y"])
+    'npa_cdiv_real_f((float _Complex)(x), (float)(y))'
+    """
+    c = np.dtype(node.in_dtypes[0])
+    sfx, t = ("f", "float") if c == np.complex64 else ("d", "double")
+    return f"npa_cdiv_real_{sfx}(({t} _Complex)({raw[0]}), ({t})({raw[1]}))"
+
+
 def scalar_math(node) -> bool:
     """Whether NumPy computes ``node`` with its scalar math: a complex product or absolute
     value of NumPy scalars (0-d values that are not arrays), as ``x.sum() * y[0]`` is."""

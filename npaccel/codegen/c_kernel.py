@@ -10,8 +10,9 @@ from ..errors import UnsupportedError
 from ..ir.dims import dim_mul, may_be_one, render_c, shape_size
 from ..ir.nodes import ArrayVar, Const, DimValue, Elementwise, MatMul, Param, Reduce, SameBuffer, Storage, View
 from .c_renderer import C
+from ..passes.if_convert import FALLIBLE_OPS
 from .c_arrays import ARRAY_EXPRS
-from .c_complex import scalar_math
+from .c_complex import divides_by_real, real_division, scalar_math
 from .c_parallel import op_cost, parallel_threshold
 
 
@@ -92,8 +93,12 @@ def declare_buffer(name, node, decl, free, on_fail) -> Buffer:
 class KernelWriter:
     """Emits the loop body that computes nodes at an index, each node once per index."""
 
-    def __init__(self, gen, flat):
+    def __init__(self, gen, flat, hoist=False):
         self.gen, self.flat, self.lines, self.memo = gen, flat, [], {}
+        # hoist: 0-d values go to ``hoisted``, which the kernel emits before its loops (they
+        # never depend on the loop index, and Python computes them first too); gcc would
+        # not move an asm (npaccel_complex.h NPA_OPAQUE) out, and the loop would stay scalar
+        self.hoist, self.hoisted, self.hoisted_memo = hoist, [], {}   # (kept across scoped blocks)
         self.r = getattr(gen, "renderer", C)   # types/literals/ops of the generator's target
         self.cost = 0.0         # estimated ns of arithmetic per iteration, one thread (c_parallel.py)
 
@@ -119,14 +124,31 @@ class KernelWriter:
         key = (node, idx)
         if key in self.memo:
             return self.memo[key]
+        if key in self.hoisted_memo:
+            return self.hoisted_memo[key]
         expr = self._expr(node, idx)
         if isinstance(node, (Elementwise,)):
-            self.cost += op_cost(node.op, node.in_dtypes, node.dtype)
+            if self.hoist and self.loop_free(node):
+                var = f"vh{len(self.hoisted)}"
+                self.hoisted.append(f"const {self.r.ctype(node.dtype)} {var} = {expr};")
+                self.hoisted_memo[key] = var
+                return var
             var = f"v{len(self.memo)}"
+            self.cost += op_cost(node.op, node.in_dtypes, node.dtype)
             self.lines.append(f"const {self.r.ctype(node.dtype)} {var} = {expr};")
             expr = var
         self.memo[key] = expr
         return expr
+
+    def loop_free(self, node) -> bool:
+        """A 0-d value computed from constants, sizes, scalars and 0-d buffers only, by ops
+        that cannot fail (a failing one stays in the loop's passes): hoisted."""
+        if isinstance(node, (Const, DimValue)) or node in self.gen.scalars:
+            return True
+        if isinstance(node, (Param, Reduce, Storage, ArrayVar, MatMul)):
+            return node.ndim == 0 and node in self.gen.buffers
+        return isinstance(node, Elementwise) and node.ndim == 0 and node.op not in FALLIBLE_OPS and \
+            all(self.loop_free(a) for a in node.args)
 
     def _expr(self, node, idx):
         gen = self.gen
@@ -141,8 +163,10 @@ class KernelWriter:
         if isinstance(node, DimValue):
             return f"((int64_t){render_c(node.dim)})"
         if isinstance(node, Elementwise):
-            args = [self.r.cast(self.value(a, self.child_index(idx, node.ndim, a, node.shape)), a.dtype, d)
-                    for a, d in zip(node.args, node.in_dtypes)]
+            raw = [self.value(a, self.child_index(idx, node.ndim, a, node.shape)) for a in node.args]
+            if divides_by_real(node):
+                return real_division(node, raw)
+            args = [self.r.cast(v, a.dtype, d) for v, a, d in zip(raw, node.args, node.in_dtypes)]
             if scalar_math(node):
                 return self.r.scalar_op(node.op, node.in_dtypes, node.dtype, args)
             return self.r.op(node.op, node.in_dtypes, node.dtype, args)

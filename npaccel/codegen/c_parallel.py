@@ -72,6 +72,7 @@ _VECTOR_MATH = {Op.EXP, Op.EXP2, Op.EXPM1, Op.LOG, Op.LOG2, Op.LOG10, Op.LOG1P, 
 _SCALAR = {Op.FLOOR_DIVIDE, Op.REMAINDER, Op.FMOD, Op.LOGADDEXP, Op.LOGADDEXP2, Op.HEAVISIDE,
            Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_LSHIFT, Op.PY_MATH, Op.PY_INT, Op.CHECK_NONZERO,
            Op.CHECK_INDEX}
+_COMPLEX_CHEAP = {Op.ADD, Op.SUBTRACT, Op.NEGATIVE, Op.POSITIVE, Op.REAL, Op.IMAG, Op.CONJUGATE}
 
 
 def op_cost(op, in_dtypes, out_dtype) -> float:
@@ -83,7 +84,7 @@ def op_cost(op, in_dtypes, out_dtype) -> float:
     """
     kinds = {np.dtype(d).kind for d in in_dtypes} | {np.dtype(out_dtype).kind}
     if "c" in kinds:        # (abs of a complex: NumPy's SIMD formula, vectorised)
-        return VECTOR_MATH_NS if op is Op.ABSOLUTE else SCALAR_NS
+        return VECTOR_MATH_NS if op is Op.ABSOLUTE else CHEAP_NS if op in _COMPLEX_CHEAP else SCALAR_NS
     if op in _SCALAR or (op is Op.POWER and kinds <= set("biu")):
         return SCALAR_NS
     if op in _VECTOR_MATH or op in _DIVIDE:

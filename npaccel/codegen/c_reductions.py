@@ -38,6 +38,42 @@ def simd_operator(op, acc_dtype):
     return r.simd
 
 
+STAGE = 256     # elements of a staged block (c_source reduce_kernel): 2 KiB of doubles
+
+
+def staged_loop(d, bound, element, value, act, fold):
+    """The innermost loop (over ``i<d>`` up to ``bound``) of a reduction whose fold does not
+    vectorise (a float max keeps NaN's rules in order) but whose element is costly
+    (complex abs, math): each block of elements is computed in SIMD lanes into a local
+    array, then folded in order, so the result is the scalar loop's bit for bit.
+
+    >>> print("\\n".join(staged_loop(0, "n", [], "sqrt(x[i0])", "double", lambda a, b: f"{a} + {b}")))
+    for (int64_t npa_b = 0; npa_b < n; npa_b += 256) {
+        const int64_t npa_e = npa_b + 256 < n ? npa_b + 256 : n;
+        double npa_stage[256];
+        #pragma omp simd
+        for (int64_t i0 = npa_b; i0 < npa_e; i0++) {
+            npa_stage[i0 - npa_b] = sqrt(x[i0]);
+        }
+        for (int64_t i0 = npa_b; i0 < npa_e; i0++) {
+            npa_acc = npa_acc + npa_stage[i0 - npa_b];
+        }
+    }
+    """
+    return [f"for (int64_t npa_b = 0; npa_b < {bound}; npa_b += {STAGE}) {{",
+            f"    const int64_t npa_e = npa_b + {STAGE} < {bound} ? npa_b + {STAGE} : {bound};",
+            f"    {act} npa_stage[{STAGE}];",
+            "    #pragma omp simd",
+            f"    for (int64_t i{d} = npa_b; i{d} < npa_e; i{d}++) {{"]     \
+        + ["        " + x for x in element] + [
+            f"        npa_stage[i{d} - npa_b] = {value};",
+            "    }",
+            f"    for (int64_t i{d} = npa_b; i{d} < npa_e; i{d}++) {{",
+            f"        npa_acc = {fold('npa_acc', f'npa_stage[i{d} - npa_b]')};",
+            "    }",
+            "}"]
+
+
 def _sum(dt):
     if dt.kind == "b":     # add.reduce on bools (sum(..., dtype=bool)) is a logical or
         return "0", lambda a, b: f"({a} || {b})"

@@ -21,7 +21,7 @@ from ..passes.records import KernelKind, Why
 from .c_renderer import C
 from .c_parallel import above, by_size, omp, op_cost, serial_or_parallel
 from .c_kernel import FLAT, ArgLayout, Buffer, EntryValue, KernelWriter, _strides_of, declare_buffer, loop_closes, loop_opens
-from .c_reductions import accumulator_dtype, reduction_text, simd_operator
+from .c_reductions import accumulator_dtype, reduction_text, simd_operator, staged_loop
 from .c_column_reductions import inner_kept_reduction
 from .c_compaction import data_dependent_kernel
 from .c_library import library_kernel
@@ -168,8 +168,8 @@ class CSourceGenerator:
         """One loop nest over ``shape`` computing each (value node, destination) pair;
         a destination has ``at(index) -> C lvalue``."""
         k_flat = flat
-        w = KernelWriter(self, flat)
         r = len(shape)
+        w = KernelWriter(self, flat, hoist=r > 0)
         dims = [f"({render_c(d)})" for d in shape]
         lines = [f"/* {label}: {len(pairs)} output(s), {'flat' if flat else 'nested'} loop */", "{"]
         if r == 0:
@@ -200,6 +200,7 @@ class CSourceGenerator:
             value = w.value(node, at)
             stores.append(f"{dest.at(idx)} = {C.cast(value, node.dtype, dest.node.dtype)};")
         body = w.lines + stores
+        lines += w.hoisted
         total = " * ".join(dims)
         collapse = f" collapse({r - 1})" if r > 2 else ""
         # NumPy checks every index of a gather before it writes anything: where the value can
@@ -254,12 +255,12 @@ class CSourceGenerator:
         acc_dtype, act, init, combine = self.accumulator(node)
         dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
         full = tuple(f"i{d}" for d in range(r))
-        w = KernelWriter(self, False)
+        w = KernelWriter(self, False, hoist=r > 0)
         value = C.cast(C.cast(w.value(arg, full), arg.dtype, node.dtype), node.dtype, acc_dtype)
         body = w.lines + [f"npa_acc = {combine('npa_acc', value)};"]
         out_idx = tuple("0" for _ in range(r)) if node.keepdims else ()      # every axis reduced
         store = f"{self.buffers[node].at(out_idx)} = {C.cast('npa_acc', acc_dtype, node.dtype)};"
-        lines = header
+        lines = header + w.hoisted
         total = " * ".join(dims.values()) or "1"
 
         collapse = f" collapse({len(red)})" if len(red) > 1 else ""
@@ -270,6 +271,9 @@ class CSourceGenerator:
         # the serial share in SIMD lanes (a sum reordered as the parallel one is; float min/max
         # keep NaN's rules in order, and a body that can report an error stays scalar)
         simd = simd_op is not None and red and not any("npa_err" in b for b in body)
+        # (a fold that stays scalar over a costly element: blocks of elements in SIMD lanes)
+        staged = not simd and red and not any("npa_err" in b for b in body) and \
+            expression_cost(arg) >= STAGED_NS
 
         def nest(parallel):     # each thread's share (serial: all of it, as thread 0)
             out = omp(parallel, "#pragma omp parallel num_threads(npa_nt)") + ["{", f"    {act} npa_acc = {init};"]
@@ -277,6 +281,14 @@ class CSourceGenerator:
                 out.append("    const int npa_t = NPA_THREAD_NUM();")
                 if red:     # (a 0-d input has no loop: its one element)
                     out.append(f"    #pragma omp for schedule(static){collapse}")
+            if staged:
+                nested = ["    " + x for x in loop_opens(red[:-1], dims, 0)]
+                out += nested + ["    " * len(red) + x for x in
+                                 staged_loop(red[-1], dims[red[-1]], w.lines, value, act, combine)]
+                out += ["    " + x for x in loop_closes(len(red) - 1, 0)]
+                return out + (["    if (npa_t < NPA_MAX_THREADS) npa_part[npa_t] = npa_acc;",
+                               "    if (npa_t == 0) npa_used = NPA_NUM_THREADS();"] if parallel else
+                              ["    npa_part[0] = npa_acc;"]) + ["}"]
             nested = ["    " + x for x in loop_opens(red, dims, 0)]
             if simd and not parallel:
                 # (short sums stay in order: NumPy's pairwise sum is sequential below 8 elements)
@@ -323,7 +335,7 @@ class CSourceGenerator:
         red = [d for d in range(r) if d in first.axes]
         dims = {d: f"({render_c(first.arg.shape[d])})" for d in range(r)}
         full = tuple(f"i{d}" for d in range(r))
-        w = KernelWriter(self, False)
+        w = KernelWriter(self, False, hoist=True)
         accs, updates, results, simd = [], [], [], {}
         for j, node in enumerate(stores):
             acc_dtype, act, init, combine = self.accumulator(node)
@@ -371,7 +383,7 @@ class CSourceGenerator:
             depth -= 1
             lines.append("    " * depth + "}")
         pragma = f"#pragma omp parallel for num_threads(npa_nt) schedule(static){collapse}"
-        return by_size(total, w.threshold, lambda parallel: omp(parallel, pragma) + lines)
+        return w.hoisted + by_size(total, w.threshold, lambda parallel: omp(parallel, pragma) + lines)
 
     def kernel_lines(self, k, number):
         """C (host lines, on a GPU target) for one scheduled kernel, by its kind."""
@@ -451,6 +463,7 @@ def expression_cost(node) -> float:
 
 
 CONDITIONAL_NS = 1.0     # f at least this costly per element: computed only where the mask is set
+STAGED_NS = 0.5     # a scalar fold's element at least this costly: computed in SIMD blocks
 
 # kernel kind -> the method of a generator (this one, or a target's subclass) that renders it
 EMITTERS = {KernelKind.ELEMENTWISE: "elementwise_kernel", KernelKind.REDUCE: "reduce_kernel",

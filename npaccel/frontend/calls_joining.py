@@ -23,6 +23,7 @@ from .calls import register
 from .calls_arrays import copy_of, fill, probe
 from .calls_shapes import atleast, ravel, reshape_value
 from .calls_tiling import PAD_MODES, as_pairs, pad_by_index
+from .comprehension_arrays import RunTimeList
 from .masks import is_selection
 
 _REQ = inspect.Parameter.empty
@@ -91,7 +92,7 @@ def holds_node(value) -> bool:
     """Does a (nested) list or tuple hold a value known only at run time?"""
     if isinstance(value, (tuple, list)):
         return any(holds_node(v) for v in value)
-    return isinstance(value, Node) or is_selection(value)
+    return isinstance(value, (Node, RunTimeList)) or is_selection(value)
 
 
 def array_from_sequence(lw, seq, node):

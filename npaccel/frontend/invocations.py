@@ -11,6 +11,7 @@ import numpy as np
 from ..ir.nodes import Elementwise, Node
 from ..ir.ops import Op
 from .calls import CALL_HANDLERS, METHOD_HANDLERS
+from .comprehension_arrays import RunTimeList
 from . import masks
 from .source import helper_source
 from .ufunc_out import split_out, store_out
@@ -55,6 +56,12 @@ class CallLowering:
             return masks.call(self, func, args, kwargs, node)
         if isinstance(func, BoundMethod) and func.name in METHOD_HANDLERS:
             return METHOD_HANDLERS[func.name](self, (func.node, *args), kwargs, node)
+        if (isinstance(func, np.ufunc) or (getattr(func, "__module__", None) or "").startswith("numpy")) and \
+                any(isinstance(a, RunTimeList) for a in (*args, *kwargs.values())):
+            # NumPy converts a list argument to a new array (never the list's own buffer)
+            from .calls_arrays import copy_of
+            args = [copy_of(self, a.node) if isinstance(a, RunTimeList) else a for a in args]
+            kwargs = {k: copy_of(self, v.node) if isinstance(v, RunTimeList) else v for k, v in kwargs.items()}
         try:
             handler = CALL_HANDLERS.get(func)
         except TypeError:      # unhashable callable
@@ -87,6 +94,7 @@ class CallLowering:
         if "dtype" in kwargs and kwargs["dtype"] is not None:
             from .calls_casts import ufunc_with_dtype
             return ufunc_with_dtype(self, func, tuple(args), kwargs["dtype"], node)
+        args = tuple(self.list_operand(a, node) for a in args)
         if not any(isinstance(a, Node) for a in args):     # NumPy's own result: np.sin(2.0) is an np.float64
             self.python_values(*args, node=node)
             with numpy_semantics():
@@ -149,6 +157,9 @@ class CallLowering:
             parts = [self.cast_to(self.as_node(a, node), f8) for a in (*args, 0.0)][:2]
             return self.intern(Elementwise(op=Op.MAKE_COMPLEX, args=tuple(parts), in_dtypes=(f8, f8),
                                            dtype=np.dtype(np.complex128), shape=(), weak=True))
+        if func is bool and len(args) == 1 and not kwargs and isinstance(args[0], Node) and args[0].ndim == 0:
+            # Python's truth of a 0-d value known at run time, as a Python bool
+            return self.intern(dataclasses.replace(self.runtime_condition(args[0], node), weak=True))
         if func in (float, int) and len(args) == 1 and not kwargs and isinstance(args[0], Node) \
                 and args[0].ndim == 0 and (func is float and args[0].dtype.kind != "c" or args[0].dtype.kind in "biu"):
             # a Python scalar from a 0-d value (exact: no NaN/inf to int here)
@@ -160,6 +171,13 @@ class CallLowering:
             value = self.cast_to(args[0], np.float64)
             return self.intern(Elementwise(op=Op.PY_INT, args=(value,), in_dtypes=(value.dtype,),
                                               dtype=np.dtype(np.int64), shape=(), weak=True))
+        if isinstance(func, type) and issubclass(func, np.generic) and len(args) == 1 and not kwargs and \
+                isinstance(args[0], Node) and numpy_scalar_cast(args[0], np.dtype(func)):
+            # np.float32(x): x's value in that NumPy type (an array of it for an array)
+            from .calls_math import cast
+            return cast(self, args[0], np.dtype(func), node=node)
+        if func is len and len(args) == 1 and isinstance(args[0], RunTimeList) and not kwargs:
+            return args[0].length
         if func is len and len(args) == 1 and isinstance(args[0], Node) and not kwargs:
             if args[0].ndim == 0:
                 with numpy_semantics():
@@ -203,3 +221,13 @@ def _holds_node(value) -> bool:
     if isinstance(value, dict):
         return any(isinstance(v, Node) or _holds_node(v) for v in value.values())
     return False
+
+
+def numpy_scalar_cast(value, dtype) -> bool:
+    """Is ``np.<dtype>(value)`` the plain cast of a value known at run time? To a float,
+    complex or bool: always; to an integer type only from a NumPy integer or bool (C's
+    wrap-around, as NumPy's), not from a float (NaN raises) or a Python int (out of range
+    raises)."""
+    if dtype.kind in "fcb":
+        return value.dtype.kind in "biufc" and not (dtype.kind != "c" and value.dtype.kind == "c")
+    return dtype.kind in "iu" and value.dtype.kind in "biu" and not value.weak

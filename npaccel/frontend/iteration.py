@@ -56,15 +56,10 @@ def lower_iteration(lowerer, node, func):
     counter = f".k{uid}"
     items, lengths = [], []
     for n, source in enumerate(sources):
-        element, length = _element_reader(lowerer, source, f".it{uid}_{n}", counter, node)
+        element, length = element_reader(lowerer, source, f".it{uid}_{n}", counter, node)
         items.append(element)
         lengths.append(length)
-    stop = lengths[0]
-    for length in lengths[1:]:
-        if all(isinstance(v, (int, DimValue)) for v in (stop, length)):      # sizes stay sizes
-            stop = lowerer.dim_value(dim_min(*(v.dim if isinstance(v, DimValue) else v for v in (stop, length))))
-        else:
-            stop = lowerer.call(min, [stop, length], {}, node)
+    stop = shortest(lowerer, lengths, node)
     stop_name = f".n{uid}"
     lowerer.env[stop_name] = stop
     if func is enumerate:
@@ -91,11 +86,22 @@ def lower_iteration(lowerer, node, func):
             lowerer.env.pop(name, None)
 
 
+def shortest(lowerer, lengths, node):
+    """The least of the lengths (zip's): a size where they all are."""
+    stop = lengths[0]
+    for length in lengths[1:]:
+        if all(isinstance(v, (int, DimValue)) for v in (stop, length)):      # sizes stay sizes
+            stop = lowerer.dim_value(dim_min(*(v.dim if isinstance(v, DimValue) else v for v in (stop, length))))
+        else:
+            stop = lowerer.call(min, [stop, length], {}, node)
+    return stop
+
+
 def _name(name):
     return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
 
 
-def _element_reader(lowerer, source, hidden, counter, node):
+def element_reader(lowerer, source, hidden, counter, node):
     """(expression reading element ``counter`` of ``source``, its length)."""
     if isinstance(source, gast.Call) and isinstance(source.func, gast.Name) and \
             lowerer.lookup(source.func.id, source.func) is range and not source.keywords:

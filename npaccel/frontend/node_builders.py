@@ -11,6 +11,8 @@ from ..ir.nodes import Const, Elementwise, Node, Reduce, ScalarParam, Table
 from ..ir.ops import COMPLEX_OPS, UFUNC_OPS, Op
 from . import infer
 from . import masks
+from .array_build import cast
+from .comprehension_arrays import RunTimeList
 from .operators import REDUCTIONS
 from .reads import MAX_CONSTANT_ARRAY as MAX_TABLE
 from .semantics import PY_SCALARS, numpy_semantics, kind_name
@@ -25,6 +27,8 @@ class NodeBuilding:
             return value
         if masks.is_selection(value):       # x[mask] as an array: compacted where it is used
             return masks.stored(self, value, "selection")
+        if isinstance(value, RunTimeList):      # a comprehension's list, read as an array
+            return value.node
         if isinstance(value, (list, tuple)):     # NumPy reads a list (or tuple) operand as an array
             from .calls_joining import array_from_sequence, holds_node
             if holds_node(value):
@@ -53,12 +57,22 @@ class NodeBuilding:
             return self.intern(Const(value=value, dtype=np.dtype(np.complex128), weak=True))
         raise self.unsupported(f"a {kind_name(value)} where an array or number is expected", where)
 
+    def list_operand(self, value, where):
+        """A list or tuple holding values known only at run time is NumPy's array of it
+        (``np.sum([a, b])``, ``np.sin([x, y])``); anything else as it is."""
+        if isinstance(value, (list, tuple)):
+            from .calls_joining import holds_node
+            if holds_node(value):
+                return self.as_node(value, where)
+        return value
+
     def ufunc(self, uf, args, node=None):
         from .scalars import has_either, resolve
         if has_either(args):
             return resolve(self, lambda *a: self.ufunc(uf, a, node), args, node)
         if any(masks.is_selection(a) for a in args):
             return masks.elementwise(self, lambda *a: self.ufunc(uf, a, node), args, node)
+        args = tuple(self.list_operand(a, node) for a in args)
         if not any(isinstance(a, Node) for a in args):
             self.python_values(*args, node=node)
             with numpy_semantics():
@@ -106,6 +120,8 @@ class NodeBuilding:
     def reduction(self, name, arg, args, kwargs, node):
         names = ("axis", "dtype", "out", "keepdims") if name in ("sum", "prod", "mean") else \
             ("axis", "dtype", "out", "ddof", "keepdims") if name in ("std", "var") else ("axis", "out", "keepdims")
+        if name in _INITIAL:
+            names += ("initial",)
         if len(args) > len(names):
             raise self.unsupported(f"{name}() with {len(args)} positional arguments", node)
         options = dict(zip(names, args))
@@ -117,11 +133,15 @@ class NodeBuilding:
             raise self.unsupported(f"{name}(..., out=...)", node)
         axis, keepdims, dtype = options.get("axis"), options.get("keepdims", False), options.get("dtype")
         ddof = options.pop("ddof", 0)
+        initial = options.pop("initial", np._NoValue)
         for what, value in (("axis", axis), ("keepdims", keepdims), ("dtype", dtype), ("ddof", ddof)):
             if isinstance(value, Node):
                 raise self.unsupported(f"{name}() with a run-time {what}", node)
+        arg = self.list_operand(arg, node)
         if not isinstance(arg, Node):
             self.python_values(arg, options, node=node)
+            if initial is not np._NoValue:
+                options["initial"] = initial
             with numpy_semantics():
                 return getattr(np, name)(arg, **{k: v for k, v in options.items() if k != "out"})
         np_func = getattr(np, name)
@@ -138,10 +158,30 @@ class NodeBuilding:
             from .calls_reductions import mean_of_sum
             return mean_of_sum(self, arg, axes, bool(keepdims), dtype, out_dtype, shape, reduced, node)
         op = REDUCTIONS[name]
-        if op in (Op.MAX, Op.MIN) and any(d != 1 for d in reduced):
+        if op in (Op.MAX, Op.MIN) and any(d != 1 for d in reduced) and initial is np._NoValue:
             self.state.checks.append(NonEmpty(tuple(reduced), "maximum" if op is Op.MAX else "minimum"))
-        return self.intern(Reduce(op=op, arg=arg, axes=axes, keepdims=bool(keepdims),
-                                     dtype=out_dtype, shape=shape))
+        result = self.intern(Reduce(op=op, arg=arg, axes=axes, keepdims=bool(keepdims),
+                                       dtype=out_dtype, shape=shape))
+        return result if initial is np._NoValue else self.with_initial(op, result, initial, node)
+
+    def with_initial(self, op, result, initial, node):
+        """A reduction's ``initial=`` folded in first, as NumPy's reduce starts from it: cast
+        to the result's dtype as NumPy does (unsafe; a Python int out of its range raises)."""
+        if isinstance(initial, Node):
+            if initial.ndim:
+                with numpy_semantics():
+                    raise ValueError("Input object to FillWithScalar is not a scalar")
+            if isinstance(initial, ScalarParam) and initial.weak and initial.dtype.kind == "i" and \
+                    result.dtype.kind in "iu":
+                check = ScalarFits(initial.index, initial.name, result.dtype)
+                if check not in self.state.checks:
+                    self.state.checks.append(check)
+            first = cast(self, initial, result.dtype, force=True)    # (a typed value: not weak)
+        else:
+            self.python_values(initial, node=node)
+            with numpy_semantics():
+                first = self.as_node(result.dtype.type(initial), node)
+        return self.ufunc(_INITIAL_UFUNCS[op], (first, result), node)
 
 
     def variance(self, name, arg, axis, axes, keepdims, dtype, ddof, out_dtype, reduced, node):
@@ -169,3 +209,7 @@ class NodeBuilding:
         if var.dtype != out_dtype:
             raise self.unsupported(f"{name}() result type {out_dtype}", node)
         return var
+
+
+_INITIAL = ("sum", "prod", "max", "amax", "min", "amin")      # the reductions that take initial=
+_INITIAL_UFUNCS = {Op.SUM: np.add, Op.PROD: np.multiply, Op.MAX: np.maximum, Op.MIN: np.minimum}

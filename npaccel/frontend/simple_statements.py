@@ -81,8 +81,32 @@ class SimpleStatementLowering:
 
     def expr_ListComp(self, node):
         """A comprehension over sequences of known length (tuples, lists, zip/enumerate of
-        them, range of constants): unrolled when compiling, each item one value."""
+        them, range of constants): unrolled when compiling, each item one value. Over arrays
+        or ranges of run-time length: the array NumPy makes of it (comprehension_arrays.py)."""
+        if self.runtime_items(node.generators[0].iter):
+            from .comprehension_arrays import comprehension_array
+            return comprehension_array(self, node)
         return ListValue(self.unrolled(node, node.generators))
+
+    def runtime_items(self, it) -> bool:
+        """Does iterating ``it`` (an array, a range, zip/enumerate of those) make a number
+        of items known only at run time?"""
+        from .iteration import iterated_call
+        func = iterated_call(self, it)
+        parts = [] if func is not None and not it.args else \
+            it.args[:1] if func is enumerate else it.args if func is zip else [it]
+        for part in parts:
+            if isinstance(part, gast.Call) and isinstance(part.func, gast.Name) and \
+                    self.lookup(part.func.id, part.func) is range:
+                if any(isinstance(self.expr(a), Node) for a in part.args):
+                    return True
+                continue
+            if isinstance(part, gast.Starred):
+                return False
+            value = self.expr(part)
+            if isinstance(value, Node) and value.ndim and not value.weak:
+                return True
+        return False
 
     def expr_GeneratorExp(self, node):
         return tuple(self.unrolled(node, node.generators))

@@ -42,6 +42,9 @@ class SubscriptLowering:
         if isinstance(base, np.lib._index_tricks_impl.nd_grid):     # np.mgrid[0:n, 0:m], np.ogrid
             from .calls_grids import grid_index
             return grid_index(self, base, index, node)
+        if type(base).__name__ == "RunTimeList":
+            raise self.unsupported("indexing a list built by a comprehension over a run-time length (a Python "
+                                   "list's items; np.array of it compiles)", node)
         raise self.unsupported("indexing a scalar", node)
 
     def basic_index(self, base, index, node):
