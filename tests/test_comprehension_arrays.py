@@ -101,3 +101,31 @@ def test_python_list_operations_run_in_python(fn):
     check_same_default(fn, lambda: (X[:3],))
     with pytest.raises(UnsupportedError):
         accelerate(fn, fallback="raise")(X[:3])
+
+
+@pytest.mark.parametrize("fn, make", [
+    (lambda x: sum(v * v for v in x), lambda: (X[0],)),
+    (lambda x: sum((v * v for v in x), 1.5), lambda: (X[0],)),
+    (lambda x: sum((v for v in x if v > 0), np.float64(0)), lambda: (X[1],)),
+    (lambda X: sum(a * b for a in X[0] for b in X[1]), lambda: (X,)),
+    (lambda X: sum(r.sum() for r in X), lambda: (X,)),
+    (lambda I: sum(int(v) for v in I), lambda: (XI[0],)),
+    (lambda n: sum(i * i for i in range(n)), lambda: (10,)),
+    (lambda n: sum(i * i for i in range(n)), lambda: (0,)),
+    (lambda x: sum(i * v for i, v in enumerate(x)), lambda: (X[2],)),
+])
+def test_sum_of_a_generator_is_pythons_loop(fn, make):
+    """sum(<generator over run-time items>): Python's sum, the items added in order from the
+    start (bit for bit: no pairwise summation)."""
+    both(fn, make)
+
+
+@pytest.mark.parametrize("fn, make", [
+    (lambda x: sum(v for v in x), lambda: (X[0, :0],)),       # no item: Python's int 0 (a guard: in Python)
+    (lambda x: sum(v for v in x if v > 5), lambda: (X[0],)),  # the type depends on the items left out
+    (lambda X: sum(r for r in X), lambda: (X,)),              # int 0 + rows: in Python
+    (lambda x: max(v for v in x), lambda: (X[0],)),           # only sum() of a generator compiles
+    (lambda x: list(v for v in x), lambda: (X[0],)),
+])
+def test_other_generators_run_in_python(fn, make):
+    check_same_default(fn, make)

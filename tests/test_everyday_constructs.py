@@ -357,9 +357,9 @@ def test_comprehensions_over_known_lengths():
         return np.zeros(tuple(dims)).ndim, pairs[0], pairs[-1], [x[k] * k for k in range(2)][1]
     both(comp, lambda: (RNG.random((2, 3, 4)),))
 
-    def over_rows(X, Y):
-        return np.array([[np.sum((x - y) ** 2) for x in X] for y in Y])
-    with pytest.raises(UnsupportedError, match="comprehension"):
+    def over_rows(X, Y):         # over a run-time number of rows: tests/test_comprehension_arrays.py
+        return [x.sum() for x in X] + [y.sum() for y in Y]
+    with pytest.raises(UnsupportedError):
         accelerate(over_rows, fallback="raise")(np.ones((2, 2)), np.ones((3, 2)))
     check_same_default(over_rows, lambda: (np.ones((2, 2)), np.ones((3, 2))))
 

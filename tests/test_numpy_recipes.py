@@ -104,3 +104,77 @@ def test_lists_of_run_time_values_are_arrays_for_numpy():
     """np.sum([a, b]), np.sin([x, 1.0]): NumPy's array of the list (this was an internal error)."""
     both(lambda x: (np.sum([x[0], x[1], 2.0]), np.sin([x[0], 1.0]), np.max((x[2], x[3])), np.mean([x[0], x[-1]]),
                     np.add([x[0], 1], 2), np.prod([x[1], x[2]], axis=0), np.std([x[0], x[1]])), lambda: (X,))
+
+
+def test_median():
+    """NumPy's _median: the middle of the sorted values or the mean of the two middle ones
+    (in float64 for integers), NaN where a NaN is; an empty input runs in Python."""
+    a = RNG.standard_normal((5, 6))
+    ai = RNG.integers(-9, 9, (4, 7)).astype(np.int16)
+    both(lambda a: (np.median(a), np.median(a, axis=0), np.median(a, axis=1), np.median(a, -1), np.median(a[:1]),
+                    np.median(a[:, :1], axis=1), np.median(a.T[::-1])), lambda: (a,))
+    both(lambda a: (np.median(a), np.median(a, axis=0), np.median(a[::-1, 1:], axis=1), np.median(a > 0)), lambda: (ai,))
+    both(lambda a: np.median(a), lambda: (np.array([1.0, np.nan, 3.0]),))
+    both(lambda a: np.median(a, axis=1), lambda: (np.array([[1.0, np.nan, 3.0], [1, 2, 3]], np.float32),))
+    both(lambda a: np.median(a, axis=2), lambda: (a,))                     # AxisError
+    check_same_default(lambda a: np.median(a), lambda: (a[:0],))          # nan, RuntimeWarning
+    check_same_default(lambda a: np.median(a, axis=1), lambda: (a[:, :0],))
+
+
+def gradients(a):
+    gx, gy = np.gradient(a)
+    hx, hy = np.gradient(a, 0.5)
+    return gx, gy, hx, hy, np.gradient(a, axis=1), np.gradient(a, axis=(0,)), np.gradient(a[0])
+
+
+def test_gradient():
+    """Uniform spacing, edge_order=1: NumPy's central differences inside, one-sided ones at
+    the ends, float64 for integers; fewer than 2 points is NumPy's ValueError."""
+    both(gradients, lambda: (RNG.standard_normal((5, 6)),))
+    both(lambda a: np.gradient(a, 2)[1], lambda: (np.arange(12, dtype=np.int16).reshape(3, 4),))
+    both(lambda a: np.gradient(a[:, ::-1].astype(np.float32), np.float32(0.25))[1], lambda: (A,))
+    both(lambda a: np.gradient(a)[0], lambda: (A[:1],))                   # ValueError
+    both(lambda a: np.gradient(a), lambda: (X[:1],))                      # ValueError
+    check_same_default(lambda a, x: np.gradient(a, x), lambda: (X, X ** 2))   # coordinates: in Python
+
+
+def test_interp():
+    """NumPy's arr_interp: exact points, both ends, NaN and infinite x, infinite fp (the NaN
+    rule), repeated xp, integer inputs; a decreasing xp (NumPy's search order decides), one
+    point or none run in Python."""
+    xp = np.sort(RNG.uniform(0, 10, 12))
+    fp = np.sin(xp)
+    x = RNG.uniform(-2, 12, 50)
+    xs = np.concatenate([xp, [np.nan, -np.inf, np.inf, xp[0], xp[-1]], x])
+    both(lambda x, xp, fp: (np.interp(x, xp, fp), np.interp(x, xp, fp, left=-1.0, right=7), np.interp(2.5, xp, fp),
+                            np.interp(x[:0], xp, fp), np.interp(x.reshape(5, 10), xp, fp)), lambda: (x, xp, fp))
+    both(lambda x, xp, fp: np.interp(x, xp, fp), lambda: (xs, xp, fp))
+    both(lambda x, xp, fp: np.interp(x, xp, fp), lambda: (xs, xp, np.where(fp > 0.5, np.inf, fp)))
+    both(lambda x, xp, fp: np.interp(x, xp, fp), lambda: (np.arange(10), np.array([0, 3, 3, 9]), np.array([1.0, 2, 5, 6])))
+    both(lambda x, xp, fp: np.interp(x, xp, fp), lambda: (x, xp[:2], fp[:2]))
+    both(lambda x, xp, fp: np.interp(x, xp, fp.astype(np.float32)), lambda: (x.astype(np.int32), xp, fp))
+    both(lambda x, xp, fp: np.interp(x, xp, fp), lambda: (x, xp, fp[:3]))                   # ValueError
+    for make in (lambda: (x, xp[::-1], fp), lambda: (x, xp[:1], fp[:1]), lambda: (x, xp[:0], fp[:0]),
+                 lambda: (x, np.where(xp > 5, np.nan, xp), fp)):
+        check_same_default(lambda x, xp, fp: np.interp(x, xp, fp), make)
+
+
+def test_percentile_and_quantile():
+    """Method 'linear' with a Python-number q (NumPy's weak_q): NumPy's _lerp from both ends
+    of the interval, NaN slices, infinities, integer and float32 input; array or NumPy q and
+    an empty input run in Python."""
+    a = RNG.standard_normal((5, 7))
+    ai = RNG.integers(-50, 50, (6, 5)).astype(np.int16)
+    both(lambda a: (np.percentile(a, 95), np.percentile(a, 50, axis=0), np.percentile(a, 0), np.percentile(a, 100, axis=1),
+                    np.quantile(a, 0.25), np.quantile(a, 0.5, axis=-1), np.percentile(a[:1], 33.3),
+                    np.quantile(a[:, :1], 0.9, axis=1)), lambda: (a,))
+    both(lambda a: (np.percentile(a, 95), np.percentile(a, 50, axis=0), np.quantile(a > 0, 0.5),
+                    np.percentile(a.astype(np.float32), 12.5)), lambda: (ai,))
+    both(lambda a: (np.percentile(a, 90), np.quantile(a, 0.0)), lambda: (np.array([1.0, np.nan, 3.0]),))
+    both(lambda a: np.percentile(a, 40, axis=1), lambda: (np.array([[1.0, np.nan, 3.0], [1, 2, 3]], np.float32),))
+    both(lambda a: (np.percentile(a, 70), np.quantile(a, 0.5)), lambda: (np.array([np.inf, np.inf, 1.0, -np.inf]),))
+    both(lambda a: np.percentile(a, 101), lambda: (a,))                   # ValueError
+    both(lambda a: np.quantile(a, -0.5), lambda: (a,))                    # ValueError
+    for fn, make in ((lambda a: np.percentile(a, 50), lambda: (a[:0],)), (lambda a: np.percentile(a, [10, 90]), lambda: (a,)),
+                     (lambda a: np.percentile(a, np.float64(30)), lambda: (a.astype(np.float32),))):
+        check_same_default(fn, make)

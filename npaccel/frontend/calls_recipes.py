@@ -17,6 +17,9 @@ construct in it compiles as user code does. A recipe follows NumPy's source step
   runs in Python where they differ), then ``(a1 == a2).all()`` (``equal_nan``: NaN in the
   same places).
 - ``np.polyval``: Horner's loop ``y = y * x + p[i]`` from ``zeros_like(x)``.
+- ``np.median``: flattened or along one axis: sorted (np.sort), then the middle element or
+  the mean of the two middle ones, NaN where the largest is NaN (NumPy's _median).
+- ``np.gradient``: uniform spacing, edge_order=1: NumPy's central and one-sided differences.
 - ``a.item()``, ``a.item(i)``: the element as a Python scalar; ``a.fill(v)``: ``a[...] = v``.
 """
 from __future__ import annotations
@@ -98,6 +101,27 @@ def _polyval(p, x):
     return y
 
 
+def _gradient_along(f, at, dx):
+    """NumPy's uniform-spacing gradient along one axis (edge_order=1); ``at(k)`` indexes
+    position (or slice) ``k`` of that axis."""
+    out = np.empty_like(f)
+    out[at[0]] = (f[at[1]] - f[at[2]]) / (2.0 * dx)
+    out[at[3]] = (f[at[4]] - f[at[3]]) / dx
+    out[at[5]] = (f[at[5]] - f[at[6]]) / dx
+    return out
+
+
+def _median_sorted(s, lead, n, odd_n, mean_dtype):
+    """NumPy's _median of ``s`` sorted along its last axis (``n`` long, after the axes
+    ``lead`` indexes whole): the middle element, or the mean of the two middle ones; NaN
+    where the last (largest) one is NaN."""
+    h = n // 2
+    odd = s[lead + (h,)].astype(mean_dtype)
+    even = (s[lead + (h - 1,)].astype(mean_dtype) + s[lead + (h,)].astype(mean_dtype)) / 2
+    middle = np.where(odd_n, odd, even)
+    return np.where(np.isnan(s[lead + (-1,)]), np.nan, middle)
+
+
 # ---- handlers ---------------------------------------------------------------------------------------
 
 def inlined(lw, recipe, name, args, node):
@@ -109,7 +133,7 @@ def inlined(lw, recipe, name, args, node):
         raise lw.unsupported(f"{name}() with these arguments ({exc.construct})", node) from None
 
 
-def _bind(lw, func, args, kwargs, node):
+def bound_arguments(lw, func, args, kwargs, node):
     from .array_build import fail
     import inspect
     try:
@@ -136,7 +160,7 @@ def _static_int(lw, value, name, node):
 
 @register(np.diagonal)
 def _np_diagonal(lw, args, kwargs, node):
-    o = _bind(lw, np.diagonal, args, kwargs, node)
+    o = bound_arguments(lw, np.diagonal, args, kwargs, node)
     a = _matrix(lw, o["a"], "diagonal", o["axis1"], o["axis2"], node)
     return inlined(lw, _diagonal, "np.diagonal", (a, _static_int(lw, o["offset"], "diagonal", node)), node)
 
@@ -148,7 +172,7 @@ def _diagonal_method(lw, args, kwargs, node):
 
 @register(np.trace)
 def _np_trace(lw, args, kwargs, node):
-    o = _bind(lw, np.trace, args, kwargs, node)
+    o = bound_arguments(lw, np.trace, args, kwargs, node)
     if o["out"] is not None:
         raise lw.unsupported("trace(..., out=...)", node)
     a = _matrix(lw, o["a"], "trace", o["axis1"], o["axis2"], node)
@@ -163,7 +187,7 @@ def _trace_method(lw, args, kwargs, node):
 @register(np.diag)
 def _np_diag(lw, args, kwargs, node):
     from .array_build import as_array
-    o = _bind(lw, np.diag, args, kwargs, node)
+    o = bound_arguments(lw, np.diag, args, kwargs, node)
     v = as_array(lw, o["v"], node)
     k = _static_int(lw, o["k"], "diag", node)
     if v.ndim == 1:
@@ -176,7 +200,7 @@ def _np_diag(lw, args, kwargs, node):
 
 @register(np.select)
 def _np_select(lw, args, kwargs, node):
-    o = _bind(lw, np.select, args, kwargs, node)
+    o = bound_arguments(lw, np.select, args, kwargs, node)
     conds, choices, default = o["condlist"], o["choicelist"], o["default"]
     if not isinstance(conds, (list, tuple)) or not isinstance(choices, (list, tuple)):
         raise lw.unsupported("np.select() of other than lists of conditions and choices", node)
@@ -206,7 +230,7 @@ def _np_select(lw, args, kwargs, node):
 @register(np.cross)
 def _np_cross(lw, args, kwargs, node):
     from .array_build import as_array
-    o = _bind(lw, np.cross, args, kwargs, node)
+    o = bound_arguments(lw, np.cross, args, kwargs, node)
     a, b = as_array(lw, o["a"], node), as_array(lw, o["b"], node)
     if (o["axisa"], o["axisb"], o["axisc"], o["axis"]) != (-1, -1, -1, None) or not a.ndim or not b.ndim or \
             any(isinstance(v.shape[-1], int) and v.shape[-1] != 3 for v in (a, b)):
@@ -223,7 +247,7 @@ def _np_cross(lw, args, kwargs, node):
 def _np_trapezoid(lw, args, kwargs, node):
     from .array_build import as_array
     from numpy.lib.array_utils import normalize_axis_index
-    o = _bind(lw, np.trapezoid, args, kwargs, node)
+    o = bound_arguments(lw, np.trapezoid, args, kwargs, node)
     y = as_array(lw, o["y"], node)
     with _numpy():
         axis = normalize_axis_index(o["axis"], y.ndim)
@@ -238,7 +262,7 @@ def _np_trapezoid(lw, args, kwargs, node):
 @register(np.array_equal)
 def _np_array_equal(lw, args, kwargs, node):
     from .array_build import as_array, surely_differ
-    o = _bind(lw, np.array_equal, args, kwargs, node)
+    o = bound_arguments(lw, np.array_equal, args, kwargs, node)
     a1, a2 = as_array(lw, o["a1"], node), as_array(lw, o["a2"], node)
     if a1.ndim != a2.ndim or any(surely_differ(x, y) for x, y in zip(a1.shape, a2.shape)):
         return False
@@ -256,11 +280,80 @@ def _np_array_equal(lw, args, kwargs, node):
 @register(np.polyval)
 def _np_polyval(lw, args, kwargs, node):
     from .array_build import as_array
-    o = _bind(lw, np.polyval, args, kwargs, node)
+    o = bound_arguments(lw, np.polyval, args, kwargs, node)
     p, x = as_array(lw, o["p"], node), lw.as_node(o["x"], node)
     if p.ndim != 1:
         raise lw.unsupported("np.polyval() of other than a 1-d array of coefficients", node)
     return inlined(lw, _polyval, "np.polyval", (p, x), node)
+
+
+@register(np.gradient)
+def _np_gradient(lw, args, kwargs, node):
+    """Uniform spacing (none, or one scalar for every axis), edge_order=1; one array per
+    axis (a tuple for several), in float64 for integer input."""
+    from .array_build import as_array, require
+    from numpy.lib.array_utils import normalize_axis_tuple
+    if len(args) < 1 or set(kwargs) - {"axis", "edge_order"} or kwargs.get("edge_order", 1) != 1:
+        raise lw.unsupported("np.gradient() with other than uniform spacing and edge_order=1", node)
+    f = as_array(lw, args[0], node)
+    spacing = args[1:]
+    if len(spacing) > 1 or any(isinstance(d, Node) and d.ndim or isinstance(d, (list, tuple)) for d in spacing):
+        raise lw.unsupported("np.gradient() with spacing per axis or coordinate arrays", node)
+    if f.dtype.kind not in "iuf" or f.dtype == np.float16:
+        raise lw.unsupported(f"np.gradient() of {f.dtype}", node)
+    with _numpy():
+        axes = tuple(range(f.ndim)) if kwargs.get("axis") is None else normalize_axis_tuple(kwargs["axis"], f.ndim)
+    if f.dtype.kind != "f":
+        from .calls_math import cast
+        f = cast(lw, f, np.float64, node=node)
+    dx = spacing[0] if spacing else 1.0
+    out = []
+    for axis in axes:
+        n = f.shape[axis]
+        message = ("Shape of array too small to calculate a numerical gradient, at least (edge_order + 1) "
+                   "elements are required.")
+        if isinstance(n, int):
+            if n < 2:
+                with _numpy():
+                    raise ValueError(message)
+        else:
+            require(lw, n, ">=", 2, "ValueError", message)
+        lead = (slice(None),) * axis
+        at = tuple(lead + (k,) for k in (slice(1, -1), slice(2, None), slice(None, -2), 0, 1, -1, -2))
+        out.append(inlined(lw, _gradient_along, "np.gradient", (f, at, dx), node))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+@register(np.median)
+def _np_median(lw, args, kwargs, node):
+    """Along one axis or flattened (no ``out``, ``keepdims``): NumPy's middle element or mean
+    of the two middle ones of the sorted values, NaN where one is NaN; an empty input (NumPy
+    warns and returns NaN) runs in Python."""
+    from .array_build import as_array
+    from .calls_shapes import ravel
+    from numpy.lib.array_utils import normalize_axis_index
+    o = bound_arguments(lw, np.median, args, kwargs, node)
+    if o["out"] is not None or o["keepdims"] or isinstance(o["overwrite_input"], Node):
+        raise lw.unsupported("np.median() with out= or keepdims=True", node)
+    a = as_array(lw, o["a"], node)
+    if a.dtype.kind not in "biuf" or a.dtype == np.float16:
+        raise lw.unsupported(f"np.median() of {a.dtype}", node)
+    axis = o["axis"]
+    if axis is None:
+        a, axis = ravel(lw, a, node), 0
+    if not isinstance(axis, (int, np.integer)):
+        raise lw.unsupported("np.median() over several axes", node)
+    with _numpy():
+        axis = normalize_axis_index(axis, a.ndim)
+    n = a.shape[axis]
+    lw.require_trips(lw.at_least_once(0, n if isinstance(n, int) else lw.dim_value(n), 1),
+                     "np.median() of an empty array (NumPy warns and returns nan)")
+    s = lw.call(np.sort, [lw.call(np.moveaxis, [a, axis, -1], {}, node)], {"axis": -1}, node)
+    nv = n if isinstance(n, int) else lw.dim_value(n)
+    odd = n % 2 == 1 if isinstance(n, int) else lw.ufunc(np.equal, (lw.ufunc(np.remainder, (nv, 2), node), 1), node)
+    mean_dtype = np.dtype(np.float64) if a.dtype.kind in "biu" else a.dtype
+    result = inlined(lw, _median_sorted, "np.median", (s, (slice(None),) * (a.ndim - 1), nv, odd, mean_dtype), node)
+    return lw.basic_index(result, (), node) if not result.ndim else result
 
 
 # ---- methods ----------------------------------------------------------------------------------------

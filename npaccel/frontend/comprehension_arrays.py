@@ -17,6 +17,9 @@ NumPy makes ``np.array([])`` a float64 array of shape (0,): where an empty level
 another dtype or shape than the compiled one, the call runs in Python when a length is 0
 (a guard, as for loops that must make a trip). The list itself is a ``RunTimeList``: NumPy
 functions read it as that array; Python's list operations on it do not compile.
+
+``sum(f(x) for x in X)`` (a generator over run-time items, any ``for`` and ``if``) is
+Python's sum: a compiled loop adding each item in order to ``start``.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import copy
 import gast
 import numpy as np
 
+from ..errors import UnsupportedError
 from ..ir.checks import NonNegativeGuard
 from ..ir.dims import dim_sub
 from ..ir.nodes import DimValue, Node, ScalarVar
@@ -41,6 +45,60 @@ class RunTimeList:
 
     def __repr__(self):
         return f"RunTimeList({self.node!r})"
+
+
+class RunTimeGenerator:
+    """A generator expression over a run-time number of items: only ``sum()`` of it compiles
+    (``generator_sum``); anything else is unsupported (it is one of the lowering's own
+    objects, never handed to Python)."""
+
+    def __init__(self, node):
+        self.node = node
+
+
+def generator_sum(lw, gen, start, node):
+    """Python's ``sum(<gen>, start)``: ``acc = start``, then ``acc = acc + item`` for each item
+    in order (every ``for`` and ``if`` of the generator), a compiled loop nest."""
+    uid = lw.new_id()
+    mapping, clauses = {}, []
+    for depth, g in enumerate(gen.generators):
+        if g.is_async:
+            raise lw.unsupported("an async generator", node)
+        it = _renamed(g.iter, mapping)
+        for n in gast.walk(g.target):
+            if isinstance(n, gast.Name):
+                mapping[n.id] = f".gs{uid}_{depth}_{n.id}"
+        clauses.append((_renamed(g.target, mapping), it, [_renamed(c, mapping) for c in g.ifs]))
+    acc = f".gs{uid}_acc"
+    lw.env[acc] = start
+    body = [gast.Assign(targets=[gast.Name(id=acc, ctx=gast.Store(), annotation=None, type_comment=None)],
+                        value=gast.BinOp(left=_load(acc), op=gast.Add(), right=_renamed(gen.elt, mapping)),
+                        type_comment=None)]
+    for target, it, ifs in reversed(clauses):
+        for cond in reversed(ifs):
+            body = [gast.If(test=cond, body=body, orelse=[])]
+        body = [gast.For(target=target, iter=it, body=body, orelse=[], type_comment=None)]
+    loop = body[0]
+    for n in gast.walk(loop):
+        if isinstance(n, (gast.stmt, gast.expr)) and not hasattr(n, "lineno"):
+            gast.copy_location(n, node)
+        if isinstance(n, gast.stmt):
+            n.end_lineno = getattr(node, "end_lineno", n.lineno)
+    outer = lw.current
+    lw.state.read_later.add(acc)          # (its value after zero trips is the start's)
+    try:
+        lw.stmt(loop)
+        return lw.env[acc]
+    except UnsupportedError as exc:
+        if acc not in str(exc.construct):
+            raise
+        raise lw.unsupported("sum() of a generator whose items change the sum's type, where some may be left "
+                             "out or there may be none (Python's int start stays then)", node) from None
+    finally:
+        lw.current = outer
+        lw.state.read_later.discard(acc)
+        for k in [k for k in lw.env if k.startswith(f".gs{uid}_")]:
+            lw.env.pop(k, None)
 
 
 def comprehension_array(lw, node):

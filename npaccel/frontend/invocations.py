@@ -11,7 +11,7 @@ import numpy as np
 from ..ir.nodes import Elementwise, Node
 from ..ir.ops import Op
 from .calls import CALL_HANDLERS, METHOD_HANDLERS
-from .comprehension_arrays import RunTimeList
+from .comprehension_arrays import RunTimeGenerator, RunTimeList, generator_sum
 from . import masks
 from .source import helper_source
 from .ufunc_out import split_out, store_out
@@ -46,6 +46,10 @@ class CallLowering:
 
     def call(self, func, args, kwargs, node):
         from .scalars import has_either, python_extreme, resolve
+        if func is sum and 1 <= len(args) <= 2 and isinstance(args[0], RunTimeGenerator) and \
+                set(kwargs) <= {"start"}:
+            start = args[1] if len(args) == 2 else kwargs.get("start", 0)
+            return generator_sum(self, args[0].node, start, node)
         if func in (min, max) and len(args) >= 2 and not kwargs and any(is_internal(a) for a in args):
             return python_extreme(self, func, args, node)
         if has_either(args) and not kwargs and (func in (abs, int, float) or isinstance(func, np.ufunc) or

@@ -219,7 +219,8 @@ class LoopLowering:
 
     def _lower_loop(self, stmts, run_body, extra, reads, at_least_once=None):
         loop_node = self.current
-        live = exposed_names(stmts) | read_outside(self.src.tree, loop_node) | read_names(reads)
+        live = exposed_names(stmts) | read_outside(self.src.tree, loop_node) | read_names(reads) | \
+            self.state.read_later
         assigned = [n for n in assigned_names(stmts) if n not in extra]
         # an array only updated in place (y += v) stays the one buffer it is now
         augmented = bound_only_by_augassign(stmts)
@@ -235,7 +236,7 @@ class LoopLowering:
         self.hoist_for_loop(used)
         self.snapshot_before(stmts)
         types = self.probe_types(carried, run_body)
-        after_loop = read_outside(self.src.tree, loop_node)
+        after_loop = read_outside(self.src.tree, loop_node) | self.state.read_later
         either = set()
         for name in carried:
             if types.get(name) is not None and types[name][0] == "either":

@@ -59,6 +59,7 @@ class Lowering:
         self.stored_last = (None, None)   # (value, buffer) of this statement's stores.ensure_stored
         self.var_dims = {}           # ArrayVar -> its dims a loop or branch changes (carried.py)
         self.mask_counts = {}        # mask -> C local of its count, in this statement (masks.stored)
+        self.read_later = set()      # hidden names code the lowering wrote reads after its loops
 
 
 class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, CallLowering, NodeBuilding,

@@ -109,6 +109,9 @@ class SimpleStatementLowering:
         return False
 
     def expr_GeneratorExp(self, node):
+        if self.runtime_items(node.generators[0].iter):
+            from .comprehension_arrays import RunTimeGenerator
+            return RunTimeGenerator(node)       # for sum(): comprehension_arrays.generator_sum
         return tuple(self.unrolled(node, node.generators))
 
     def unrolled(self, node, generators):
