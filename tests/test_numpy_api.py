@@ -345,3 +345,23 @@ def test_reductions_with_initial():
     check_same(lambda a: np.max(a, initial=10 ** 6), lambda: (a,))            # OverflowError
     check_same(lambda a, v: np.max(a, initial=v), lambda: (a, np.ones(2)))    # ValueError: not a scalar
     check_same_default(lambda a: np.max(a[:0]), lambda: (a,))                 # no initial: ValueError
+
+
+def repeat_in_a_loop(x, r):
+    acc = np.zeros(x.size * r)
+    for k in range(3):
+        acc += np.repeat(x * k, r)
+    return acc
+
+
+@pytest.mark.parametrize("r", [0, 1, 3])
+def test_repeat_by_a_count_each_axis_and_in_a_loop(r):
+    """One count: each element broadcast over a new axis and stored (a loop nest), read as
+    the joined axis; inside a loop the gather by i // r. Views, empty inputs, a negative
+    count (NumPy's ValueError)."""
+    a = np.arange(24.0).reshape(2, 3, 4)
+    check_same(lambda a, r: (np.repeat(a, r), np.repeat(a, r, axis=0), np.repeat(a, r, axis=1), a.repeat(r, axis=-1),
+                             np.repeat(a[:, ::-2], r, axis=1), np.repeat(a[:0], r, axis=2), np.repeat(a[0, 0, 0], r)),
+               lambda: (a, r))
+    check_same(repeat_in_a_loop, lambda: (np.arange(5.0), r))
+    check_same_default(lambda a, r: np.repeat(a, r), lambda: (a, -r - 1))

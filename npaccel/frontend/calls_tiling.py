@@ -80,6 +80,15 @@ def repeat(lw, a, repeats, axis, node):
     elif r == 1:
         return copy_of(lw, a)
     length = dim_mul(a.shape[axis], r)
+    if lw.state.loop_depth == 0 and a.ndim:
+        # each element broadcast over a new axis of r after its own, stored (a loop nest:
+        # no division per element), then that C-contiguous buffer read as the joined axis
+        from .calls_shapes import broadcast_into
+        expanded = lw.basic_index(a, (slice(None),) * (axis + 1) + (None,), node)
+        spread = tuple(a.shape[:axis + 1]) + (r,) + tuple(a.shape[axis + 1:])
+        wide = broadcast_into(lw, expanded, spread, lambda v, s: "np.repeat")
+        stored = lw.ensure_stored(copy_of(lw, wide), "repeat")
+        return reshape_value(lw, stored, tuple(a.shape[:axis]) + (length,) + tuple(a.shape[axis + 1:]))
     index = ew(lw, Op.FLOOR_DIVIDE, (iota(lw, 0, (length,)), dim_node(lw, r)), _I64)
     return _take_along(lw, a, axis, index)
 
