@@ -401,3 +401,22 @@ def test_numpy_scalar_types_cast_run_time_values():
         check_same_default(fn, lambda: args)
         with pytest.raises(UnsupportedError):
             accelerate(fn, fallback="raise")(*args)
+
+
+# ---- scalars computed once per kernel, before its loop ------------------------------------------
+def scaled_in_place(x, y):
+    x *= len(y) ** -0.5             # Python's ZeroDivisionError for an empty y, x left as it was
+    return x
+
+
+def test_scalars_are_computed_before_the_loop_with_their_errors():
+    """0-d values of a kernel (``n ** -0.5`` of a size, a complex product of scalars) are
+    computed once before its loop; one that fails (Python's error) stops the kernel before
+    it writes anything, as Python computes the scalar first."""
+    x = RNG.standard_normal((4, 5))
+    both(lambda x: (x * x.shape[-1] ** -0.5, np.exp(x - x.max()) * (1j * x.min()), (x * len(x) ** 0.5).sum(axis=1),
+                    np.abs(x - 1j * x.max()).max()), lambda: (x,))
+    both(scaled_in_place, lambda: (x.copy(), np.ones(3)))
+    both(scaled_in_place, lambda: (x.copy(), np.ones(0)))                # ZeroDivisionError, x unchanged
+    both(lambda x, y: (x * len(y) ** -0.5).max(), lambda: (x, np.ones(0)))
+    both(lambda x, y: np.maximum(x, len(y) ** -1.5).sum(axis=0), lambda: (x, np.ones(0)))

@@ -10,7 +10,6 @@ from ..errors import UnsupportedError
 from ..ir.dims import dim_mul, may_be_one, render_c, shape_size
 from ..ir.nodes import ArrayVar, Const, DimValue, Elementwise, MatMul, Param, Reduce, SameBuffer, Storage, View
 from .c_renderer import C
-from ..passes.if_convert import FALLIBLE_OPS
 from .c_arrays import ARRAY_EXPRS
 from .c_complex import divides_by_real, real_division, scalar_math
 from .c_parallel import op_cost, parallel_threshold
@@ -141,14 +140,20 @@ class KernelWriter:
         return expr
 
     def loop_free(self, node) -> bool:
-        """A 0-d value computed from constants, sizes, scalars and 0-d buffers only, by ops
-        that cannot fail (a failing one stays in the loop's passes): hoisted."""
+        """A 0-d value computed from constants, sizes, scalars and 0-d buffers only: hoisted
+        (one that can fail, ``n ** -0.5`` of a size, is checked before the loop, which then
+        does not run: ``after_hoisted``)."""
         if isinstance(node, (Const, DimValue)) or node in self.gen.scalars:
             return True
         if isinstance(node, (Param, Reduce, Storage, ArrayVar, MatMul)):
             return node.ndim == 0 and node in self.gen.buffers
-        return isinstance(node, Elementwise) and node.ndim == 0 and node.op not in FALLIBLE_OPS and \
-            all(self.loop_free(a) for a in node.args)
+        return isinstance(node, Elementwise) and node.ndim == 0 and all(self.loop_free(a) for a in node.args)
+
+    def after_hoisted(self, lines) -> list:
+        """``lines`` (the kernel's loops) run only if no hoisted value failed."""
+        if any("npa_err" in h for h in self.hoisted):
+            return ["if (!npa_err) {"] + ["    " + x for x in lines] + ["}"]
+        return lines
 
     def _expr(self, node, idx):
         gen = self.gen

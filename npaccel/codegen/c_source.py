@@ -230,8 +230,8 @@ class CSourceGenerator:
 
         if k_flat:
             lines.append(f"const int64_t npa_n = {total};")
-            return lines + serial_or_parallel(above(total, w.threshold, "npa_n"), loops) + ["}"]
-        return lines + by_size(total, w.threshold, loops) + ["}"]
+            return lines + w.after_hoisted(serial_or_parallel(above(total, w.threshold, "npa_n"), loops)) + ["}"]
+        return lines + w.after_hoisted(by_size(total, w.threshold, loops)) + ["}"]
 
     def library_kernel(self, k, number):
         """A matrix product: calls into npaccel_blas.h (BLAS for float32/64); c_library.py."""
@@ -282,21 +282,16 @@ class CSourceGenerator:
                 if red:     # (a 0-d input has no loop: its one element)
                     out.append(f"    #pragma omp for schedule(static){collapse}")
             if staged:
-                nested = ["    " + x for x in loop_opens(red[:-1], dims, 0)]
-                out += nested + ["    " * len(red) + x for x in
-                                 staged_loop(red[-1], dims[red[-1]], w.lines, value, act, combine)]
-                out += ["    " + x for x in loop_closes(len(red) - 1, 0)]
-                return out + (["    if (npa_t < NPA_MAX_THREADS) npa_part[npa_t] = npa_acc;",
-                               "    if (npa_t == 0) npa_used = NPA_NUM_THREADS();"] if parallel else
-                              ["    npa_part[0] = npa_acc;"]) + ["}"]
-            nested = ["    " + x for x in loop_opens(red, dims, 0)]
-            if simd and not parallel:
-                # (short sums stay in order: NumPy's pairwise sum is sequential below 8 elements)
-                nested.insert(len(nested) - 1, "    " * len(red) +
-                              f"#pragma omp simd reduction({simd_op}:npa_acc) if(simd: {total} >= {SIMD_SUM_MIN})")
-            out += nested
-            out += ["    " * (len(red) + 1) + b for b in body]
-            out += ["    " + x for x in loop_closes(len(red), 0)]
+                out += ["    " + x for x in loop_opens(red[:-1], dims, 0)]
+                out += ["    " * len(red) + x for x in staged_loop(red[-1], dims[red[-1]], w.lines, value, act, combine)]
+            else:
+                nested = ["    " + x for x in loop_opens(red, dims, 0)]
+                if simd and not parallel:
+                    # (short sums stay in order: NumPy's pairwise sum is sequential below 8 elements)
+                    nested.insert(len(nested) - 1, "    " * len(red) +
+                                  f"#pragma omp simd reduction({simd_op}:npa_acc) if(simd: {total} >= {SIMD_SUM_MIN})")
+                out += nested + ["    " * (len(red) + 1) + b for b in body]
+            out += ["    " + x for x in loop_closes(len(red) - (1 if staged else 0), 0)]
             if parallel:
                 out += ["    if (npa_t < NPA_MAX_THREADS) npa_part[npa_t] = npa_acc;",
                         "    if (npa_t == 0) npa_used = NPA_NUM_THREADS();"]
@@ -304,17 +299,12 @@ class CSourceGenerator:
                 out.append("    npa_part[0] = npa_acc;")
             return out + ["}"]
 
-        lines.append(f"{act} npa_part[NPA_MAX_THREADS];")
-        lines.append("int npa_used = 1;")
-        lines += by_size(total, w.threshold, nest)
+        folded = [f"{act} npa_part[NPA_MAX_THREADS];", "int npa_used = 1;"] + by_size(total, w.threshold, nest)
         # from thread 0's share: combining it with the identity again is not exact for a
         # complex product (NumPy's naive formula turns 1 * (inf + 0j) into inf + nanj)
-        lines.append(f"{act} npa_acc = npa_part[0];")
-        lines.append("for (int t = 1; t < npa_used && t < NPA_MAX_THREADS; t++) {")
-        lines.append(f"    npa_acc = {combine('npa_acc', 'npa_part[t]')};")
-        lines.append("}")
-        lines.append(store)
-        return lines + ["}"]
+        folded += [f"{act} npa_acc = npa_part[0];", "for (int t = 1; t < npa_used && t < NPA_MAX_THREADS; t++) {",
+                   f"    npa_acc = {combine('npa_acc', 'npa_part[t]')};", "}", store]
+        return lines + w.after_hoisted(folded) + ["}"]
 
     @staticmethod
     def accumulator(node):
@@ -383,7 +373,7 @@ class CSourceGenerator:
             depth -= 1
             lines.append("    " * depth + "}")
         pragma = f"#pragma omp parallel for num_threads(npa_nt) schedule(static){collapse}"
-        return w.hoisted + by_size(total, w.threshold, lambda parallel: omp(parallel, pragma) + lines)
+        return w.hoisted + w.after_hoisted(by_size(total, w.threshold, lambda parallel: omp(parallel, pragma) + lines))
 
     def kernel_lines(self, k, number):
         """C (host lines, on a GPU target) for one scheduled kernel, by its kind."""

@@ -167,6 +167,11 @@ class OperatorLowering:
         f8 = np.dtype(np.float64)
         b = self.cast_to(self.as_node(base, node), f8)
         e = self.cast_to(k, f8) if isinstance(k, Node) else self.as_node(float(k))
+        if not positive and (isinstance(k, Node) or k < 0):       # Python: 0.0 ** -x divides by zero
+            from .array_build import stop_if
+            zero = self.ufunc(np.equal, (b, 0.0), node)
+            bad = zero if not isinstance(k, Node) else self.ufunc(np.logical_and, (zero, self.ufunc(np.less, (e, 0.0), node)), node)
+            stop_if(self, bad, "ZeroDivisionError", "0.0 cannot be raised to a negative power")
         value = self.intern(Elementwise(op=Op.POWER, args=(b, e), in_dtypes=(f8, f8), dtype=f8, shape=(), weak=True))
         return self.python_math(value, [b, e] if isinstance(k, Node) else [b], True)
 

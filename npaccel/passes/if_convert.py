@@ -36,7 +36,7 @@ from ..ir.nodes import Const, DimValue, Elementwise, ScalarParam, ScalarVar, top
 from ..ir.ops import Op
 
 # operations that can raise or read memory (a checked index, a helper that sets the error)
-FALLIBLE_OPS = frozenset({Op.CHECK_INDEX, Op.CHECK_NONZERO, Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_LSHIFT, Op.PY_MATH,
+_UNSAFE_OPS = frozenset({Op.CHECK_INDEX, Op.CHECK_NONZERO, Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_LSHIFT, Op.PY_MATH,
                          Op.PY_INT})
 # ... and those that trap or raise on integers only (division by zero, a negative power);
 # on floats they give inf or NaN
@@ -74,7 +74,7 @@ def _safe(x) -> bool:
     """Is ``x`` itself (its operands aside) safe to compute anywhere?"""
     if isinstance(x, _LEAVES):
         return x.ndim == 0
-    if not isinstance(x, Elementwise) or x.ndim or x.op in FALLIBLE_OPS:
+    if not isinstance(x, Elementwise) or x.ndim or x.op in _UNSAFE_OPS:
         return False
     if x.op in _INTEGER_TRAPS and any(t.kind in "iub" for t in x.in_dtypes):
         return False
