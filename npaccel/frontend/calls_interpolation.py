@@ -106,10 +106,8 @@ def _quantile_sorted(s, lead, n, q):
 
 
 def _quantile(lw, name, args, kwargs, node):
-    from .array_build import as_array, fail
-    from .calls_recipes import bound_arguments
-    from .calls_shapes import ravel
-    from numpy.lib.array_utils import normalize_axis_index
+    from .array_build import fail
+    from .calls_recipes import bound_arguments, sorted_along
     func = getattr(np, name)
     o = bound_arguments(lw, func, args, kwargs, node)
     q = o["q"]
@@ -123,21 +121,8 @@ def _quantile(lw, name, args, kwargs, node):
     except Exception as exc:              # noqa: BLE001 - NumPy's own error is the user's
         fail(exc)
     q = float(np.true_divide(q, 100)) if name == "percentile" else float(q)
-    a = as_array(lw, o["a"], node)
-    if a.dtype.kind not in "biuf" or a.dtype == np.float16:
-        raise lw.unsupported(f"np.{name}() of {a.dtype}", node)
-    axis = o["axis"]
-    if axis is None:
-        a, axis = ravel(lw, a, node), 0
-    if not isinstance(axis, (int, np.integer)):
-        raise lw.unsupported(f"np.{name}() over several axes", node)
-    with _numpy():
-        axis = normalize_axis_index(axis, a.ndim)
-    n = a.shape[axis]
-    nv = n if isinstance(n, int) else lw.dim_value(n)
-    lw.require_trips(lw.at_least_once(0, nv, 1), f"np.{name}() of an empty array (NumPy's IndexError or nan)")
-    s = lw.call(np.sort, [lw.call(np.moveaxis, [a, axis, -1], {}, node)], {"axis": -1}, node)
-    result = inlined(lw, _quantile_sorted, f"np.{name}", (s, (slice(None),) * (a.ndim - 1), nv, q), node)
+    s, nv, lead = sorted_along(lw, o["a"], o["axis"], name, node)
+    result = inlined(lw, _quantile_sorted, f"np.{name}", (s, lead, nv, q), node)
     return lw.basic_index(result, (), node) if not result.ndim else result
 
 
@@ -149,8 +134,3 @@ def _np_percentile(lw, args, kwargs, node):
 @register(np.quantile)
 def _np_quantile(lw, args, kwargs, node):
     return _quantile(lw, "quantile", args, kwargs, node)
-
-
-def _numpy():
-    from .semantics import numpy_semantics
-    return numpy_semantics()

@@ -329,31 +329,36 @@ def _np_median(lw, args, kwargs, node):
     """Along one axis or flattened (no ``out``, ``keepdims``): NumPy's middle element or mean
     of the two middle ones of the sorted values, NaN where one is NaN; an empty input (NumPy
     warns and returns NaN) runs in Python."""
-    from .array_build import as_array
-    from .calls_shapes import ravel
-    from numpy.lib.array_utils import normalize_axis_index
     o = bound_arguments(lw, np.median, args, kwargs, node)
     if o["out"] is not None or o["keepdims"] or isinstance(o["overwrite_input"], Node):
         raise lw.unsupported("np.median() with out= or keepdims=True", node)
-    a = as_array(lw, o["a"], node)
+    s, nv, lead = sorted_along(lw, o["a"], o["axis"], "median", node)
+    odd = nv % 2 == 1 if isinstance(nv, int) else lw.ufunc(np.equal, (lw.ufunc(np.remainder, (nv, 2), node), 1), node)
+    mean_dtype = np.dtype(np.float64) if s.dtype.kind in "biu" else s.dtype
+    result = inlined(lw, _median_sorted, "np.median", (s, lead, nv, odd, mean_dtype), node)
+    return lw.basic_index(result, (), node) if not result.ndim else result
+
+
+def sorted_along(lw, a, axis, name, node):
+    """(``a`` sorted along ``axis`` moved last (flattened for None), its length, the index
+    of the other axes) for NumPy's order statistics; an empty axis runs in Python."""
+    from .array_build import as_array
+    from .calls_shapes import ravel
+    from numpy.lib.array_utils import normalize_axis_index
+    a = as_array(lw, a, node)
     if a.dtype.kind not in "biuf" or a.dtype == np.float16:
-        raise lw.unsupported(f"np.median() of {a.dtype}", node)
-    axis = o["axis"]
+        raise lw.unsupported(f"np.{name}() of {a.dtype}", node)
     if axis is None:
         a, axis = ravel(lw, a, node), 0
     if not isinstance(axis, (int, np.integer)):
-        raise lw.unsupported("np.median() over several axes", node)
+        raise lw.unsupported(f"np.{name}() over several axes", node)
     with _numpy():
         axis = normalize_axis_index(axis, a.ndim)
     n = a.shape[axis]
-    lw.require_trips(lw.at_least_once(0, n if isinstance(n, int) else lw.dim_value(n), 1),
-                     "np.median() of an empty array (NumPy warns and returns nan)")
-    s = lw.call(np.sort, [lw.call(np.moveaxis, [a, axis, -1], {}, node)], {"axis": -1}, node)
     nv = n if isinstance(n, int) else lw.dim_value(n)
-    odd = n % 2 == 1 if isinstance(n, int) else lw.ufunc(np.equal, (lw.ufunc(np.remainder, (nv, 2), node), 1), node)
-    mean_dtype = np.dtype(np.float64) if a.dtype.kind in "biu" else a.dtype
-    result = inlined(lw, _median_sorted, "np.median", (s, (slice(None),) * (a.ndim - 1), nv, odd, mean_dtype), node)
-    return lw.basic_index(result, (), node) if not result.ndim else result
+    lw.require_trips(lw.at_least_once(0, nv, 1), f"np.{name}() of an empty array (NumPy's error or nan)")
+    s = lw.call(np.sort, [lw.call(np.moveaxis, [a, axis, -1], {}, node)], {"axis": -1}, node)
+    return s, nv, (slice(None),) * (a.ndim - 1)
 
 
 # ---- methods ----------------------------------------------------------------------------------------

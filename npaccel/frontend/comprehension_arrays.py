@@ -78,16 +78,9 @@ def generator_sum(lw, gen, start, node):
         for cond in reversed(ifs):
             body = [gast.If(test=cond, body=body, orelse=[])]
         body = [gast.For(target=target, iter=it, body=body, orelse=[], type_comment=None)]
-    loop = body[0]
-    for n in gast.walk(loop):
-        if isinstance(n, (gast.stmt, gast.expr)) and not hasattr(n, "lineno"):
-            gast.copy_location(n, node)
-        if isinstance(n, gast.stmt):
-            n.end_lineno = getattr(node, "end_lineno", n.lineno)
-    outer = lw.current
     lw.state.read_later.add(acc)          # (its value after zero trips is the start's)
     try:
-        lw.stmt(loop)
+        run_loop(lw, body[0], node)
         return lw.env[acc]
     except UnsupportedError as exc:
         if acc not in str(exc.construct):
@@ -95,7 +88,6 @@ def generator_sum(lw, gen, start, node):
         raise lw.unsupported("sum() of a generator whose items change the sum's type, where some may be left "
                              "out or there may be none (Python's int start stays then)", node) from None
     finally:
-        lw.current = outer
         lw.state.read_later.discard(acc)
         for k in [k for k in lw.env if k.startswith(f".gs{uid}_")]:
             lw.env.pop(k, None)
@@ -160,7 +152,12 @@ def _lowered(lw, node, levels, element, uid):
                             + targets, ctx=gast.Store())
         it = gast.Call(func=_load(".zip"), args=[_huge_range()] + sources, keywords=[])
         body = [gast.For(target=target, iter=it, body=body, orelse=[], type_comment=None)]
-    loop = body[0]
+    run_loop(lw, body[0], node)
+    return RunTimeList(lw.env[result], first)
+
+
+def run_loop(lw, loop, node):
+    """Lower a synthesized ``for`` statement as if written at ``node``'s lines."""
     for n in gast.walk(loop):
         if isinstance(n, (gast.stmt, gast.expr)) and not hasattr(n, "lineno"):
             gast.copy_location(n, node)
@@ -171,7 +168,6 @@ def _lowered(lw, node, levels, element, uid):
         lw.stmt(loop)
     finally:
         lw.current = outer
-    return RunTimeList(lw.env[result], first)
 
 
 def _items(lw, gen, mapping, node):
