@@ -172,7 +172,8 @@ def index_reduce(x):
 
 
 def scans(x):
-    return np.cumsum(x), np.cumprod(x, axis=0), np.cumsum(x, axis=1), np.cumsum(x[:, ::-2], axis=0)
+    return np.cumsum(x), np.cumprod(x, axis=0), np.cumsum(x, axis=1), np.cumsum(x[:, ::-2], axis=0), \
+        np.cumsum(x[::-1], axis=0)[::-1]        # (a backward scan)
 
 
 def products(a, b):

@@ -257,6 +257,17 @@ def test_scan_without_a_dask_twin_is_named():
         running_max(da.ones(20, chunks=5))
 
 
+@accelerate
+def suffix_sums(x):
+    return np.cumsum(x[::-1], axis=0)[::-1] * 2.0, np.cumsum(x[:, ::-1], axis=1)[:, ::-1]
+
+
+def test_backward_scans_are_dasks_flipped(client, data):
+    """np.cumsum(x[::-1])[::-1] is one backward scan in npaccel's graph: Dask's cumsum of the
+    flipped array, flipped back."""
+    check(client, suffix_sums, (data[0],), ((10, 7),), rtol=REDUCTION_RTOL)
+
+
 def test_unplannable_axis_in_one_chunk_is_planned(client, data):
     """An axis the function needs whole is fine when it is one chunk: blocks then hold it."""
     check(client, gradient1d, (data[1],), ((23,),))

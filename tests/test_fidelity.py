@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from npaccel import accelerate
-from harness import check_same, layouts as harness_layouts, quiet_fixture
+from harness import check_same, check_same_default, layouts as harness_layouts, quiet_fixture
 
 RNG = np.random.default_rng(3)
 INTS = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
@@ -301,6 +301,27 @@ def test_scans_are_sequential_like_numpy_and_keep_the_first_element():
     check_same(lambda a: (np.cumsum(a), np.cumprod(a)), lambda: (np.array([-0.0, -0.0]),))
     check_same(lambda a: (np.cumsum(a, dtype=np.int8), np.cumprod(a, axis=1, dtype=np.float32),
                           np.cumsum(a > 0, dtype=bool)), lambda: (sample("int64", 4, 50),))
+
+
+def _reversed_scans(x, m):
+    return (np.cumsum(x[::-1])[::-1], np.flip(np.cumprod(np.flip(m, 1), axis=1), 1), np.cumsum(m[::-1], axis=0)[::-1],
+            np.cumsum(m[:, ::-1], axis=1)[:, ::-1], np.maximum.accumulate(x[::-1])[::-1], np.cumsum(m[::-1])[::-1],
+            np.cumsum(m[::-1], axis=0)[:, ::-1], np.cumsum(x[::-1])[::-2], np.cumsum(m[::-1, ::-1], axis=1)[::-1, ::-1])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int8", "uint16", "bool", "complex128"])
+@pytest.mark.parametrize("n", [0, 1, 7, 2000])
+def test_reversed_scans_run_backwards(dtype, n):
+    # np.cumsum(x[::-1])[::-1] is one backward scan (frontend/calls_reductions.py reversed_scan):
+    # the same sums in the same order, bit for bit; the forms it does not match stay two views
+    check_same(_reversed_scans, lambda: (sample(dtype, n), sample(dtype, n, 3)[:, ::-1]))
+    check_same_default(_reversed_scans, lambda: (sample(dtype, n)[::-1], sample(dtype, 3, n).T))
+
+
+def test_reversed_scan_is_one_backward_loop():
+    f = accelerate(lambda x: np.cumsum(x[::-1])[::-1], fallback="raise")
+    text = f.explain(np.ones(10))
+    assert "last to first" in text and text.count("view(") == 0
 
 
 def test_scans_zero_d_empty_and_errors():

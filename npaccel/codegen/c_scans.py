@@ -137,7 +137,7 @@ def scan_kernel(gen, k, number):
     R = renderer_of(gen)
     dt = node.dtype
     ct = R.ctype(dt)
-    axis = None if node.flatten else node.axes[0]
+    axis = None if node.flatten else node.axes[0]       # (a reversed scan is never flattened)
     dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
     full = tuple(f"i{d}" for d in range(r))
     w = KernelWriter(gen, False)
@@ -154,8 +154,8 @@ def scan_kernel(gen, k, number):
             f"npa_acc = npa_first ? npa_v : {combine.format(a='npa_acc', b='npa_v', t=ct)};",
             "npa_first = 0;"]
     buf = gen.buffers[node]
-    lines = [f"/* kernel {number}: {node.op.value} "
-             f"{'flattened' if axis is None else f'along axis {axis}'} (sequential along it) */", "{"]
+    lines = [f"/* kernel {number}: {node.op.value} {'flattened' if axis is None else f'along axis {axis}'}"
+             f"{', last to first' if node.reverse else ''} (sequential along it) */", "{"]
     if axis is None:
         lines += [f"{ct} npa_acc = 0;", "int npa_first = 1;", "int64_t npa_k = 0;"]
         order = list(range(r))
@@ -170,7 +170,10 @@ def scan_kernel(gen, k, number):
     total = " * ".join(dims.values()) or "1"
     depth = len(kept)
     nest = loop_opens(kept, dims, 0) + ["    " * depth + x for x in (f"{ct} npa_acc = 0;", "int npa_first = 1;")]
-    nest += loop_opens([axis], dims, depth)
+    if node.reverse:        # from the last element to the first, each stored in its place
+        nest.append("    " * depth + f"for (int64_t i{axis} = {dims[axis]} - 1; i{axis} >= 0; i{axis}--) {{")
+    else:
+        nest += loop_opens([axis], dims, depth)
     nest += ["    " * (depth + 1) + b for b in w.lines + step]
     nest.append("    " * (depth + 1) + f"{buf.at(full)} = npa_acc;")
     nest += loop_closes(1, depth) + loop_closes(len(kept), 0)

@@ -69,8 +69,9 @@ def scan_lines(gen, node, number):
     kept = [(d, dims[d]) for d in range(r) if d != axis]
     rows = " * ".join(e for _, e in kept) or "1"
     body = [f"const int64_t npa_m = {rows};"] + grid_stride("npa_g", "npa_m")
-    inner = split_index("npa_g", kept, "npa_q") + init + \
-        [f"for (int64_t i{axis} = 0; i{axis} < {dims[axis]}; i{axis}++) {{"] + \
+    along = f"for (int64_t i{axis} = {dims[axis]} - 1; i{axis} >= 0; i{axis}--) {{" if node.reverse else \
+        f"for (int64_t i{axis} = 0; i{axis} < {dims[axis]}; i{axis}++) {{"
+    inner = split_index("npa_g", kept, "npa_q") + init + [along] + \
         indent(step + [f"{buf.at(full)} = npa_acc;"]) + ["}"]
     body += indent(inner) + ["}"]
     args = gen.kernel(name, body)

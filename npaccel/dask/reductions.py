@@ -96,6 +96,9 @@ class Evaluator:
                 raise NotLocal(f"{node.op.value} of a chunked array")
             a = self.region(node.arg)
             self.notes.append(f"{node.op.value}: compiled region per block, then Dask's {node.op.value}")
+            if node.reverse:        # (never flattened)
+                flipped = da.flip(a, node.axes[0])
+                return da.flip(getattr(da, node.op.value)(flipped, axis=node.axes[0], dtype=node.dtype), node.axes[0])
             return getattr(da, node.op.value)(a.ravel() if node.flatten else a, axis=0 if node.flatten else
                                               node.axes[0], dtype=node.dtype)
         if isinstance(node, Reduce):

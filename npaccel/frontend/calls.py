@@ -44,4 +44,5 @@ def load_handlers():
 
 _HANDLER_MODULES = (".calls_math", ".calls_differences", ".calls_filters", ".calls_casts", ".calls_reductions", ".calls_arrays", ".calls_grids", ".calls_shapes", ".calls_indexing", ".calls_joining", ".calls_linalg", ".calls_einsum", ".calls_complex",
                     ".calls_ufunc_methods", ".calls_tiling", ".calls_histograms", ".calls_sorting", ".calls_counting",
-                    ".calls_lapack", ".calls_statistics", ".calls_svd", ".calls_recipes", ".calls_interpolation")
+                    ".calls_lapack", ".calls_statistics", ".calls_svd", ".calls_recipes", ".calls_interpolation",
+                    ".calls_nan_functions", ".calls_lookup")

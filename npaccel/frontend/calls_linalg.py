@@ -1,5 +1,5 @@
 """Matrix products and norms: ``@``/np.matmul, np.dot (and ndarray.dot), vdot, inner,
-outer, np.linalg.norm (tensordot and einsum: calls_einsum.py; the kit: products.py).
+outer, kron, np.linalg.norm (tensordot and einsum: calls_einsum.py; the kit: products.py).
 
 Every contraction over one axis becomes a ``MatMul`` node (a library call: BLAS for
 float32/64) after views that move the contracted axis into place; those views cost
@@ -195,3 +195,56 @@ def keep_matrix_dims(lw, result, ndim, row, col):
             layout.append(k)
             k += 1
     return arrange(lw, result, layout)
+
+
+# ---- np.kron: NumPy's own steps, lowered like user code -----------------------------------------
+
+def _kron(a, b, nd):
+    a = np.expand_dims(a, tuple(range(nd - a.ndim)))            # both nd dims, 1s in front
+    b = np.expand_dims(b, tuple(range(nd - b.ndim)))
+    product = np.multiply(np.expand_dims(a, tuple(range(1, 2 * nd, 2))), np.expand_dims(b, tuple(range(0, 2 * nd, 2))))
+    return product.reshape(tuple(product.shape[2 * k] * product.shape[2 * k + 1] for k in range(nd)))
+
+
+@register(np.kron)
+def _np_kron(lw, args, kwargs, node):
+    """np.kron(a, b): both expanded to 2 * nd dims, multiplied, the pairs of dims joined."""
+    from .array_build import as_array
+    from .calls_recipes import bound_arguments, inlined
+    o = bound_arguments(lw, np.kron, args, kwargs, node)
+    a, b = as_array(lw, o["a"], node), as_array(lw, o["b"], node)
+    if a.ndim == 0 or b.ndim == 0:
+        return lw.ufunc(np.multiply, (a, b), node)
+    return inlined(lw, _kron, "np.kron", (a, b, max(a.ndim, b.ndim)), node)
+
+
+# ---- np.linalg.matrix_rank: NumPy's own steps over the singular values ---------------------------
+
+def _matrix_rank(A, tol, rtol, eps, hermitian):
+    if A.ndim < 2:
+        return int(not np.all(A == 0))
+    S = np.linalg.svd(A, compute_uv=False, hermitian=hermitian)
+    if tol is None:
+        if rtol is None:
+            rtol = max(A.shape[-2:]) * eps
+        else:
+            rtol = np.asarray(rtol)[..., np.newaxis]
+        tol = S.max(axis=-1, keepdims=True, initial=0) * rtol
+    else:
+        tol = np.asarray(tol)[..., np.newaxis]
+    return np.count_nonzero(S > tol, axis=-1)
+
+
+@register(np.linalg.matrix_rank)
+def _np_matrix_rank(lw, args, kwargs, node):
+    """np.linalg.matrix_rank: the singular values (calls_svd.py) above NumPy's tolerance."""
+    from .array_build import as_array
+    from .calls_recipes import bound_arguments, inlined
+    o = bound_arguments(lw, np.linalg.matrix_rank, args, kwargs, node)
+    if not isinstance(o["hermitian"], bool):
+        raise lw.unsupported("np.linalg.matrix_rank() with a run-time hermitian=", node)
+    A = as_array(lw, o["A"], node)
+    with numpy_semantics():
+        real = np.linalg.svd(np.ones((1, 1), A.dtype), compute_uv=False).dtype if A.ndim >= 2 else np.dtype(float)
+    return inlined(lw, _matrix_rank, "np.linalg.matrix_rank",
+                   (A, o["tol"], o["rtol"], float(np.finfo(real).eps), o["hermitian"]), node)

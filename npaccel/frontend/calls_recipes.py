@@ -30,6 +30,7 @@ from ..errors import UnsupportedError
 from ..ir.checks import ShapeGuard
 from ..ir.nodes import Node
 from .calls import register, register_method
+from .read_only import marked_read_only
 
 
 # ---- the recipes (plain Python, lowered like user code) --------------------------------------------
@@ -162,7 +163,8 @@ def _static_int(lw, value, name, node):
 def _np_diagonal(lw, args, kwargs, node):
     o = bound_arguments(lw, np.diagonal, args, kwargs, node)
     a = _matrix(lw, o["a"], "diagonal", o["axis1"], o["axis2"], node)
-    return inlined(lw, _diagonal, "np.diagonal", (a, _static_int(lw, o["offset"], "diagonal", node)), node)
+    return marked_read_only(lw, inlined(lw, _diagonal, "np.diagonal",
+                                        (a, _static_int(lw, o["offset"], "diagonal", node)), node), "np.diagonal")
 
 
 @register_method("diagonal")
@@ -193,7 +195,7 @@ def _np_diag(lw, args, kwargs, node):
     if v.ndim == 1:
         return inlined(lw, _diag_of_vector, "np.diag", (v, k), node)
     if v.ndim == 2:
-        return inlined(lw, _diagonal, "np.diag", (v, k), node)
+        return marked_read_only(lw, inlined(lw, _diagonal, "np.diag", (v, k), node), "np.diag")
     with _numpy():
         raise ValueError("Input must be 1- or 2-d.")
 

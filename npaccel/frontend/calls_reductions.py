@@ -16,13 +16,14 @@ NumPy 2 defines it:
 """
 from __future__ import annotations
 
+import dataclasses
 import operator
 
 import numpy as np
 
 from ..ir.checks import NonEmpty
 from ..ir.dims import shape_size
-from ..ir.nodes import Node, Reduce, Scan
+from ..ir.nodes import Node, Reduce, Scan, View
 from ..ir.ops import Op
 from . import infer
 from .calls import register, register_method
@@ -200,6 +201,33 @@ def scan(lw, op, a, axis, dtype, node):
     shape = (shape_size(a.shape),) if flatten else a.shape
     return lw.intern(Scan(op=op, arg=a, axes=axes, keepdims=True, flatten=flatten, dtype=probe.dtype,
                              shape=shape))
+
+
+def _reversal_axis(view):
+    """The one axis ``view`` reverses whole (``x[::-1]``, ``np.flip(x, d)``), else None."""
+    from ..ir.dims import dim_sub
+    arg = view.arg
+    if view.fixed or len(view.axes) != arg.ndim or tuple(view.shape) != tuple(arg.shape):
+        return None
+    flipped = [k for k, ax in enumerate(view.axes) if ax != (k, 0, 1)]
+    if len(flipped) != 1:
+        return None
+    k = flipped[0]
+    return k if view.axes[k] == (k, dim_sub(arg.shape[k], 1), -1) else None
+
+
+def reversed_scan(lw, view):
+    """``view`` itself, or where it reverses a scan of a reversed array along the scan's axis
+    (``np.cumsum(x[::-1])[::-1]``), that scan run backwards over ``x``: the same sums in the
+    same order, with no reversed copy in or out."""
+    scan_node = view.arg
+    if not isinstance(scan_node, Scan) or scan_node.reverse or not isinstance(scan_node.arg, View):
+        return view
+    inner = scan_node.arg
+    axis = 0 if scan_node.flatten else scan_node.axes[0]
+    if (scan_node.flatten and inner.ndim != 1) or _reversal_axis(view) != axis or _reversal_axis(inner) != axis:
+        return view
+    return lw.intern(dataclasses.replace(scan_node, arg=inner.arg, axes=(axis,), flatten=False, reverse=True))
 
 
 def _scan_function(op):

@@ -16,10 +16,11 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ..ir.dims import DimOp, dim_add, dim_floordiv, dim_max, dim_min, dim_mul, dim_sub, shape_size
 from ..ir.checks import NonNegativeGuard
-from ..ir.nodes import INDEXED_VALUES, Node, Param, Reshape, View
+from ..ir.nodes import INDEXED_VALUES, Broadcast, Node, Param, Reshape, View
 from .array_build import as_array, bind, exact_quotient, fail, nonnegative, require, same_size, surely_differ, to_dim
 from .calls import register, register_method
 from .calls_arrays import broadcast_into, copy_of, probe, shape_text
+from .read_only import marked_read_only
 
 _REQ = inspect.Parameter.empty
 
@@ -251,10 +252,11 @@ def _broadcast_to(lw, args, kwargs, node):
         fail(ValueError("cannot broadcast a non-scalar to a scalar array"))
     if a.ndim > len(shape):
         fail(ValueError("input operand has more dimensions than allowed by the axis remapping"))
-    if tuple(a.shape) == shape:
-        return a
-    return broadcast_into(lw, a, shape, lambda v, s: "operands could not be broadcast together with remapped "
-                          f"shapes [original->remapped]: {v}  and requested shape {s}")
+    if tuple(a.shape) == shape:     # still a view of its own: read-only, not the argument itself
+        return marked_read_only(lw, lw.intern(Broadcast(arg=a, shape=shape, dtype=a.dtype)), "np.broadcast_to")
+    return marked_read_only(lw, broadcast_into(lw, a, shape, lambda v, s: "operands could not be broadcast "
+                                               f"together with remapped shapes [original->remapped]: {v}  and "
+                                               f"requested shape {s}"), "np.broadcast_to")
 
 
 @register(np.expand_dims)

@@ -16,6 +16,7 @@ from ..ir.signature import ArraySpec, ScalarSpec, StaticSpec
 from . import infer
 from .bindings import view_root
 from .lower import FunctionLowerer, FunctionReturn, Lowering
+from .read_only import read_only_source
 from .calls import load_handlers
 from . import masks
 from .source import function_source
@@ -143,6 +144,11 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
                 # (writes through it reach the array): the statement making it runs in Python
                 raise SegmentStop(assigned_at.get(n, 0), UnsupportedError(
                     f"a view '{n}' used by a statement that runs in Python", src.where(stmts[assigned_at.get(n, 0)])))
+            who = read_only_source(lowerer, v) if isinstance(v, Node) else None
+            if who is not None:     # NumPy's read-only view: only Python makes one
+                raise SegmentStop(assigned_at.get(n, 0), UnsupportedError(
+                    f"a read-only view '{n}' ({who}) used by a statement that runs in Python",
+                    src.where(stmts[assigned_at.get(n, 0)])))
         # names the segment did not rebind keep the values the caller has; the others are
         # computed values or plain immutable Python values (a list, a tuple of arrays, a
         # placeholder: the statement making it runs in Python instead)
@@ -181,6 +187,7 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
             if live_out is not None:
                 raise SegmentStop(current, exc)
             raise exc
+    read_only = tuple(i for i, v in enumerate(out_nodes) if read_only_source(lowerer, v) is not None)
     graph = Graph(params=tuple(param_nodes), outputs=tuple(out_nodes), output_kind=kind, **info,
-                  body=tuple(lw.block))
+                  body=tuple(lw.block), read_only_outputs=read_only)
     return graph, lw.checks, None

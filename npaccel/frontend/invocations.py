@@ -50,6 +50,11 @@ class CallLowering:
                 set(kwargs) <= {"start"}:
             start = args[1] if len(args) == 2 else kwargs.get("start", 0)
             return generator_sum(self, args[0].node, start, node)
+        if func in (min, max) and len(args) == 1 and not kwargs and type(args[0]) in (tuple, list) and \
+                args[0] and any(is_internal(a) for a in args[0]):
+            args = list(args[0])            # max(a.shape[-2:]): of its items, as Python's
+            if len(args) == 1:
+                return args[0]
         if func in (min, max) and len(args) >= 2 and not kwargs and any(is_internal(a) for a in args):
             return python_extreme(self, func, args, node)
         if has_either(args) and not kwargs and (func in (abs, int, float) or isinstance(func, np.ufunc) or

@@ -12,6 +12,7 @@ from ..ir.nodes import Const, DimValue, Elementwise, Node, ScalarParam, ScalarVa
 from ..ir.ops import Op
 from .returns import RESULT
 from .scalars import EitherScalar, either_kind_ok
+from .read_only import is_view_alias
 from .bindings import (assigned_names, assigns_first, bound_only_by_augassign, exposed_names, has_jump, is_alias,
                        python_type, read_names, read_outside, shown, view_root, written_names)
 
@@ -301,7 +302,7 @@ class LoopLowering:
         mapping = {}
         for name in sorted(used):
             v = self.env.get(name)
-            if isinstance(v, Node) and not is_alias(v) and v not in mapping and \
+            if isinstance(v, Node) and not is_alias(v) and not is_view_alias(self, v) and v not in mapping and \
                     not isinstance(v, (Const, ScalarParam, DimValue, ScalarVar)):
                 mapping[v] = self.materialise(v, name, "computed once before a loop that reads it")
         if mapping:

@@ -60,6 +60,7 @@ class Lowering:
         self.var_dims = {}           # ArrayVar -> its dims a loop or branch changes (carried.py)
         self.mask_counts = {}        # mask -> C local of its count, in this statement (masks.stored)
         self.read_later = set()      # hidden names code the lowering wrote reads after its loops
+        self.read_only = {}          # node -> the call whose read-only view it is (read_only.py)
 
 
 class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, CallLowering, NodeBuilding,

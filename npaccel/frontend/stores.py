@@ -16,6 +16,7 @@ from ..ir.ops import Op
 from . import infer
 from .scalars import EitherScalar, store_value
 from .bindings import is_alias, is_stored, may_alias, reads_any, view_root
+from .read_only import is_view_alias, keep_read_only, refuse_hidden_write, refuse_write
 
 
 class StoreLowering:
@@ -52,6 +53,7 @@ class StoreLowering:
         for frame in self.frames():
             for k, v in list(frame.env.items()):
                 frame.env[k] = sub(v)
+        keep_read_only(self, mapping)
 
     # ---- buffers --------------------------------------------------------------------
     def new_buffer(self, like, name, why="computed before a write"):
@@ -83,6 +85,7 @@ class StoreLowering:
         """The value as a buffer or a view of one, giving its root a buffer if needed; every
         name bound to the old root (or a view of it) is rebound to the new one."""
         from .masks import is_selection, stored
+        refuse_write(self, value, name)
         if is_selection(value):           # y = x[m]; y[0] = 1: y is an array of its own
             buf = stored(self, value, name)
             for frame in self.frames():
@@ -101,6 +104,7 @@ class StoreLowering:
             # NumPy's .real/.imag are views of the complex array (read-only zeros for .imag
             # of a real one): a private copy would give a different answer
             raise self.unsupported(f"writing into the .{root.op.value} part of an array")
+        refuse_hidden_write(self, root)
         buf = self.new_buffer(root, name, "written in place") if root.ndim else None
         if buf is None:
             raise self.unsupported(f"writing into a 0-d value '{name}'")
@@ -127,7 +131,7 @@ class StoreLowering:
         for frame in self.frames():
             for name, v in list(frame.env.items()):
                 for node in (v if isinstance(v, tuple) else (v,)):
-                    if not isinstance(node, Node) or node in mapping or is_alias(node) or \
+                    if not isinstance(node, Node) or node in mapping or is_alias(node) or is_view_alias(self, node) or \
                             isinstance(node, (ScalarVar, Const, ScalarParam, DimValue)) or node in keep:
                         continue
                     if reads_any(node, hit):

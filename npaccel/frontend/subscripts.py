@@ -123,8 +123,9 @@ class SubscriptLowering:
         if not shape and any(i is Ellipsis for i in explicit):
             # x[...] of a 0-d array is a 0-d array (a view), not the scalar x[()] gives
             raise self.unsupported("x[...] of a 0-d array", node)
-        return self.intern(View(arg=base, axes=tuple(axes), fixed=tuple(fixed), dtype=base.dtype,
-                                   shape=tuple(shape)))
+        from .calls_reductions import reversed_scan
+        return reversed_scan(self, self.intern(View(arg=base, axes=tuple(axes), fixed=tuple(fixed), dtype=base.dtype,
+                                                    shape=tuple(shape))))
 
     def slice_dim(self, part):
         """A slice bound that is a size (x.shape[0] - 1, an int argument n) as a dim; one

@@ -74,18 +74,46 @@ def _make(op, a, b):
 
 
 def dim_add(a, b):
+    """``a + b``; ``(x - c) + c`` is ``x``.
+
+    >>> dim_add(dim_sub(Sym("n"), 1), 1)
+    n
+    """
     if b == 0:
         return a
     if a == 0:
         return b
+    if isinstance(a, DimOp) and a.op == "-" and isinstance(a.b, int) and isinstance(b, int):
+        return dim_sub(a.a, a.b - b)              # (x - c1) + c2
     return _make("+", a, b)
 
 
+def is_size(d) -> bool:
+    """An argument's size (the signature's ``a<i>_d<k>`` symbols): never negative."""
+    return isinstance(d, Sym) and d.name.startswith("a")
+
+
 def dim_sub(a, b):
+    """``a - b``, kept small: a dim that a chain of slices shortens (``np.diff(x, n=7)``)
+    stays one subtraction, not an expression that doubles with each slice.
+
+    >>> n = Sym("n")
+    >>> once = dim_sub(n, dim_min(1, n))      # len(x[1:]): n - min(1, n) == max(n - 1, 0)
+    >>> once == dim_max(dim_sub(n, 1), 0)
+    True
+    >>> dim_max(dim_sub(once, dim_min(1, once)), 0) == dim_max(dim_sub(n, 2), 0)
+    True
+    """
     if b == 0:
         return a
     if a == b:
         return 0
+    if isinstance(b, DimOp) and b.op == "min" and isinstance(b.a, int) and b.a >= 0 and b.b == a:
+        return dim_max(dim_sub(a, b.a), 0)        # a - min(c, a) == max(a - c, 0), any a
+    if isinstance(a, DimOp) and a.op == "-" and isinstance(a.b, int) and isinstance(b, int):
+        return dim_sub(a.a, a.b + b)              # (x - c1) - c2
+    if isinstance(b, int) and b < 0:
+        return dim_add(a, -b)
     return _make("-", a, b)
 
 
@@ -106,6 +134,11 @@ def dim_floordiv(a, b):
 def dim_max(a, b):
     if isinstance(a, DimOp) and a.op == "max" and b in (a.a, a.b):
         return a                                     # max(max(x, 0), 0)
+    if b == 0 and is_size(a):
+        return a
+    if b == 0 and isinstance(a, DimOp) and a.op == "-" and isinstance(a.b, int) and a.b >= 0 and \
+            isinstance(a.a, DimOp) and a.a.op == "max" and a.a.b == 0:
+        return dim_max(dim_sub(a.a.a, a.b), 0)       # max(max(x, 0) - c, 0) == max(x - c, 0)
     return a if a == b else _make("max", a, b)
 
 

@@ -96,8 +96,11 @@ class Scan(Reduce):
     ufunc's elementwise op, applied in ``dtype``) along ``axes[0]``: the result has
     ``arg``'s shape, or with ``flatten`` the 1-d shape of ``arg.ravel()`` (axis=None).
     A Reduce so that every pass treats it as one (its own buffer, its own loop nest);
-    codegen gives it a loop that is sequential along the axis, parallel over the others."""
+    codegen gives it a loop that is sequential along the axis, parallel over the others.
+    ``reverse``: accumulated from the last element of the axis to the first (element i holds
+    the fold of i..end, in that order): ``np.cumsum(x[::-1])[::-1]`` without the two copies."""
     flatten: bool = False
+    reverse: bool = False
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -177,6 +180,8 @@ class Graph:
     outputs_final: bool = field(default=True, compare=False)    # False: what a program statement
     #                                   reads, which it recomputes from the buffers (program_plan.py)
     written_params: tuple = field(default=(), compare=False)    # indices of arguments written
+    read_only_outputs: tuple = field(default=(), compare=False)     # positions of outputs NumPy
+    #                                   gives as read-only views (frontend/read_only.py)
     in_kernel_checks: object = field(default=None, compare=False)   # Check records of a graph
     #                                   kept without its body (api/warm.py call_graph)
     # a segment of a function (api/segments.py): how the Python around it carries on

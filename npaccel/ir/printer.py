@@ -38,7 +38,8 @@ def format_node(node: Node, names: dict, dim_text=repr) -> str:
             " via " + ",".join(str(d) for d in node.in_dtypes)
         body = f"{node.op.value}({args}){casts}"
     elif isinstance(node, Reduce):
-        body = f"{node.op.value}({names[node.arg]}, axes={node.axes}, keepdims={node.keepdims})"
+        body = f"{node.op.value}({names[node.arg]}, axes={node.axes}, keepdims={node.keepdims}" + \
+            (", last to first)" if getattr(node, "reverse", False) else ")")
     elif isinstance(node, Lapack):
         body = f"linalg.{node.routine}({', '.join(names[x] for x in node.children())})"
     elif isinstance(node, MatMul):

@@ -206,6 +206,8 @@ def call_program(graph, layout, checks, entry, namespace, signature, opcodes):
                     prog.emit("DISJOINT", w, other)
     for c in checks:
         _check(prog, c)
+    if graph.read_only_outputs:
+        raise NoPlan("an output NumPy gives as a read-only view (the Python caller marks it)")
     if any(kernel_allocated(graph.outputs[pos]) for pos in layout.outputs):
         raise NoPlan("an output whose length depends on the data or a loop (its kernel allocates it)")
     out_of = {}                                     # node -> output slot

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..ir.nodes import Const, DimValue, Param, ScalarParam
 from .cuda import NPA_ERR_CUDA_BASE
+from . import outputs
 from .marshal import (CHECK_BASE, _check_lines, _shape_expr, _shape_text, in_kernel_checks, python_reruns,
                       raise_kernel_error, unpack_lines, written_params)
 
@@ -287,6 +288,9 @@ def _assemble(graph, layout, out_nodes, results, args, dim_values, on_host, runt
             values.append(node.value)
         elif isinstance(node, DimValue):
             values.append(dim_values[pos])
+    for pos in graph.read_only_outputs:
+        if isinstance(values[pos], np.ndarray):
+            values[pos] = outputs.read_only(values[pos])
     if graph.output_kind == "none":
         return None
     if graph.output_kind == "single":

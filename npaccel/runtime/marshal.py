@@ -354,6 +354,8 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
             results.append(f"_const{pos}" + (".copy()" if node.array0d else ""))
         elif isinstance(node, DimValue):
             results.append(f"int({render_py(node.dim)})")
+        if pos in graph.read_only_outputs:
+            results[-1] = f"_read_only({results[-1]})"
     if graph.output_kind == "none":
         body.append("return None")
     elif graph.output_kind == "single":
@@ -364,7 +366,7 @@ def build_caller(graph, layout, checks, entry, ffi, num_threads, plain=None):
     source = "\n".join(lines) + "\n"
     namespace = {"_fit64": _fit64, "_index": operator.index, "_empty": outputs.empty, "_adopt": outputs.adopt, "_new": ffi.new, "_entry": entry, "_nt": forking.thread_count(num_threads),
                  "_reruns": python_reruns, "_raise": functools.partial(raise_kernel_error, in_kernel=in_kernel_checks(graph)),
-                 "_shape_text": _shape_text, "_plain": plain, "_Rerun": RerunInPython,
+                 "_shape_text": _shape_text, "_plain": plain, "_read_only": outputs.read_only, "_Rerun": RerunInPython,
                  "_warn": warnings.warn, "_ComplexWarning": np.exceptions.ComplexWarning,
                  "LinAlgError": np.linalg.LinAlgError,
                  "_overlaps": lambda a, others: any(np.may_share_memory(a, o) for o in others), "_u64": lambda v: int(np.array(v, np.uint64).view(np.int64))}

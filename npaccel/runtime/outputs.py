@@ -116,6 +116,16 @@ def adopt(address, length, dtype, tail=()):
     return np.frombuffer(_ffi.buffer(block, nbytes), dtype).reshape(shape)
 
 
+def read_only(array):
+    """``array`` marked read-only, as NumPy gives a broadcast or diagonal view; returns it.
+
+    >>> read_only(np.zeros(2)).flags.writeable
+    False
+    """
+    array.flags.writeable = False
+    return array
+
+
 def idle_bytes() -> int:
     """Bytes held by blocks no array uses any more."""
     return _idle_bytes
