@@ -95,6 +95,19 @@ NPA_INLINE int64_t npa_py_lshift(int64_t a, int64_t b, int *err) {
     return r;
 }
 
+/* ** of Python ints: exact by squaring, every product checked; a negative exponent gives a
+ * float in Python, and past 64 bits a big int: both NPA_ERR_PY_INT (Python runs it) */
+NPA_INLINE int64_t npa_py_pow(int64_t a, int64_t b, int *err) {
+    if (b < 0) { if (!*err) *err = NPA_ERR_PY_INT; return 0; }
+    int64_t r = 1;
+    while (b) {
+        if (b & 1) r = npa_py_mul(r, a, err);
+        b >>= 1;
+        if (b) a = npa_py_mul(a, a, err);
+    }
+    return r;
+}
+
 /* NPA_INLINE: the CUDA backend checks indexes on the host and in kernels alike */
 NPA_INLINE int64_t npa_check_index(int64_t i, int64_t n, int *err) {
     if (i < -n || i >= n) { *err = NPA_ERR_LOOP_INDEX; return 0; }

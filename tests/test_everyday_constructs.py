@@ -420,3 +420,44 @@ def test_scalars_are_computed_before_the_loop_with_their_errors():
     both(scaled_in_place, lambda: (x.copy(), np.ones(0)))                # ZeroDivisionError, x unchanged
     both(lambda x, y: (x * len(y) ** -0.5).max(), lambda: (x, np.ones(0)))
     both(lambda x, y: np.maximum(x, len(y) ** -1.5).sum(axis=0), lambda: (x, np.ones(0)))
+
+
+def _int_powers(r, k, x):
+    total = 0
+    for i in range(k):
+        total += r ** i
+    return r ** k, total, x.reshape(r ** (k - 1), r), 2 ** k, r ** 9
+
+
+def _reshape_by_powers(r, k, y):
+    for i in range(k):
+        yv = np.reshape(y, (r ** i, r, r ** (k - i - 1)))
+        y = np.transpose(yv, axes=(1, 0, 2)).reshape(-1) * 1.0
+    return y
+
+
+@pytest.mark.parametrize("r, k", [(2, 3), (3, 2), (1, 4), (2, 1)])
+def test_powers_of_python_ints_known_at_run_time(r, k):
+    # exact ints by squaring, each product checked (stockham_fft's R ** i sizes)
+    both(_int_powers, lambda: (r, k, np.arange(float(r ** k))))
+    both(_reshape_by_powers, lambda: (r, k, np.arange(float(r ** k))))
+
+
+def test_powers_python_computes_otherwise_run_in_python():
+    f = lambda a, b: (a ** b, 2 ** b)       # noqa: E731
+    for args in ((3, 5), (-2, 63), (0, 0), (-1, 10 ** 6), (2, 64), (5, -1), (-3, 41)):
+        both(f, lambda: args)       # past 64 bits (a Python big int) or a negative exponent (a float): Python
+    both(lambda x, r: x.reshape(r ** 2, -1), lambda: (np.arange(12.0), -2))     # 4 rows: fine
+    both(lambda x, r: x.reshape(r ** 3, -1), lambda: (np.arange(12.0), -2))     # -8 rows: NumPy's ValueError
+
+
+def _big_power_then_write(x, k):
+    big = (k + 3) ** 25          # past 64 bits: only Python has it
+    x[0] = 0.0 + big % 97
+    return x, big % 1000
+
+
+def test_a_power_past_64_bits_in_a_function_that_writes_its_argument():
+    # the statement runs in Python (the function could not rerun after writing x)
+    check_same_default(_big_power_then_write, lambda: (np.ones(3), 4))
+    check_same_default(_big_power_then_write, lambda: (np.ones(3), 0))

@@ -284,6 +284,35 @@ def test_nan_reductions_empty_zero_d_dtype_and_layouts():
     check_same(lambda a: np.nanmean(a, dtype=np.int64), lambda: (x,))                 # TypeError
 
 
+def _extremes(a):
+    return a.max(), a.min(), np.max(a[::-2]), np.min(a.reshape(1, -1), axis=(0, 1)), np.amax(a[-1:])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [1, 63, 64, 65, 200, 4099])
+def test_float_max_min_in_lanes(dtype, n):
+    # float max/min fold 64 SIMD lanes (codegen/c_reductions.py lanes_loop): NumPy's value,
+    # and NaN wherever a NaN is, in a lane or in the last few elements
+    check_same(_extremes, lambda: (sample(dtype, n),))
+    for at in {0, n // 2, n - 1, max(n - 70, 0)}:
+        x = sample(dtype, n)
+        x[at] = np.nan
+        check_same(_extremes, lambda: (x,))
+    x = sample(dtype, n)
+    x[:] = np.inf
+    check_same(_extremes, lambda: (-x,))
+    # (ties of +0.0 and -0.0 are left out: npaccel keeps the in-order fold's zero, the last
+    # one; NumPy's own answer depends on its SIMD lanes and differs from that on some inputs)
+
+
+def test_float_max_min_of_matrices_and_large_arrays():
+    m = sample("float32", 37, 130)
+    check_same(lambda a: (a.max(), a.min(), a[:, ::-3].max(), a.T.min()), lambda: (m,))
+    big = sample("float64", 2_100_001)       # above the lanes' thread threshold
+    big[1_500_000] = np.nan
+    check_same(lambda a: (a.max(), a[:-1].min(), a[:1_400_000].max()), lambda: (big,))
+
+
 # ---- scans --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", ALL)

@@ -242,14 +242,30 @@ def azimint_hist(data, radius, npt):
     return histw / histu, within[0], within[1]
 
 
-@pytest.mark.parametrize("n, npt", [(400, 20), (10, 1), (100, 3), (0, 5), (7, 0), (7, -2)],
-                         ids=["400x20", "one-bin", "100x3", "empty", "zero-bins", "negative-bins"])
+@pytest.mark.parametrize("n, npt", [(400, 20), (10, 1), (100, 3), (0, 5), (7, 0), (7, -2), (200003, 1000),
+                                    (65536, 4)],
+                         ids=["400x20", "one-bin", "100x3", "empty", "zero-bins", "negative-bins", "blocks",
+                              "one-whole-block"])
 @pytest.mark.parametrize("wdtype", [np.float64, np.float32, np.int64])
 def test_histogram_run_time_bins_and_weights(n, npt, wdtype):
+    # bit for bit: NumPy sums the weights per block of 65536 values in float64, then adds the
+    # blocks in the weights' dtype (200003 values: four blocks, the last one short)
     rng = np.random.default_rng(n)
-    make = lambda: ((rng.random(n) * 10).astype(wdtype), rng.random(n), npt)     # noqa: E731
-    check_same(azimint_hist, make, rtol={np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6})
-    check_same_default(azimint_hist, make, rtol={np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6})
+    make = lambda: ((rng.random(n) * 10).astype(wdtype), rng.random(n).astype(wdtype if wdtype != np.int64 else float),
+                    npt)     # noqa: E731
+    check_same(azimint_hist, make)
+    check_same_default(azimint_hist, make)
+
+
+def test_scatter_into_a_local_array_raises_numpys_index_error():
+    # one pass checks and writes (the local array is discarded with the error)
+    def f(idx, w):
+        counts = np.zeros(5)
+        np.add.at(counts, idx, w)
+        return counts
+    check_same(f, lambda: (np.array([0, 4, 2, 4]), np.arange(4.0)))
+    check_same(f, lambda: (np.array([0, 4, 5, 1]), np.arange(4.0)))         # IndexError
+    check_same_default(f, lambda: (np.array([0, -6]), np.arange(2.0)))       # IndexError
 
 
 def test_histogram_weights_errors_are_numpys():

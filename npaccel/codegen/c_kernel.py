@@ -75,6 +75,25 @@ class Buffer:
         return f"{self.name}[{' + '.join(terms) or '0'}]"
 
 
+def seen_after_error(node) -> bool:
+    """Does a write into ``node`` outlive an error of the call? Only an argument's memory (or a
+    pointer that may point at one) does: the program's own buffers and its outputs are
+    discarded with the error, so their writes need no checks before them.
+
+    >>> import numpy as np
+    >>> f8 = np.dtype("f8")
+    >>> seen_after_error(Param(index=0, name="a", dtype=f8, shape=(3,)))
+    True
+    >>> seen_after_error(Storage(sid=1, name="counts", dtype=f8, shape=(3,)))
+    False
+    """
+    while isinstance(node, View):
+        node = node.arg
+    if isinstance(node, ArrayVar):
+        return not node.slot_only
+    return isinstance(node, Param)
+
+
 def declare_buffer(name, node, decl, free, on_fail) -> Buffer:
     """C declaration (and free) of a C-contiguous buffer for ``node``; large ones on huge
     pages (npa_malloc)."""

@@ -136,7 +136,7 @@ class CRenderer:
             return self.cast(args[0], in0, out)
         if op is Op.CHECK_NONZERO:
             return f"npa_nonzero_{'f' if kind == 'f' else 'i'}({args[0]}, {args[1]}, {err})"
-        if op in (Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_LSHIFT, Op.PY_MATH, Op.PY_INT):
+        if op in (Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_LSHIFT, Op.PY_POW, Op.PY_MATH, Op.PY_INT):
             return f"npa_{op.value}({', '.join(args)}, {err})"
         if op is Op.MAKE_COMPLEX:
             return f"{'CMPLXF' if out == np.complex64 else 'CMPLX'}({args[0]}, {args[1]})"

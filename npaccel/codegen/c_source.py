@@ -20,8 +20,10 @@ from ..ir.ops import Op
 from ..passes.records import KernelKind, Why
 from .c_renderer import C
 from .c_parallel import above, by_size, omp, op_cost, serial_or_parallel
-from .c_kernel import FLAT, ArgLayout, Buffer, EntryValue, KernelWriter, _strides_of, declare_buffer, loop_closes, loop_opens
-from .c_reductions import accumulator_dtype, reduction_text, simd_operator, staged_loop
+from .c_kernel import (FLAT, ArgLayout, Buffer, EntryValue, KernelWriter, _strides_of, declare_buffer, loop_closes,
+                       loop_opens, seen_after_error)
+from .c_reductions import (LANES_PARALLEL_MIN, accumulator_dtype, lanes_fold, lanes_loop, lanes_setup, last_zero,
+                           reduction_text, simd_operator, staged_loop)
 from .c_column_reductions import inner_kept_reduction
 from .c_compaction import data_dependent_kernel
 from .c_library import library_kernel
@@ -204,8 +206,10 @@ class CSourceGenerator:
         total = " * ".join(dims)
         collapse = f" collapse({r - 1})" if r > 2 else ""
         # NumPy checks every index of a gather before it writes anything: where the value can
-        # fail, a first pass only computes it, and the stores run if nothing failed
-        passes = [w.lines, body] if any("npa_err" in x for x in w.lines) else [body]
+        # fail and an argument is written, a first pass only computes it, and the stores run
+        # if nothing failed (the program's own buffers are discarded with the error)
+        observable = any(seen_after_error(dest.node) for _, dest in pairs)
+        passes = [w.lines, body] if observable and any("npa_err" in x for x in w.lines) else [body]
 
         def loops(parallel):
             out = []
@@ -263,25 +267,37 @@ class CSourceGenerator:
         lines = header + w.hoisted
         total = " * ".join(dims.values()) or "1"
 
-        collapse = f" collapse({len(red)})" if len(red) > 1 else ""
-
         simd_op = simd_operator(node.op, acc_dtype)
+        fallible = any("npa_err" in b for b in body)
+        # a float min/max: an accumulator per SIMD lane, a compare and a blend each (NaN's
+        # rules kept; OpenMP's min/max reductions would drop a NaN)
+        lanes = node.op in (Op.MAX, Op.MIN) and acc_dtype.kind == "f" and acc_dtype != np.float16 and \
+            bool(red) and not fallible
         if acc_dtype.kind == "c" or (simd_op in ("min", "max") and acc_dtype.kind == "f"):
             simd_op = None
-        # the serial share in SIMD lanes (a sum reordered as the parallel one is; float min/max
-        # keep NaN's rules in order, and a body that can report an error stays scalar)
-        simd = simd_op is not None and red and not any("npa_err" in b for b in body)
+        # the serial share in SIMD lanes (a sum reordered as the parallel one is; a body
+        # that can report an error stays scalar)
+        simd = simd_op is not None and red and not fallible
         # (a fold that stays scalar over a costly element: blocks of elements in SIMD lanes)
-        staged = not simd and red and not any("npa_err" in b for b in body) and \
-            expression_cost(arg) >= STAGED_NS
+        staged = not simd and not lanes and red and not fallible and expression_cost(arg) >= STAGED_NS
+        # (a float min/max's lanes: the loops around its innermost one are split, when any)
+        split = len(red) - 1 if lanes else len(red)
+        collapse = f" collapse({split})" if split > 1 else ""
 
         def nest(parallel):     # each thread's share (serial: all of it, as thread 0)
             out = omp(parallel, "#pragma omp parallel num_threads(npa_nt)") + ["{", f"    {act} npa_acc = {init};"]
+            if lanes:
+                out += ["    " + x for x in lanes_setup(act, init, acc_dtype.itemsize)]
             if parallel:
                 out.append("    const int npa_t = NPA_THREAD_NUM();")
                 if red:     # (a 0-d input has no loop: its one element)
                     out.append(f"    #pragma omp for schedule(static){collapse}")
-            if staged:
+            if lanes:
+                out += ["    " + x for x in loop_opens(red[:-1], dims, 0)]
+                wins = (lambda x, a: f"{x} > {a}") if node.op is Op.MAX else (lambda x, a: f"{x} < {a}")
+                out += ["    " * len(red) + x for x in lanes_loop(red[-1], dims[red[-1]], w.lines, value, act, combine,
+                                                                        wins)]
+            elif staged:
                 out += ["    " + x for x in loop_opens(red[:-1], dims, 0)]
                 out += ["    " * len(red) + x for x in staged_loop(red[-1], dims[red[-1]], w.lines, value, act, combine)]
             else:
@@ -291,7 +307,9 @@ class CSourceGenerator:
                     nested.insert(len(nested) - 1, "    " * len(red) +
                                   f"#pragma omp simd reduction({simd_op}:npa_acc) if(simd: {total} >= {SIMD_SUM_MIN})")
                 out += nested + ["    " * (len(red) + 1) + b for b in body]
-            out += ["    " + x for x in loop_closes(len(red) - (1 if staged else 0), 0)]
+            out += ["    " + x for x in loop_closes(len(red) - (1 if staged or lanes else 0), 0)]
+            if lanes:
+                out += ["    " + x for x in lanes_fold(act, combine)]
             if parallel:
                 out += ["    if (npa_t < NPA_MAX_THREADS) npa_part[npa_t] = npa_acc;",
                         "    if (npa_t == 0) npa_used = NPA_NUM_THREADS();"]
@@ -299,11 +317,16 @@ class CSourceGenerator:
                 out.append("    npa_part[0] = npa_acc;")
             return out + ["}"]
 
-        folded = [f"{act} npa_part[NPA_MAX_THREADS];", "int npa_used = 1;"] + by_size(total, w.threshold, nest)
+        # (a float min/max in lanes runs near memory speed: threads pay only on large arrays)
+        threshold = max(w.threshold, LANES_PARALLEL_MIN) if lanes else w.threshold
+        folded = [f"{act} npa_part[NPA_MAX_THREADS];", "int npa_used = 1;"] + by_size(total, threshold, nest)
         # from thread 0's share: combining it with the identity again is not exact for a
         # complex product (NumPy's naive formula turns 1 * (inf + 0j) into inf + nanj)
         folded += [f"{act} npa_acc = npa_part[0];", "for (int t = 1; t < npa_used && t < NPA_MAX_THREADS; t++) {",
-                   f"    npa_acc = {combine('npa_acc', 'npa_part[t]')};", "}", store]
+                   f"    npa_acc = {combine('npa_acc', 'npa_part[t]')};", "}"]
+        if lanes:       # (+0.0 or -0.0: the in-order fold's, the last equal element)
+            folded += last_zero(red, dims, w.lines, value, act)
+        folded.append(store)
         return lines + w.after_hoisted(folded) + ["}"]
 
     @staticmethod

@@ -18,7 +18,7 @@ from ..ir.checks import (BroadcastDims, DimCheck, DimsEqual, FitsInto,
 from ..passes.plan import is_flat_store
 from . import c_loops, c_matvec
 from .c_compaction import compaction_store
-from .c_kernel import Buffer, _strides_of, declare_buffer
+from .c_kernel import Buffer, _strides_of, declare_buffer, seen_after_error
 from .c_renderer import C
 
 
@@ -294,28 +294,37 @@ class StatementWriter:
         raise NotImplementedError(f"no pointer for {type(node).__name__}")
 
     def scatter(self, s):
-        """``x[idx] = v``: every index checked first, then one sequential loop of writes."""
+        """``x[idx] = v``: every index checked first, then one sequential loop of writes. Into
+        one of the program's own buffers (a histogram's counts), one loop checks each index as
+        it writes: an error discards the buffer with the call, so no write can be seen."""
+        if not seen_after_error(s.target.arg):
+            (writes,) = self.scatter_passes(s, (True,), hoist=True)
+            return ["/* scatter into the program's own buffer: indexes checked as it writes, in order */", "{"] + \
+                writes + ["if (npa_err) goto npa_done;", "}"]
         checks, writes = self.scatter_passes(s)
         return ["/* scatter: checks, then writes in order */", "{"] + checks + ["if (npa_err) goto npa_done;"] + \
             writes + ["}"]
 
-    def scatter_passes(self, s):
-        """(lines checking every index, lines writing in order) of a scatter store."""
+    def scatter_passes(self, s, kinds=(False, True), hoist=False):
+        """Lines checking every index, then lines writing in order, of a scatter store (the
+        passes ``kinds`` names: True writes); with ``hoist``, 0-d values are computed once
+        before a pass's loops (which run only if none of them failed)."""
         g = s.target
         shape = g.shape
         idx = tuple(f"i{d}" for d in range(len(shape)))
         loops = [f"for (int64_t i{d} = 0; i{d} < ({render_c(n)}); i{d}++) {{" for d, n in enumerate(shape)]
         closes = ["}"] * len(shape)
         passes = []
-        for writes in (False, True):
-            w = self.writer_cls(self.gen, False)
+        for writes in kinds:
+            w = self.writer_cls(self.gen, False, hoist=True) if hoist else self.writer_cls(self.gen, False)
             sub = self.gather_index(w, g, idx)
             body = list(w.lines)
             if writes:
                 value = w.value(s.value, w.child_index(idx, len(shape), s.value) if s.value.ndim else ())
                 body = list(w.lines) + [f"{Region(g.arg, self.gen, self.writer_cls).at(sub)} = "
                                         f"{self.r.cast(value, s.value.dtype, g.dtype)};"]
-            passes.append(loops + ["    " + b for b in body] + closes)
+            nest = loops + ["    " + b for b in body] + closes
+            passes.append(w.hoisted + w.after_hoisted(nest) if hoist else nest)
         return passes
 
     @staticmethod

@@ -19,7 +19,7 @@ import operator
 import numpy as np
 
 from ..ir.checks import DimCheck
-from ..ir.dims import DimOp, Sym, dim_add, dim_floordiv, dim_max, dim_min, dim_mul, dim_sub
+from ..ir.dims import DimOp, Sym, dim_add, dim_bcast, dim_floordiv, dim_max, dim_min, dim_mul, dim_sub
 from ..ir.nodes import Const, DimValue, Elementwise, Iota, Node, ScalarParam
 from ..ir.ops import OPS, Op
 from . import infer
@@ -139,7 +139,8 @@ def simplify(d):
         return a
     if d.op == "max" and a == 0 and nonnegative(b):
         return b
-    return {"+": dim_add, "-": dim_sub, "*": dim_mul, "//": dim_floordiv, "max": dim_max, "min": dim_min}[d.op](a, b)
+    return {"+": dim_add, "-": dim_sub, "*": dim_mul, "//": dim_floordiv, "max": dim_max, "min": dim_min,
+            "bcast": dim_bcast}[d.op](a, b)
 
 
 def surely_differ(a, b) -> bool:

@@ -4,7 +4,8 @@ widened by 0.5 each way when equal; edges by np.linspace in the data's float typ
 for integers); each value's bin from ``(x - first) / (last - first) * bins`` cast to intp,
 the last edge closed, then corrected by one against the edges either way; the counts an
 unbuffered scatter-add (``np.add.at``) of 1 per value inside the range (with weights, of
-the weight, summed in float64 as np.bincount does, then cast to the weights' dtype). The
+the weight, summed in float64 as np.bincount does per block of 65536 values, each block's
+sums cast to the weights' dtype and the blocks added in order, as NumPy's loop does). The
 number of bins may be known only at run time (an int argument: checked >= 1).
 
 The bin-index arithmetic follows NumPy's types step by step (float32 data is binned in
@@ -19,16 +20,18 @@ import inspect
 
 import numpy as np
 
-from ..ir.dims import dim_add, dim_sub, shape_size
-from ..ir.nodes import Elementwise, Gather, Node, Reduce
+from ..ir.dims import dim_add, dim_floordiv, dim_sub, shape_size
+from ..ir.nodes import Const, Elementwise, Gather, Node, Reduce
 from ..ir.ops import Op
-from .array_build import as_array, bind, cast, const, dim_node, ew, fail, require, surely_differ, to_dim
+from .array_build import as_array, bind, cast, const, dim_node, ew, fail, iota, require, surely_differ, to_dim
 from .calls import CALL_HANDLERS, register
 from .calls_arrays import fill, probe
 from .calls_shapes import ravel
+from .calls_reductions import scan
 
 _REQ = inspect.Parameter.empty
 _INTP = np.dtype(np.intp)
+_BLOCK = 65536       # NumPy's histogram works through the data in blocks of this many values
 
 
 def numpy_bins(a, bins):
@@ -115,6 +118,8 @@ def histogram(lw, a, bins, rng, node, weights=None):
                                        node)
     if not isinstance(edges, Node):
         edges = lw.as_node(edges, node)
+    elif not isinstance(edges, Const):      # read twice per value: from memory, not recomputed
+        edges = lw.materialise(edges, "edges", why="histogram edges, read per value")
     x = cast(lw, a, edge_dtype)
     fraction = lw.ufunc(np.true_divide, (lw.ufunc(np.subtract, (x, first)), width))
     if isinstance(bins, int):
@@ -133,16 +138,42 @@ def histogram(lw, a, bins, rng, node, weights=None):
     above = ew(lw, Op.LOGICAL_AND, (lw.ufunc(np.greater_equal, (x, upper)),
                                     ew(lw, Op.NOT_EQUAL, (index, last_bin), _INTP)), bool)
     index = ew(lw, Op.ADD, (index, cast(lw, above, _INTP)), _INTP)
-    total = np.dtype(np.float64) if weights is not None else _INTP
-    one = const(lw, 1, _INTP) if weights is None else cast(lw, weights, total)
     if keep is not None:
         index = ew(lw, Op.WHERE, (keep, index, 0), _INTP)
-        one = ew(lw, Op.WHERE, (keep, one, 0), total)
-    counts = lw.materialise(fill(lw, const(lw, 0, total), (bins,)), "counts", why="histogram counts")
+    # (the bins in a loop of their own, in SIMD lanes and threads, as NumPy computes them
+    # for a block: the scatter that follows is sequential)
+    index = lw.materialise(index, "bin", why="each value's bin, before the counts")
+    if weights is None:
+        one = const(lw, 1, _INTP) if keep is None else ew(lw, Op.WHERE, (keep, 1, 0), _INTP)
+        counts = lw.materialise(fill(lw, const(lw, 0, _INTP), (bins,)), "counts", why="histogram counts")
+        _add_at(lw, _gather(lw, counts, index), one, node)
+        return counts, edges
+    return _weighted_counts(lw, index, weights, keep, bins, node), edges
+
+
+def _weighted_counts(lw, index, weights, keep, bins, node):
+    """NumPy's weighted counts: per block of 65536 values, ``np.bincount`` (float64 sums in
+    order) cast to the weights' dtype, the blocks added in order in that dtype to zeros: a
+    float64 row per block after a row of zeros (one scatter in order), then the last row of
+    a running sum down the rows in the weights' dtype (a scan: in order, bit for bit)."""
+    f8 = np.dtype(np.float64)
+    w = cast(lw, weights, f8)
+    if keep is not None:
+        w = ew(lw, Op.WHERE, (keep, w, 0), f8)
+    n = index.shape[0]
+    blocks = dim_floordiv(dim_add(n, _BLOCK - 1), _BLOCK) if not isinstance(n, int) else -(-n // _BLOCK)
+    rows = lw.materialise(fill(lw, const(lw, 0, f8), (dim_add(blocks, 1), bins)), "counts",
+                          why="histogram counts per block")
+    block_of = ew(lw, Op.ADD, (ew(lw, Op.FLOOR_DIVIDE, (iota(lw, 0, index.shape), _BLOCK), _INTP), 1), _INTP)
+    region = lw.intern(Gather(arg=rows, args=(block_of, index), axes=(0, 1), pos=0, dtype=f8, shape=tuple(index.shape)))
+    _add_at(lw, region, w, node)
+    running = scan(lw, Op.CUMSUM, cast(lw, rows, weights.dtype), 0, weights.dtype, node)
+    return lw.basic_index(running, -1, node)
+
+
+def _add_at(lw, region, value, node):
     from .calls_ufunc_methods import unbuffered_scatter
-    region = _gather(lw, counts, index)
-    unbuffered_scatter(lw, region, ew(lw, Op.ADD, (region, one), total), node)
-    return (counts if weights is None else cast(lw, counts, weights.dtype)), edges
+    unbuffered_scatter(lw, region, ew(lw, Op.ADD, (region, value), region.dtype), node)
 
 
 def _gather(lw, a, index):

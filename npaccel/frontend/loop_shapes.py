@@ -25,7 +25,7 @@ from ..ir import program as P
 from ..ir.dims import SliceDim, Sym, dim_add, dim_mul, dim_sub, loop_variant, symbols
 from ..ir.nodes import Const, DimValue, Elementwise, Node, ScalarParam, ScalarVar
 from ..ir.checks import (BroadcastDims, DimCheck, DimsEqual, FitsInto, IndexInRange, MaskMatches, NonEmpty,
-                         ShapeGuard)
+                         NonNegativeGuard, RerunOnly, ShapeGuard)
 from ..ir.ops import Op
 from .semantics import numpy_semantics
 
@@ -57,8 +57,14 @@ class RunTimeChecks(list):
     def _in_program(self, c) -> bool:
         if not any(loop_variant(d) for d in check_dims(c) if not isinstance(d, (int, type(None)))):
             return False
-        if not isinstance(c, _IN_PROGRAM) or isinstance(c, ShapeGuard):
-            raise UnsupportedError(f"a size known only inside a loop in a {type(c).__name__} check")
+        if isinstance(c, (NonNegativeGuard, ShapeGuard)):
+            # a guard (where it fails, NumPy's answer is the call run in Python): where it
+            # fails inside the program, the call reruns in Python
+            c = RerunOnly(c.dim, ">=", 0, "ValueError", "a negative size") if isinstance(c, NonNegativeGuard) else \
+                RerunOnly(c.a, "==", c.b, "ValueError", "sizes a compiled loop needs equal differ")
+            self.state.rerun_only = self.state.rerun_only or "a size computed in a loop that NumPy checks"
+        elif not isinstance(c, _IN_PROGRAM):
+            raise UnsupportedError("a size known only inside a loop, which NumPy checks before the call here")
         self.state.block.append(P.Check(c))
         return True
 

@@ -191,11 +191,20 @@ class OperatorLowering:
 
     def python_int_power(self, base, exponent, node):
         """``base ** exponent`` of Python ints, one known only at run time: Python's exact
-        int for a small constant exponent (checked products), else Python runs it (a
-        negative exponent gives a float there, NumPy's int64 power an error)."""
+        int (checked products: a small constant exponent unrolled, any other by squaring,
+        ``Op.PY_POW``). A negative exponent (a float in Python) or a result past 64 bits
+        stops the program there, and Python runs the call; a negative constant exponent
+        runs in Python now."""
         k = exponent.value if isinstance(exponent, Const) else exponent
-        if isinstance(k, Node) or not 0 <= k <= 8:
-            raise self.unsupported("'**' of Python ints known only at run time", node)
+        if not isinstance(k, Node) and k < 0:
+            raise self.unsupported("'**' of Python ints with a negative exponent (a float)", node)
+        if isinstance(k, Node) or k > 8:
+            # (it passes 64 bits easily: a function that writes an argument, which then could
+            # not rerun in Python, runs the statement in Python instead)
+            self.state.rerun_only = self.state.rerun_only or "a power of Python ints (past 64 bits only Python has it)"
+            i8 = np.dtype(np.int64)
+            args = tuple(self.cast_to(self.as_node(v, node), i8) for v in (base, k))
+            return self.intern(Elementwise(op=Op.PY_POW, args=args, in_dtypes=(i8, i8), dtype=i8, shape=(), weak=True))
         value = 1
         for _ in range(k):
             value = base if value == 1 and not isinstance(value, Node) else self.binop(gast.Mult, value, base, node)

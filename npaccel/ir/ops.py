@@ -110,6 +110,7 @@ class Op(enum.Enum):
     PY_SUB = "py_sub"
     PY_MUL = "py_mul"
     PY_LSHIFT = "py_lshift"       # << of Python ints: a negative count is ValueError, past 64 bits Python runs
+    PY_POW = "py_pow"             # ** of Python ints: a negative exponent (a float) or past 64 bits, Python runs
     PY_MATH = "py_math"           # (result, input, can_overflow): Python's math errors at run time
     PY_INT = "py_int"             # int() of a Python float: NaN/inf raise, past 64 bits Python runs
     MAKE_COMPLEX = "make_complex"  # complex(x, y) of two floats: exactly x + yj (C's CMPLX)
@@ -191,7 +192,7 @@ def _table():
     table[Op.WHERE] = OpInfo(3, "elementwise")
     table[Op.CHECK_INDEX] = OpInfo(2, "elementwise")
     table[Op.CHECK_NONZERO] = OpInfo(2, "elementwise")
-    for op in (Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_LSHIFT):
+    for op in (Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_LSHIFT, Op.PY_POW):
         table[op] = OpInfo(2, "elementwise")
     table[Op.PY_MATH] = OpInfo(3, "elementwise")
     table[Op.PY_INT] = OpInfo(1, "elementwise")

@@ -36,7 +36,7 @@ from ..ir.nodes import Const, DimValue, Elementwise, ScalarParam, ScalarVar, top
 from ..ir.ops import Op
 
 # operations that can raise or read memory (a checked index, a helper that sets the error)
-_UNSAFE_OPS = frozenset({Op.CHECK_INDEX, Op.CHECK_NONZERO, Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_LSHIFT, Op.PY_MATH,
+_UNSAFE_OPS = frozenset({Op.CHECK_INDEX, Op.CHECK_NONZERO, Op.PY_ADD, Op.PY_SUB, Op.PY_MUL, Op.PY_LSHIFT, Op.PY_POW, Op.PY_MATH,
                          Op.PY_INT})
 # ... and those that trap or raise on integers only (division by zero, a negative power);
 # on floats they give inf or NaN
