@@ -117,7 +117,8 @@ def test_views_see_later_writes_to_their_array(make):
 @pytest.mark.parametrize("mode", ["raise", "warn"])
 def test_returned_views_are_read_only_and_new(mode):
     def f(a, m):
-        return np.broadcast_to(a, a.shape), np.broadcast_to(a, (2, 4)), np.diagonal(m), m.diagonal() + 0
+        return np.broadcast_to(a, a.shape), np.broadcast_to(a, (2, 4)), np.diagonal(m), m.diagonal() + 0, a.imag, \
+            np.imag(m), (a + 1j).imag
     a, m = V.copy(), M.copy()
     got, want = accelerate(f, fallback=mode)(a, m), f(a, m)
     for g, w in zip(got, want):

@@ -33,8 +33,12 @@ def part(lw, a, op):
     if op is Op.REAL and a.dtype.kind != "c":
         return a
     # a 0-d array's part is a 0-d array (a scalar's a scalar)
-    return lw.intern(Elementwise(op=op, args=(a,), in_dtypes=(a.dtype,), dtype=part_dtype(a.dtype),
-                                    shape=a.shape, weak=a.weak, array0d=is_ndarray(a) and a.ndim == 0))
+    value = lw.intern(Elementwise(op=op, args=(a,), in_dtypes=(a.dtype,), dtype=part_dtype(a.dtype),
+                                     shape=a.shape, weak=a.weak, array0d=is_ndarray(a) and a.ndim == 0))
+    if op is Op.IMAG and a.dtype.kind != "c" and not a.weak:      # NumPy's zeros of a real array: read-only
+        from .read_only import marked_read_only
+        return marked_read_only(lw, value, ".imag of a real array")
+    return value
 
 
 def _part_function(func, op):

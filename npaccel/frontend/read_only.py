@@ -1,5 +1,5 @@
-"""Values NumPy gives as read-only views (``np.broadcast_to``, ``np.diagonal``): what the lowering
-must not do with them.
+"""Values NumPy gives as read-only views (``np.broadcast_to``, ``np.diagonal``, ``np.diag`` of a
+matrix, ``.imag`` of a real array): what the lowering must not do with them.
 
 npaccel computes such a value like any other (a broadcast, a gather), but NumPy's is a view that
 refuses writes ("assignment destination is read-only") and sees later writes to the array it
