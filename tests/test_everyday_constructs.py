@@ -426,7 +426,7 @@ def _int_powers(r, k, x):
     total = 0
     for i in range(k):
         total += r ** i
-    return r ** k, total, x.reshape(r ** (k - 1), r), 2 ** k, r ** 9
+    return r ** k, total, x.reshape(r ** (k - 1), r), 2 ** k, r ** 8
 
 
 def _reshape_by_powers(r, k, y):
@@ -452,12 +452,21 @@ def test_powers_python_computes_otherwise_run_in_python():
 
 
 def _big_power_then_write(x, k):
-    big = (k + 3) ** 25          # past 64 bits: only Python has it
+    big = (k + 3) ** 25          # a large constant exponent: the statement runs in Python
     x[0] = 0.0 + big % 97
     return x, big % 1000
 
 
+def _run_time_power_then_write(x, k, e):
+    p = k ** e
+    x[0] = p % 97
+    return x, p
+
+
 def test_a_power_past_64_bits_in_a_function_that_writes_its_argument():
-    # the statement runs in Python (the function could not rerun after writing x)
     check_same_default(_big_power_then_write, lambda: (np.ones(3), 4))
     check_same_default(_big_power_then_write, lambda: (np.ones(3), 0))
+    check_same_default(_run_time_power_then_write, lambda: (np.ones(3), 3, 5))
+    check_same_default(_run_time_power_then_write, lambda: (np.ones(3), 3, 50))  # the power's statement: Python
+    with pytest.raises(UnsupportedError, match="power of Python ints"):
+        accelerate(_run_time_power_then_write, fallback="raise")(np.ones(3), 3, 5)

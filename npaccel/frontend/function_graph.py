@@ -33,6 +33,21 @@ def _cannot_rerun(lw, where):
     return None
 
 
+def _big_int_power(lw, stmts, src, live_out):
+    """A run-time power of Python ints (``Op.PY_POW``: past 64 bits only Python has it) in a
+    function that writes an argument (which could not rerun then): the statement holding the
+    power runs in Python (SegmentStop), the others compile."""
+    if lw.power_at is None or not lw.written_params:
+        return
+    at = lw.power_at if live_out is not None else 0
+    error = UnsupportedError("a power of Python ints known only at run time, in a function that writes its "
+                             "arguments (past 64 bits only Python has the answer, and the call could not rerun)",
+                             src.where(stmts[lw.power_at]) if live_out is not None else src.where(src.tree))
+    if live_out is None:
+        raise error
+    raise SegmentStop(at, error)
+
+
 class SegmentStop(Exception):
     """A top-level statement of a segment cannot be compiled (see api/segments.py)."""
 
@@ -92,6 +107,7 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
                 result = lowerer.run_body(stmts)
         else:
             for current, stmt in enumerate(stmts):
+                lw.statement_index = current
                 before = {k: id(v) for k, v in lowerer.env.items()}
                 emitted = len(lw.block)
                 try:
@@ -106,6 +122,7 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
                 stop = _cannot_rerun(lw, src.where(stmt))
                 if stop:
                     raise SegmentStop(current, stop)
+                _big_int_power(lw, stmts, src, live_out)
                 for k, v in lowerer.env.items():
                     if before.get(k) != id(v):
                         assigned_at[k] = current
@@ -119,6 +136,7 @@ def lower_statements(fn, names, signature, stmts, live_out=None, unavailable=())
         folded.append(not isinstance(ret.value, Node) or isinstance(ret.value, Const))
     except UserError as err:
         pending = err.original
+    _big_int_power(lw, stmts, src, live_out)
     stop = _cannot_rerun(lw, src.where(stmts[current] if live_out is not None else src.tree))
     if stop:
         if live_out is not None:

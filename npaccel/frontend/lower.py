@@ -61,6 +61,8 @@ class Lowering:
         self.mask_counts = {}        # mask -> C local of its count, in this statement (masks.stored)
         self.read_later = set()      # hidden names code the lowering wrote reads after its loops
         self.read_only = {}          # node -> the call whose read-only view it is (read_only.py)
+        self.statement_index = 0     # the segment's top-level statement being lowered (function_graph.py)
+        self.power_at = None         # the first of them with a run-time power of Python ints (Op.PY_POW)
 
 
 class FunctionLowerer(ControlFlowLowering, SubscriptLowering, OperatorLowering, CallLowering, NodeBuilding,

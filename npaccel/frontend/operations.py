@@ -191,17 +191,18 @@ class OperatorLowering:
 
     def python_int_power(self, base, exponent, node):
         """``base ** exponent`` of Python ints, one known only at run time: Python's exact
-        int (checked products: a small constant exponent unrolled, any other by squaring,
-        ``Op.PY_POW``). A negative exponent (a float in Python) or a result past 64 bits
-        stops the program there, and Python runs the call; a negative constant exponent
-        runs in Python now."""
+        int (checked products: a constant exponent up to 8 unrolled, a run-time one by
+        squaring, ``Op.PY_POW``). A negative run-time exponent (a float in Python) or a result
+        past 64 bits stops the program there, and Python runs the call; in a function that
+        writes an argument (which could not rerun) the statement runs in Python. A negative
+        or larger constant exponent runs the statement in Python."""
         k = exponent.value if isinstance(exponent, Const) else exponent
-        if not isinstance(k, Node) and k < 0:
-            raise self.unsupported("'**' of Python ints with a negative exponent (a float)", node)
-        if isinstance(k, Node) or k > 8:
-            # (it passes 64 bits easily: a function that writes an argument, which then could
-            # not rerun in Python, runs the statement in Python instead)
-            self.state.rerun_only = self.state.rerun_only or "a power of Python ints (past 64 bits only Python has it)"
+        if not isinstance(k, Node) and not 0 <= k <= 8:
+            # (a large constant exponent is a big int more often than not)
+            raise self.unsupported("'**' of Python ints with a negative or large constant exponent", node)
+        if isinstance(k, Node):
+            if self.state.power_at is None:         # (function_graph._big_int_power)
+                self.state.power_at = self.state.statement_index
             i8 = np.dtype(np.int64)
             args = tuple(self.cast_to(self.as_node(v, node), i8) for v in (base, k))
             return self.intern(Elementwise(op=Op.PY_POW, args=args, in_dtypes=(i8, i8), dtype=i8, shape=(), weak=True))
