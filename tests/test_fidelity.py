@@ -313,6 +313,32 @@ def test_float_max_min_of_matrices_and_large_arrays():
     check_same(lambda a: (a.max(), a[:-1].min(), a[:1_400_000].max()), lambda: (big,))
 
 
+def _sibling_sums(x, m, idx):
+    return x.sum(), (x * x).sum(), m.sum(), np.count_nonzero(m), x.astype(np.int32).max(), x[m].mean(), \
+        x[idx].sum(), np.prod(m + 1, dtype=np.int64)
+
+
+@pytest.mark.parametrize("n", [0, 1, 300, 1_000_003])
+def test_whole_array_reductions_share_one_pass(n):
+    # codegen/c_full_reductions.py: sums, counts, products and integer max of one iteration
+    # space in one loop nest, each folded as it would be alone
+    x = sample("float64", n)
+    idx = np.arange(n)[::-1]
+    check_same(_sibling_sums, lambda: (x, x > 0, idx), rtol=RED)
+    check_same_default(_sibling_sums, lambda: (x.reshape(1, n).T[:, 0], x < 0, idx), rtol=RED)
+    if n == 300:
+        text = accelerate(_sibling_sums, fallback="raise").explain(x, x > 0, idx)
+        assert "(value), (value), (value)" in text
+
+
+def test_sibling_sums_of_a_matrix_and_an_index_error():
+    m = sample("float32", 40, 70)
+    check_same(lambda a: (a.sum(), (a * 2).sum(), (a > 0).sum(), a.max()), lambda: (m,), rtol=RED)
+    bad = np.arange(70)
+    bad[3] = 99
+    check_same(lambda a, i: (a[0][i].sum(), a[1][i].prod()), lambda: (m, bad))        # IndexError
+
+
 # ---- scans --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", ALL)

@@ -38,6 +38,7 @@ def simd_operator(op, acc_dtype):
     return r.simd
 
 
+SIMD_SUM_MIN = 256   # whole-array sums shorter than this add in order (no SIMD lanes)
 STAGE = 256     # elements of a staged block (c_source reduce_kernel): 2 KiB of doubles
 
 

@@ -22,9 +22,10 @@ from .c_renderer import C
 from .c_parallel import above, by_size, omp, op_cost, serial_or_parallel
 from .c_kernel import (FLAT, ArgLayout, Buffer, EntryValue, KernelWriter, _strides_of, declare_buffer, loop_closes,
                        loop_opens, seen_after_error)
-from .c_reductions import (LANES_PARALLEL_MIN, accumulator_dtype, lanes_fold, lanes_loop, lanes_setup, last_zero,
-                           reduction_text, simd_operator, staged_loop)
+from .c_reductions import (LANES_PARALLEL_MIN, SIMD_SUM_MIN, accumulator_dtype, lanes_fold, lanes_loop, lanes_setup,
+                           last_zero, reduction_text, simd_operator, staged_loop)
 from .c_column_reductions import inner_kept_reduction
+from .c_full_reductions import fused_full_reductions
 from .c_compaction import data_dependent_kernel
 from .c_library import library_kernel
 from .c_arrays import scoped
@@ -256,6 +257,8 @@ class CSourceGenerator:
             return header + inner_kept_reduction(self, k.stores, KernelWriter(self, False)) + ["}"]
         if kept:        # (every group of sibling reductions, plan.fuse)
             return header + self.kept_reduction(k.stores) + ["}"]
+        if len(k.stores) > 1:       # whole-array siblings: c_full_reductions.py
+            return fused_full_reductions(self, k.stores, number)
         acc_dtype, act, init, combine = self.accumulator(node)
         dims = {d: f"({render_c(arg.shape[d])})" for d in range(r)}
         full = tuple(f"i{d}" for d in range(r))
@@ -482,7 +485,6 @@ STAGED_NS = 0.5     # a scalar fold's element at least this costly: computed in 
 EMITTERS = {KernelKind.ELEMENTWISE: "elementwise_kernel", KernelKind.REDUCE: "reduce_kernel",
             KernelKind.LIBRARY: "library_kernel"}
 _INDEX_AND_SCAN_OPS = (Op.ARGMAX, Op.ARGMIN, Op.CUMSUM, Op.CUMPROD)
-SIMD_SUM_MIN = 256   # whole-array sums shorter than this add in order (no SIMD lanes)
 
 
 def generate_c(plan):

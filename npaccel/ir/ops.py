@@ -183,6 +183,24 @@ REDUCTIONS = {
 FOLDING_REDUCTIONS = {r.ufunc: op for op, r in REDUCTIONS.items() if r.folds}   # ufunc -> its reduce op
 
 
+def folds_in_lanes(op, dtype) -> bool:
+    """Does a whole-array ``op`` reduction to ``dtype`` fold in OpenMP SIMD lanes (sums and
+    products of real values, integer min/max), so that it can share a pass with others
+    (passes/plan.py, codegen/c_full_reductions.py)? Float min/max keep NaN's rules in lanes
+    of their own, complex folds do not run in lanes.
+
+    >>> folds_in_lanes(Op.SUM, np.dtype("float32")), folds_in_lanes(Op.MAX, np.dtype("float64"))
+    (True, False)
+    """
+    r = REDUCTIONS.get(op)
+    dtype = np.dtype(dtype)
+    if r is None or not r.folds or not r.simd or dtype.kind == "c":
+        return False
+    if op in (Op.MAX, Op.MIN) and dtype.kind == "f":
+        return False
+    return dtype.kind in r.simd_kinds and (dtype != np.float16 or r.widens)
+
+
 def _table():
     table = {}
     for op in Op:

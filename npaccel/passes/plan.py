@@ -32,7 +32,7 @@ from ..ir.dims import loop_variant
 from ..ir.nodes import ArrayVar, Const, DimValue, Node, Param, Reduce, ScalarParam, Storage, View, topo_order
 from ..ir.nodes import INDEXED_VALUES
 from ..ir.nodes import MatMul
-from ..ir.ops import REDUCTIONS
+from ..ir.ops import REDUCTIONS, folds_in_lanes
 from ..ir.program import statement_nodes, walk
 from .products import buffer_deps, epilogues_in_place, in_place_product, library_buffers, outputs_are_final
 from .records import Kernel, KernelKind, Plan, Why
@@ -94,11 +94,15 @@ def fuse(plan: Plan) -> Plan:
 def _sibling_reductions(a, b, shape_key) -> bool:
     """Can reductions ``a`` and ``b`` share one loop nest (one accumulator each)? Same
     iteration space and axes, the innermost axis reduced (the row-sum loop shape), and
-    plain accumulating ops (not argmax or scans)."""
+    plain accumulating ops (not argmax or scans); reductions over every axis, when both
+    fold in SIMD lanes (sums, products, integer min/max: codegen/c_full_reductions.py)."""
     folds = [r.folds for r in map(REDUCTIONS.get, (a.op, b.op)) if r is not None]
-    return type(a) is type(b) is Reduce and folds == [True, True] and a.axes == b.axes and \
-        a.arg.ndim - 1 in a.axes and len(a.axes) < a.arg.ndim and a.keepdims == b.keepdims and \
-        shape_key(a.arg.shape) == shape_key(b.arg.shape)
+    if not (type(a) is type(b) is Reduce and folds == [True, True] and a.axes == b.axes and
+            a.keepdims == b.keepdims and shape_key(a.arg.shape) == shape_key(b.arg.shape)):
+        return False
+    if len(a.axes) == a.arg.ndim:
+        return a.arg.ndim > 0 and folds_in_lanes(a.op, a.dtype) and folds_in_lanes(b.op, b.dtype)
+    return a.arg.ndim - 1 in a.axes
 
 
 def reads_node(root, target) -> bool:
