@@ -294,13 +294,16 @@ def test_float_max_min_in_lanes(dtype, n):
     # float max/min fold 64 SIMD lanes (codegen/c_reductions.py lanes_loop): NumPy's value,
     # and NaN wherever a NaN is, in a lane or in the last few elements
     check_same(_extremes, lambda: (sample(dtype, n),))
+    check_same_default(_extremes, lambda: (sample(dtype, 2 * n)[::-2],))
     for at in {0, n // 2, n - 1, max(n - 70, 0)}:
         x = sample(dtype, n)
         x[at] = np.nan
         check_same(_extremes, lambda: (x,))
+        check_same_default(_extremes, lambda: (x,))
     x = sample(dtype, n)
     x[:] = np.inf
     check_same(_extremes, lambda: (-x,))
+    check_same_default(_extremes, lambda: (-x,))
     # (ties of +0.0 and -0.0 are left out: npaccel keeps the in-order fold's zero, the last
     # one; NumPy's own answer depends on its SIMD lanes and differs from that on some inputs)
 
@@ -333,10 +336,15 @@ def test_whole_array_reductions_share_one_pass(n):
 
 def test_sibling_sums_of_a_matrix_and_an_index_error():
     m = sample("float32", 40, 70)
-    check_same(lambda a: (a.sum(), (a * 2).sum(), (a > 0).sum(), a.max()), lambda: (m,), rtol=RED)
+    sums = lambda a: (a.sum(), (a * 2).sum(), (a > 0).sum(), a.max())     # noqa: E731
+    check_same(sums, lambda: (m,), rtol=RED)
+    check_same_default(sums, lambda: (np.asfortranarray(m)[::-1],), rtol=RED)
+    check_same_default(sums, lambda: (m[:0],))                              # ValueError: max of empty
     bad = np.arange(70)
     bad[3] = 99
-    check_same(lambda a, i: (a[0][i].sum(), a[1][i].prod()), lambda: (m, bad))        # IndexError
+    gathered = lambda a, i: (a[0][i].sum(), a[1][i].prod())     # noqa: E731
+    check_same(gathered, lambda: (m, bad))        # IndexError
+    check_same_default(gathered, lambda: (m, bad))
 
 
 # ---- scans --------------------------------------------------------------------------------------

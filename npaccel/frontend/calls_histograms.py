@@ -161,7 +161,7 @@ def _weighted_counts(lw, index, weights, keep, bins, node):
     if keep is not None:
         w = ew(lw, Op.WHERE, (keep, w, 0), f8)
     n = index.shape[0]
-    blocks = dim_floordiv(dim_add(n, _BLOCK - 1), _BLOCK) if not isinstance(n, int) else -(-n // _BLOCK)
+    blocks = dim_floordiv(dim_add(n, _BLOCK - 1), _BLOCK)      # (an int when n is one)
     rows = lw.materialise(fill(lw, const(lw, 0, f8), (dim_add(blocks, 1), bins)), "counts",
                           why="histogram counts per block")
     block_of = ew(lw, Op.ADD, (ew(lw, Op.FLOOR_DIVIDE, (iota(lw, 0, index.shape), _BLOCK), _INTP), 1), _INTP)
